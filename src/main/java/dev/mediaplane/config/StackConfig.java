@@ -1,0 +1,206 @@
+package dev.mediaplane.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The whole stack configuration, read once by {@link ConfigParser} from either loader and never
+ * mutated. Every value here has already been validated; components trust it.
+ *
+ * <p>Keys live under the {@code mediaplane:} namespace of {@code Pulumi.<stack>.yaml}, except the
+ * GCP provider's own {@code gcp:project} and {@code gcp:region}. {@code Pulumi.yaml} describes
+ * every key.
+ */
+public record StackConfig(
+        /** Pulumi stack name; part of every resource name through {@link #prefix()}. */
+        String stack,
+        /** {@code gcp:project}: required, no default. */
+        String project,
+        /** {@code gcp:region}: required, no default; every zone must be inside it. */
+        String region,
+        /** {@code mediaplane:prefix}: defaults to {@code mp-<stack>}; starts every resource name. */
+        String prefix,
+        /** {@code mediaplane:zones}: defaults to {@code <region>-b, -c, -d}. */
+        List<String> zones,
+        /** {@code mediaplane:labels}: added to every labelled resource beside the fixed ones. */
+        Map<String, String> labels,
+        /** {@code mediaplane:network}: defaults to a dedicated VPC and subnet with flow logs. */
+        Network network,
+        /** {@code mediaplane:trunk}: required (the trunk's CIDRs have no safe default). */
+        Trunk trunk,
+        /** {@code mediaplane:controller}: required (controller CIDRs have no safe default). */
+        Controller controller,
+        /** {@code mediaplane:rtp}: defaults to 16384-32767. */
+        Rtp rtp,
+        /** {@code mediaplane:fleet}: defaults to one e2-standard-2 node with a static address. */
+        Fleet fleet,
+        /** {@code mediaplane:release}: defaults to no canary; the current render is stable. */
+        Release release,
+        /** {@code mediaplane:recordings}: defaults to a regional bucket, 365-day lifecycle. */
+        Recordings recordings,
+        /** {@code mediaplane:secrets}: defaults to 90-day rotation without notices. */
+        SecretsPolicy secrets,
+        /** {@code mediaplane:alerts}: defaults to no notification channels, 5% packet loss. */
+        Alerts alerts,
+        /** Secret values given through {@code pulumi config set --secret}; values never held here. */
+        Set<NodeSecret> providedSecrets) {
+
+    public StackConfig {
+        zones = List.copyOf(zones);
+        labels = Map.copyOf(labels);
+        providedSecrets = Set.copyOf(providedSecrets);
+    }
+
+    /** Where the nodes live. */
+    public record Network(
+            /** {@code dedicated} (default) creates a custom-mode VPC; {@code existing} uses one. */
+            NetworkMode mode,
+            /** Existing VPC self-link or name; only with networkMode existing. */
+            Optional<String> vpc,
+            /** Existing subnet self-link or name; required with mode existing. */
+            Optional<String> subnetwork,
+            /** CIDR of the dedicated subnet; defaults to 10.42.0.0/24. */
+            String subnetCidr) {}
+
+    public enum NetworkMode { DEDICATED, EXISTING }
+
+    /** The SIP trunk (SignalWire) and what may reach the nodes from it. */
+    public record Trunk(
+            /** Trunk signalling CIDRs allowed to 5061/tcp; required, 0.0.0.0/0 only with allowAnySignaling. */
+            List<String> signalingCidrs,
+            /** Trunk media CIDRs allowed to the RTP range; required, 0.0.0.0/0 only with allowAnyMedia. */
+            List<String> mediaCidrs,
+            /** SIP over TLS port; defaults to 5061. */
+            int sipTlsPort,
+            /** SIP gateway host the external profile registers to; required. */
+            String gatewayHost,
+            /** SIP username at the trunk; the password is the sipTrunkPassword secret. */
+            String username,
+            /** Verify the trunk's TLS certificate; defaults to true. */
+            boolean verifyPeer,
+            /** Explicit opt-in to 0.0.0.0/0 for SIP signalling; defaults to false. */
+            boolean allowAnySignaling,
+            /** Explicit opt-in to 0.0.0.0/0 for RTP; defaults to false. */
+            boolean allowAnyMedia) {
+        public Trunk {
+            signalingCidrs = List.copyOf(signalingCidrs);
+            mediaCidrs = List.copyOf(mediaCidrs);
+        }
+    }
+
+    /** The call-orchestration engine (COE) that drives FreeSWITCH over ESL and internal SIP. */
+    public record Controller(
+            /** Private CIDRs of the controllers; the only sources of ESL and internal SIP. */
+            List<String> cidrs,
+            /** Controller service account granted read-only compute access for node discovery. */
+            Optional<String> serviceAccount,
+            /** Event Socket port; defaults to 8021. */
+            int eslPort,
+            /** Internal SIP profile port for the controllers; defaults to 5080. */
+            int internalSipPort) {
+        public Controller {
+            cidrs = List.copyOf(cidrs);
+        }
+    }
+
+    /** RTP UDP port range; one value feeds both the firewall and switch.conf. */
+    public record Rtp(
+            /** First RTP port; defaults to 16384. */
+            int startPort,
+            /** Last RTP port (inclusive); defaults to 32767. */
+            int endPort) {
+        /** Number of ports in the range. */
+        public int size() {
+            return endPort - startPort + 1;
+        }
+    }
+
+    /** The FreeSWITCH nodes. */
+    public record Fleet(
+            /** GCE machine type; defaults to e2-standard-2. */
+            String machineType,
+            /** Target size of a fixed fleet (ignored when autoscaling); defaults to 1. */
+            int size,
+            /** {@code static} (default): one reserved address per node; {@code ephemeral} for autoscaled fleets. */
+            AddressMode addressMode,
+            /** Boot image; defaults to the debian-12 family (boot installs FreeSWITCH). */
+            String image,
+            /** Boot disk size in GB; defaults to 30. */
+            int diskSizeGb,
+            /** FreeSWITCH max-sessions; defaults to 500. */
+            int maxSessions,
+            /** FreeSWITCH sessions-per-second; defaults to 50. */
+            int sessionsPerSecond,
+            /** Autohealing initial delay in seconds; defaults to 300. */
+            int livenessInitialDelaySec,
+            /** Port of the node's health endpoints (/live, /ready); defaults to 8088. */
+            int healthPort,
+            /** Bound on draining active calls at shutdown, in seconds; defaults to 80 (GCE gives ~90). */
+            int drainTimeoutSec,
+            /** Allow SSH through IAP; defaults to false. */
+            boolean ssh,
+            /** Autoscaling; absent (default) means a fixed fleet of {@link #size()} nodes. */
+            Optional<Autoscaling> autoscaling) {
+
+        /** Number of nodes the fleet holds when not autoscaled, or its minimum when autoscaled. */
+        public int baseSize() {
+            return autoscaling.map(Autoscaling::minReplicas).orElse(size);
+        }
+    }
+
+    public enum AddressMode { STATIC, EPHEMERAL }
+
+    /** CPU-based autoscaling of the fleet. */
+    public record Autoscaling(
+            /** Minimum nodes; required. */
+            int minReplicas,
+            /** Maximum nodes; required. */
+            int maxReplicas,
+            /** Target CPU utilisation in (0,1); defaults to 0.6. */
+            double cpuTarget,
+            /** Seconds a new node needs before its load counts; defaults to 300. */
+            int cooldownSec) {}
+
+    /** Which rendered release runs where. */
+    public record Release(
+            /** Hash of the promoted release; absent (default) means the current render is stable. */
+            Optional<String> stable,
+            /** Nodes that run the current render as a canary; 0 (default) means no canary. */
+            int canarySize) {
+
+        public boolean canary() {
+            return canarySize > 0;
+        }
+    }
+
+    /** The recordings bucket. */
+    public record Recordings(
+            /** Bucket location; defaults to the region. */
+            String location,
+            /** Storage class; defaults to STANDARD. */
+            String storageClass,
+            /** Days an object cannot be deleted (bucket retention policy); 0 (default) means none. */
+            int retentionDays,
+            /** Days after which objects are deleted by lifecycle; 0 means never; defaults to 365. */
+            int deleteAfterDays) {}
+
+    /** Secret Manager behaviour. */
+    public record SecretsPolicy(
+            /** Rotation period in days; 0 disables rotation; defaults to 90. */
+            int rotationDays,
+            /** Publish rotation notices to a Pub/Sub topic; defaults to false. */
+            boolean rotationNotices) {}
+
+    /** Alerting. */
+    public record Alerts(
+            /** Monitoring notification channel ids; defaults to none. */
+            List<String> notificationChannels,
+            /** RTCP packet loss (percent) that raises the packet-loss alert; defaults to 5. */
+            double packetLossPercent) {
+        public Alerts {
+            notificationChannels = List.copyOf(notificationChannels);
+        }
+    }
+}
