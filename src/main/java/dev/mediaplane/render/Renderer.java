@@ -34,4 +34,13 @@ public final class Renderer {
                 + "set -euo pipefail\n"
                 + "echo \"mediaplane: release " + releaseHash + " from gs://" + releaseBucket + "/releases/" + releaseHash + "/\"\n";
     }
+
+    /**
+     * The VM's shutdown script: drains the node within GCE's shutdown window.
+     *
+     * <p>PLACEHOLDER until the node-boot issue lands.
+     */
+    public static String shutdownScript(StackConfig config) {
+        return "#!/bin/bash\n# mediaplane drain (placeholder)\nexit 0\n";
+    }
 }
