@@ -1,7 +1,6 @@
 package dev.mediaplane.config;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,9 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * Offline loader: reads {@code Pulumi.<stack>.yaml} directly, for the plan and the CLI, which run
@@ -41,11 +39,9 @@ public final class StackFileLoader {
 
     /** Parses the text of a stack file; {@code source} names it in errors. */
     public static LoadedConfig parse(String stack, String source, String text) {
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(false);
         Object doc;
         try {
-            doc = new Yaml(new SafeConstructor(options)).load(text);
+            doc = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(text);
         } catch (RuntimeException e) {
             throw new ConfigException(List.of(String.format("%s is not valid YAML: %s", source, e.getMessage())));
         }
@@ -80,16 +76,5 @@ public final class StackFileLoader {
         }
         StackConfig parsed = ConfigParser.parse(stack, new RawConfig(values, secretKeys, true));
         return new LoadedConfig(parsed, secrets);
-    }
-
-    /** Reads the file for a reader-based caller (tests); same rules as {@link #parse}. */
-    static LoadedConfig parse(String stack, Reader reader) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        char[] buf = new char[8192];
-        int n;
-        while ((n = reader.read(buf)) > 0) {
-            sb.append(buf, 0, n);
-        }
-        return parse(stack, "<reader>", sb.toString());
     }
 }

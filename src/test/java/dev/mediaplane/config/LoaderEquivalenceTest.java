@@ -1,0 +1,109 @@
+package dev.mediaplane.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.Gson;
+import com.pulumi.test.PulumiTest;
+import com.pulumi.test.TestOptions;
+import com.pulumi.test.internal.PulumiTestInternal;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+/**
+ * The engine loader (ctx.config() under pulumi up) and the file loader (offline plan) give equal
+ * records. The engine side is fed exactly what the Pulumi CLI hands a program: every value as a
+ * string, lists as JSON text, secrets decrypted and listed apart.
+ */
+class LoaderEquivalenceTest {
+
+    @AfterEach
+    void cleanup() {
+        PulumiTest.cleanup();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void bothLoadersGiveEqualRecords(String stack) {
+        String text = StackConfigFixtures.withValue(StackConfigFixtures.stackFile(stack), "mediaplane:eslPassword",
+                "{secure: v1:ENCRYPTED}");
+        LoadedConfig offline = StackFileLoader.parse(stack, "Pulumi." + stack + ".yaml", text);
+
+        Map<String, String> engineConfig = new TreeMap<>();
+        Set<String> secretKeys = new HashSet<>();
+        engineView(text, engineConfig, secretKeys);
+        engineConfig.put("mediaplane:eslPassword", "decrypted-esl-password");
+
+        LoadedConfig engine = loadUnderEngine(stack, engineConfig, secretKeys);
+        assertEquals(offline.config(), engine.config());
+        assertEquals(offline.secrets().keySet(), engine.secrets().keySet());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"prod"})
+    void engineLoaderValidatesTheSameWay(String stack) {
+        Map<String, String> engineConfig = new TreeMap<>();
+        engineView(StackConfigFixtures.stackFile(stack), engineConfig, new HashSet<>());
+        engineConfig.put("mediaplane:zones", "[\"europe-west1-b\",\"us-east1-b\"]");
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        PulumiTestInternal.builder()
+                .options(TestOptions.builder().projectName("mediaplane").stackName(stack).build())
+                .config(engineConfig, Set.of())
+                .build()
+                .runTest(ctx -> {
+                    try {
+                        PulumiConfigLoader.load(ctx);
+                    } catch (ConfigException e) {
+                        error.set(e);
+                    }
+                });
+        assertTrue(error.get() instanceof ConfigException, "engine loader accepted a zone outside the region");
+        assertTrue(error.get().getMessage().contains("mediaplane:zones[1] must be a zone in region europe-west1 (like europe-west1-b), got 'us-east1-b'"),
+                error.get().getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void malformedJsonFromTheEngineNamesTheKey() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> PulumiConfigLoader.fromEngine("mediaplane:zones", "[\"europe-west1-b\","));
+        assertTrue(e.getMessage().startsWith("mediaplane:zones holds malformed JSON"), e.getMessage());
+    }
+
+    private static LoadedConfig loadUnderEngine(String stack, Map<String, String> config, Set<String> secretKeys) {
+        AtomicReference<LoadedConfig> loaded = new AtomicReference<>();
+        var result = PulumiTestInternal.builder()
+                .options(TestOptions.builder().projectName("mediaplane").stackName(stack).build())
+                .config(config, secretKeys)
+                .build()
+                .runTest(ctx -> loaded.set(PulumiConfigLoader.load(ctx)));
+        assertEquals(List.of(), result.exceptions());
+        return loaded.get();
+    }
+
+    /** What `pulumi up` passes in PULUMI_CONFIG: strings, with lists and maps as JSON. */
+    @SuppressWarnings("unchecked")
+    private static void engineView(String yaml, Map<String, String> out, Set<String> secretKeys) {
+        Map<String, Object> doc = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(yaml);
+        Map<String, Object> config = (Map<String, Object>) doc.get("config");
+        Gson gson = new Gson();
+        config.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> m && m.containsKey("secure")) {
+                secretKeys.add(k);
+            } else if (v instanceof List || v instanceof Map) {
+                out.put(k, gson.toJson(v));
+            } else {
+                out.put(k, String.valueOf(v));
+            }
+        });
+    }
+}
