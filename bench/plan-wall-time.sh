@@ -21,10 +21,10 @@ measure() {
   local stack=$1 times=() i start end
   ./mediaplane plan --stack "$stack" --project-dir "$work" --json > "$work/warmup.json"
   for ((i = 0; i < runs; i++)); do
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     ./mediaplane plan --stack "$stack" --project-dir "$work" --json > /dev/null
-    end=$(date +%s.%N)
-    times+=("$(echo "$end - $start" | bc -l)")
+    end=$(date +%s%N)
+    times+=("$(awk -v ns=$((end - start)) 'BEGIN {printf "%.3f", ns / 1e9}')")
   done
   local resources
   resources=$(grep -c '"type"' "$work/warmup.json" || true)
