@@ -1,0 +1,37 @@
+package dev.mediaplane.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The README's config table and commands cannot drift from the program and CI. */
+class ReadmeTest {
+
+    private static String read(String path) throws IOException {
+        return Files.readString(StackConfigFixtures.projectDir().resolve(path));
+    }
+
+    @Test
+    void documentsEveryConfigKey() throws IOException {
+        String readme = read("README.md");
+        List<String> missing = ConfigParser.KEYS.stream()
+                .filter(k -> !readme.contains("`mediaplane:" + k + "`"))
+                .sorted()
+                .toList();
+        assertEquals(List.of(), missing, "config keys missing from the README's table");
+    }
+
+    @Test
+    void ciRunsTheReadmeTestCommand() throws IOException {
+        String readme = read("README.md");
+        String ci = read(".ci/run");
+        String testCommand = "bin/setup && mvn -B -ntp verify";
+        assertTrue(readme.contains("\n" + testCommand + "\n"), "README lost its test command");
+        assertTrue(ci.contains("\n" + testCommand + "\n"), ".ci/run does not run the README's test command");
+        assertTrue(readme.contains("\n./mediaplane plan --stack dev\n"), "README lost its main command");
+    }
+}
