@@ -329,7 +329,6 @@ public final class Fleet extends ComponentResource {
         return new InstanceTemplate(name, InstanceTemplateArgs.builder()
                 .project(c.project())
                 .name(name)
-                .region(c.region())
                 .description("mediaplane " + c.stack() + " node, release " + releaseHash)
                 .machineType(fleet.machineType())
                 .disks(InstanceTemplateDiskArgs.builder()

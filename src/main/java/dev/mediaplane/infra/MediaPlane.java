@@ -59,7 +59,7 @@ public final class MediaPlane extends ComponentResource {
                 new Fleet.Args(c, releases, sa, network.network, network.subnetwork), mine);
         Optional<Output<String>> lb = Optional.empty();
         if (InternalLoadBalancer.wanted(c)) {
-            lb = Optional.of(new InternalLoadBalancer(prefix + "-ilb",
+            lb = Optional.of(new InternalLoadBalancer(prefix + "-internal-lb",
                     new InternalLoadBalancer.Args(c, network.network, network.subnetwork, fleet.instanceGroup), mine).address);
         }
         new Observability(prefix + "-observability", new Observability.Args(c), mine);
