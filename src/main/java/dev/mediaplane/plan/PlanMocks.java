@@ -139,7 +139,7 @@ final class PlanMocks implements Mocks {
         return "projects/" + project + "/" + (regional ? "regions/" + region : "global") + "/" + plural + "/" + name;
     }
 
-    /** Documentation range for external addresses (RFC 5737), 10/8 for internal ones. */
+    /** Documentation range for external addresses (RFC 5737), the subnet for internal ones. */
     private String address(String name, Object addressType) {
         if ("INTERNAL".equals(addressType)) {
             // Skip the network address and the gateway, stay below the broadcast address.

@@ -1,0 +1,81 @@
+package dev.mediaplane.infra;
+
+import dev.mediaplane.config.LoadedConfig;
+import dev.mediaplane.config.StackFileLoader;
+import dev.mediaplane.plan.Plan;
+import dev.mediaplane.plan.PlanRunner;
+import dev.mediaplane.plan.PlannedResource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** The committed stack files, variants of them, and small readers over plans. */
+final class Stacks {
+
+    private Stacks() {}
+
+    static String text(String stack) {
+        try {
+            return Files.readString(Path.of("Pulumi." + stack + ".yaml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static LoadedConfig load(String stack) {
+        return StackFileLoader.load(Path.of(""), stack);
+    }
+
+    /** The committed stack file with {@code key} set to the YAML {@code value} (replaced or appended). */
+    static LoadedConfig with(String stack, Map<String, String> values) {
+        String text = text(stack);
+        for (var e : values.entrySet()) {
+            String line = "  " + e.getKey() + ": ";
+            String replaced = text.replaceAll("(?m)^  " + java.util.regex.Pattern.quote(e.getKey()) + ":.*$",
+                    java.util.regex.Matcher.quoteReplacement(line + e.getValue()));
+            text = replaced.equals(text) && !text.contains(line) ? text + line + e.getValue() + "\n" : replaced;
+        }
+        return StackFileLoader.parse(stack, "variant of Pulumi." + stack + ".yaml", text);
+    }
+
+    static Plan plan(LoadedConfig config) {
+        return PlanRunner.run(config);
+    }
+
+    static Map<String, Long> countsByType(Plan plan) {
+        return plan.resources().stream().collect(Collectors.groupingBy(PlannedResource::type, TreeMap::new, Collectors.counting()));
+    }
+
+    static PlannedResource one(Plan plan, String type) {
+        List<PlannedResource> all = plan.ofType(type).toList();
+        if (all.size() != 1) {
+            throw new AssertionError("expected one " + type + ", got " + all.size());
+        }
+        return all.get(0);
+    }
+
+    static PlannedResource named(Plan plan, String type, String name) {
+        return plan.ofType(type).filter(r -> r.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + type + " named " + name));
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T at(Object root, String... path) {
+        Object v = root;
+        for (String p : path) {
+            if (v instanceof Map<?, ?> m) {
+                v = m.get(p);
+            } else if (v instanceof List<?> l) {
+                v = l.get(Integer.parseInt(p));
+            } else {
+                throw new AssertionError("no " + p + " in " + v);
+            }
+        }
+        return (T) v;
+    }
+}
