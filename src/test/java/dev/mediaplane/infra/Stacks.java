@@ -43,6 +43,15 @@ final class Stacks {
         return StackFileLoader.parse(stack, "variant of Pulumi." + stack + ".yaml", text);
     }
 
+    /** A Gson that writes Optionals as their value (the plan's parent field). */
+    static com.google.gson.Gson gson() {
+        return new com.google.gson.GsonBuilder().serializeNulls()
+                .registerTypeHierarchyAdapter(java.util.Optional.class,
+                        (com.google.gson.JsonSerializer<java.util.Optional<?>>) (src, t, ctx) ->
+                                src.isPresent() ? ctx.serialize(src.get()) : com.google.gson.JsonNull.INSTANCE)
+                .create();
+    }
+
     static Plan plan(LoadedConfig config) {
         return PlanRunner.run(config);
     }
