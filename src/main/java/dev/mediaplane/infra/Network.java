@@ -1,11 +1,14 @@
 package dev.mediaplane.infra;
 
 import com.pulumi.core.Output;
+import com.pulumi.gcp.compute.ComputeFunctions;
 import com.pulumi.gcp.compute.Firewall;
 import com.pulumi.gcp.compute.FirewallArgs;
 import com.pulumi.gcp.compute.Subnetwork;
 import com.pulumi.gcp.compute.SubnetworkArgs;
 import com.pulumi.gcp.compute.inputs.FirewallAllowArgs;
+import com.pulumi.gcp.compute.inputs.GetSubnetworkArgs;
+import com.pulumi.gcp.compute.outputs.GetSubnetworkResult;
 import com.pulumi.gcp.compute.inputs.FirewallDenyArgs;
 import com.pulumi.gcp.compute.inputs.FirewallLogConfigArgs;
 import com.pulumi.gcp.compute.inputs.SubnetworkLogConfigArgs;
@@ -87,11 +90,16 @@ public final class Network extends ComponentResource {
         } else {
             String subnetRef = c.network().subnetwork().orElseThrow();
             this.subnetwork = Output.of(subnetRef);
-            // A subnet self-link names its network only indirectly; the firewall needs the network
-            // itself, so without networkVpc we cannot place the rules.
-            this.network = Output.of(c.network().vpc().orElseThrow(() -> new IllegalArgumentException(
-                    "mediaplane:networkVpc is required with networkMode 'existing': the firewall rules need the VPC of subnetwork '"
-                            + subnetRef + "', got no value")));
+            // The firewall needs the VPC; without networkVpc, ask GCP which VPC the subnet is in.
+            this.network = c.network().vpc().map(Output::of).orElseGet(() -> {
+                var lookup = GetSubnetworkArgs.builder().project(c.project()).region(c.region());
+                if (subnetRef.startsWith("projects/")) {
+                    lookup.selfLink(subnetRef);
+                } else {
+                    lookup.name(subnetRef);
+                }
+                return ComputeFunctions.getSubnetwork(lookup.build()).applyValue(GetSubnetworkResult::network);
+            });
         }
 
         Output<List<String>> targets = args.nodeServiceAccountEmail().applyValue(List::of);

@@ -157,6 +157,28 @@ final class PlanMocks implements Mocks {
             return CompletableFuture.completedFuture(Map.of("projectId", project, "number", projectNumber(project),
                     "name", project, "id", "projects/" + project));
         }
+        if ("gcp:compute/getSubnetwork:getSubnetwork".equals(args.token)) {
+            // An existing subnet: offline we cannot know its VPC, so it answers a VPC named after it.
+            Map<String, Object> a = args.args == null ? Map.of() : args.args;
+            String project = a.get("project") instanceof String s ? s : defaultProject;
+            String region = a.get("region") instanceof String s ? s : defaultRegion;
+            String ref = a.get("selfLink") instanceof String s ? s : String.valueOf(a.get("name"));
+            String name = ref.substring(ref.lastIndexOf('/') + 1);
+            String link = COMPUTE + "projects/" + project + "/regions/" + region + "/subnetworks/" + name;
+            Map<String, Object> out = new HashMap<>();
+            out.put("name", name);
+            out.put("project", project);
+            out.put("region", region);
+            out.put("selfLink", link);
+            out.put("id", "projects/" + project + "/regions/" + region + "/subnetworks/" + name);
+            out.put("network", COMPUTE + "projects/" + project + "/global/networks/" + name + "-vpc");
+            out.put("ipCidrRange", subnet.toString());
+            out.put("gatewayAddress", "");
+            out.put("description", "");
+            out.put("privateIpGoogleAccess", true);
+            out.put("secondaryIpRanges", java.util.List.of());
+            return CompletableFuture.completedFuture(out);
+        }
         return CompletableFuture.completedFuture(Map.of());
     }
 }
