@@ -31,8 +31,12 @@ final class CapturingMonitor extends MockMonitor {
     static final String OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
     static final String UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-    /** One registration as captured; {@code parentUrn} is empty for the stack itself. */
-    record Registration(String type, String name, String parentUrn, Map<String, Object> inputs) {}
+    /**
+     * One registration as captured; {@code parentUrn} is empty for the stack itself.
+     * {@code options} holds the lifecycle options that shape a diff: {@code retainOnDelete},
+     * {@code deleteBeforeReplace=<bool>} when set explicitly.
+     */
+    record Registration(String type, String name, String parentUrn, Map<String, Object> inputs, List<String> options) {}
 
     final List<Registration> registrations = Collections.synchronizedList(new ArrayList<>());
 
@@ -42,8 +46,15 @@ final class CapturingMonitor extends MockMonitor {
 
     @Override
     public CompletableFuture<RegisterResourceResponse> registerResourceAsync(Resource resource, RegisterResourceRequest request) {
+        List<String> options = new ArrayList<>(2);
+        if (request.hasRetainOnDelete() && request.getRetainOnDelete()) {
+            options.add("retainOnDelete");
+        }
+        if (request.getDeleteBeforeReplaceDefined()) {
+            options.add("deleteBeforeReplace=" + request.getDeleteBeforeReplace());
+        }
         registrations.add(new Registration(request.getType(), request.getName(), request.getParent(),
-                convert(request.getObject())));
+                convert(request.getObject()), List.copyOf(options)));
         return super.registerResourceAsync(resource, request);
     }
 

@@ -60,14 +60,27 @@ public final class PlanRunner {
      */
     public static Plan run(LoadedConfig config, Instant now) {
         StackConfig c = config.config();
+        return capture(c.stack(), mocksFor(c), ctx -> MediaPlaneProgram.define(ctx, config, now));
+    }
+
+    static PlanMocks mocksFor(StackConfig c) {
         // With an existing subnet its range is unknown offline; any private range reads right.
         Cidr subnet = Cidr.parse(c.network().mode() == StackConfig.NetworkMode.DEDICATED ? c.network().subnetCidr() : "10.0.0.0/24");
-        return capture(c.stack(), new PlanMocks(c.project(), c.region(), subnet),
-                ctx -> MediaPlaneProgram.define(ctx, config, now));
+        return new PlanMocks(c.project(), c.region(), subnet);
     }
 
     /** Runs {@code program} under the mock engine and captures what it declares. */
-    static synchronized Plan capture(String stack, PlanMocks mocks, Consumer<Context> program) {
+    static Plan capture(String stack, PlanMocks mocks, Consumer<Context> program) {
+        return captureWithOptions(stack, mocks, program).plan();
+    }
+
+    /**
+     * A plan and the lifecycle options of its resources ({@code "<type> <name>"} to options such as
+     * {@code retainOnDelete}); the plan record itself carries inputs only.
+     */
+    record Captured(Plan plan, Map<String, List<String>> options) {}
+
+    static synchronized Captured captureWithOptions(String stack, PlanMocks mocks, Consumer<Context> program) {
         var quiet = PulumiTestInternal.logger(Level.OFF);
         CapturingMonitor[] monitor = new CapturingMonitor[1];
         try {
@@ -86,7 +99,12 @@ public final class PlanRunner {
             List<PlannedResource> resources = order(monitor[0].registrations);
             Map<String, Object> outputs = new TreeMap<>();
             result.outputs().forEach((k, v) -> outputs.put(k, outputValue(v)));
-            return new Plan(stack, resources, outputs);
+            Map<String, List<String>> options = new TreeMap<>();
+            synchronized (monitor[0].registrations) {
+                monitor[0].registrations.stream().filter(r -> !r.options().isEmpty())
+                        .forEach(r -> options.put(r.type() + " " + r.name(), r.options()));
+            }
+            return new Captured(new Plan(stack, resources, outputs), options);
         } finally {
             PulumiTest.cleanup();
         }

@@ -22,6 +22,7 @@ import com.pulumi.resources.CustomResourceOptions;
 import dev.mediaplane.config.Cidr;
 import dev.mediaplane.config.LoadedConfig;
 import dev.mediaplane.config.StackFileLoader;
+import dev.mediaplane.infra.MediaPlaneProgram;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -171,5 +172,22 @@ class PlanRunnerTest {
         assertEquals(PlanMocks.projectNumber("mediaplane-dev-000000"), PlanMocks.projectNumber("mediaplane-dev-000000"));
         assertTrue(PlanMocks.projectNumber("mediaplane-dev-000000").matches("[1-9][0-9]{11}"));
         assertFalse(PlanMocks.projectNumber("a-project").equals(PlanMocks.projectNumber("b-project")));
+    }
+
+    @Test
+    void releaseObjectsAreKeptOnDeleteAndTemplatesAreCreatedBeforeTheOldGoes() {
+        var c = devConfig.config();
+        var captured = PlanRunner.captureWithOptions(c.stack(), PlanRunner.mocksFor(c),
+                ctx -> MediaPlaneProgram.define(ctx, devConfig));
+        captured.plan().ofType("gcp:storage/bucketObject:BucketObject").forEach(o ->
+                assertEquals(List.of("retainOnDelete"), captured.options().get(o.type() + " " + o.name()), o.name()));
+        captured.plan().ofType("gcp:compute/instanceTemplate:InstanceTemplate").forEach(t ->
+                assertEquals(List.of("deleteBeforeReplace=false"), captured.options().get(t.type() + " " + t.name()), t.name()));
+        // Nothing else is kept behind on delete: buckets and secrets are deleted with the stack.
+        captured.options().forEach((k, v) -> {
+            if (v.contains("retainOnDelete")) {
+                assertTrue(k.startsWith("gcp:storage/bucketObject:BucketObject "), k);
+            }
+        });
     }
 }
