@@ -60,7 +60,15 @@ public final class Fleet extends ComponentResource {
     /** NIC name GCE gives the first interface; stateful IP configs refer to it. */
     static final String NIC = "nic0";
 
-    /** Inputs: config, the releases in service, and what the nodes need to know. */
+    /**
+     * Inputs.
+     *
+     * @param config the stack; machine, size, addresses and autoscaling come from it
+     * @param releases the release hashes in service (stable, and the canary when present)
+     * @param nodeServiceAccountEmail the account the VMs run as
+     * @param network the VPC (not used by templates; kept so the fleet names its network in one place)
+     * @param subnetwork the subnet the VMs' NIC is in
+     */
     public record Args(StackConfig config, Releases releases, Output<String> nodeServiceAccountEmail,
                        Output<String> network, Output<String> subnetwork) {
         public Args {

@@ -43,7 +43,11 @@ public final class Identity extends ComponentResource {
             "compute.instances.get", "compute.instances.list",
             "compute.instanceGroupManagers.get", "compute.addresses.list");
 
-    /** Inputs: the stack config is all it needs. */
+    /**
+     * Inputs.
+     *
+     * @param config the stack; without controller.serviceAccount no discovery role is made
+     */
     public record Args(StackConfig config) {
         public Args {
             Objects.requireNonNull(config, "config");

@@ -30,7 +30,14 @@ public final class InternalLoadBalancer extends ComponentResource {
 
     public static final String TYPE = "mediaplane:gcp:InternalLoadBalancer";
 
-    /** Inputs: config, where to put the address, and the instance group to balance over. */
+    /**
+     * Inputs.
+     *
+     * @param config the stack; ports, health port and drain timeout come from it
+     * @param network the VPC of the forwarding rule
+     * @param subnetwork the subnet the internal address is reserved in
+     * @param instanceGroup the fleet's instance group, the only backend
+     */
     public record Args(StackConfig config, Output<String> network, Output<String> subnetwork, Output<String> instanceGroup) {
         public Args {
             Objects.requireNonNull(config, "config");

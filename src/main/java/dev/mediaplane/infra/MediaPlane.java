@@ -20,7 +20,13 @@ public final class MediaPlane extends ComponentResource {
 
     public static final String TYPE = "mediaplane:gcp:MediaPlane";
 
-    /** Inputs: the loaded config (with secret values), the current render, the clock for schedules. */
+    /**
+     * Inputs.
+     *
+     * @param config the validated stack config and its secret values
+     * @param release the current render of the release bundle
+     * @param now the clock for the secrets' rotation schedule
+     */
     public record Args(LoadedConfig config, Bundle release, Instant now) {
         public Args {
             Objects.requireNonNull(config, "config");

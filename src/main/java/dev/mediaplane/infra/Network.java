@@ -44,7 +44,12 @@ public final class Network extends ComponentResource {
     /** Below every allow rule, above the implied deny (65535) so it shows up in logs. */
     static final int DENY_PRIORITY = 65000;
 
-    /** Inputs: config and the node service account the rules target. */
+    /**
+     * Inputs.
+     *
+     * @param config the stack; network mode, CIDRs and ports come from it
+     * @param nodeServiceAccountEmail the account every rule targets
+     */
     public record Args(StackConfig config, Output<String> nodeServiceAccountEmail) {
         public Args {
             Objects.requireNonNull(config, "config");

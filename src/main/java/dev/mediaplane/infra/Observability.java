@@ -31,7 +31,11 @@ public final class Observability extends ComponentResource {
 
     public static final String TYPE = "mediaplane:gcp:Observability";
 
-    /** Inputs: the stack config is all it needs. */
+    /**
+     * Inputs.
+     *
+     * @param config the stack; thresholds and notification channels come from it (none by default)
+     */
     public record Args(StackConfig config) {
         public Args {
             Objects.requireNonNull(config, "config");

@@ -41,7 +41,13 @@ public final class RecordingStore extends ComponentResource {
 
     public static final String TYPE = "mediaplane:gcp:RecordingStore";
 
-    /** Inputs: config, the current render, and the node account. */
+    /**
+     * Inputs.
+     *
+     * @param config the stack; bucket names, lifecycle and retention come from it
+     * @param release the current render, uploaded under {@code releases/<hash>/}
+     * @param nodeServiceAccountEmail the account granted create (recordings), read (releases), publish (events)
+     */
     public record Args(StackConfig config, Bundle release, Output<String> nodeServiceAccountEmail) {
         public Args {
             Objects.requireNonNull(config, "config");

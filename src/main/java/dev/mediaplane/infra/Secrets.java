@@ -26,7 +26,6 @@ import dev.mediaplane.config.SecretValue;
 import dev.mediaplane.config.StackConfig;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -54,7 +53,14 @@ public final class Secrets extends ComponentResource {
      */
     public static final Instant ROTATION_ANCHOR = Instant.parse("2026-01-05T03:00:00Z");
 
-    /** Inputs: config, the secret values present, the node account, and the clock for the schedule. */
+    /**
+     * Inputs.
+     *
+     * @param config the stack; secret ids and rotation come from it
+     * @param values secret values given; a secret without a value gets no version (set it later)
+     * @param nodeServiceAccountEmail the account granted secretAccessor on each secret
+     * @param now the clock for the rotation schedule (see {@link #ROTATION_ANCHOR})
+     */
     public record Args(StackConfig config, Map<NodeSecret, SecretValue> values, Output<String> nodeServiceAccountEmail,
                        Instant now) {
         public Args {
@@ -164,7 +170,4 @@ public final class Secrets extends ComponentResource {
         return ROTATION_ANCHOR.plus(period.multipliedBy(periods));
     }
 
-    static Map<NodeSecret, SecretValue> copy(Map<NodeSecret, SecretValue> m) {
-        return m.isEmpty() ? Map.of() : new EnumMap<>(m);
-    }
 }
