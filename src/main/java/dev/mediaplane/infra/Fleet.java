@@ -66,16 +66,14 @@ public final class Fleet extends ComponentResource {
      * @param config the stack; machine, size, addresses and autoscaling come from it
      * @param releases the release hashes in service (stable, and the canary when present)
      * @param nodeServiceAccountEmail the account the VMs run as
-     * @param network the VPC (not used by templates; kept so the fleet names its network in one place)
      * @param subnetwork the subnet the VMs' NIC is in
      */
     public record Args(StackConfig config, Releases releases, Output<String> nodeServiceAccountEmail,
-                       Output<String> network, Output<String> subnetwork) {
+                       Output<String> subnetwork) {
         public Args {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(releases, "releases");
             Objects.requireNonNull(nodeServiceAccountEmail, "nodeServiceAccountEmail");
-            Objects.requireNonNull(network, "network");
             Objects.requireNonNull(subnetwork, "subnetwork");
         }
     }

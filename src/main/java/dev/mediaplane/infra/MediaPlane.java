@@ -62,7 +62,7 @@ public final class MediaPlane extends ComponentResource {
                 new RecordingStore.Args(c, args.release(), sa), mine);
         Fleet.Releases releases = Fleet.Releases.of(c, args.release());
         Fleet fleet = new Fleet(prefix + "-fleet",
-                new Fleet.Args(c, releases, sa, network.network, network.subnetwork), mine);
+                new Fleet.Args(c, releases, sa, network.subnetwork), mine);
         Optional<Output<String>> lb = Optional.empty();
         if (InternalLoadBalancer.wanted(c)) {
             lb = Optional.of(new InternalLoadBalancer(prefix + "-internal-lb",
