@@ -83,6 +83,7 @@ public final class PlanRunner {
     static synchronized Captured captureWithOptions(String stack, PlanMocks mocks, Consumer<Context> program) {
         var quiet = PulumiTestInternal.logger(Level.OFF);
         CapturingMonitor[] monitor = new CapturingMonitor[1];
+        PlanEngineLogger engineLog = new PlanEngineLogger();
         try {
             PulumiTestInternal test = PulumiTestInternal.builder()
                     .options(TestOptions.builder().projectName("mediaplane").stackName(stack).preview(false).build())
@@ -91,11 +92,12 @@ public final class PlanRunner {
                     .monitorDecorator(m -> monitor[0] = new CapturingMonitor(mocks, PulumiTestInternal.mockLog(quiet)))
                     .deploymentFactory(state -> {
                         state.runner = new PlanTaskRunner();
+                        state.logger = engineLog;
                         return new DeploymentImpl(state);
                     })
                     .build();
             TestResult result = test.runTest(program);
-            failOnErrors(result);
+            failOnErrors(result, engineLog.errors());
             List<PlannedResource> resources = order(monitor[0].registrations);
             Map<String, Object> outputs = new TreeMap<>();
             result.outputs().forEach((k, v) -> outputs.put(k, outputValue(v)));
@@ -110,7 +112,7 @@ public final class PlanRunner {
         }
     }
 
-    private static void failOnErrors(TestResult result) {
+    private static void failOnErrors(TestResult result, List<String> engineErrors) {
         if (!result.exceptions().isEmpty()) {
             Exception first = result.exceptions().get(0);
             Throwable cause = first;
@@ -124,8 +126,10 @@ public final class PlanRunner {
             }
             throw new IllegalStateException("the program failed under the mock engine: " + cause.getMessage(), first);
         }
-        if (!result.errors().isEmpty()) {
-            throw new IllegalStateException("the program failed under the mock engine: " + String.join("; ", result.errors()));
+        List<String> errors = new ArrayList<>(result.errors());
+        errors.addAll(engineErrors);
+        if (!errors.isEmpty()) {
+            throw new IllegalStateException("the program failed under the mock engine: " + String.join("; ", errors));
         }
     }
 
