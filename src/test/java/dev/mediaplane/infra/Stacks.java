@@ -31,16 +31,32 @@ final class Stacks {
         return StackFileLoader.load(Path.of(""), stack);
     }
 
-    /** The committed stack file with {@code key} set to the YAML {@code value} (replaced or appended). */
+    /**
+     * The committed stack file with each key set to a YAML value (flow style for lists): the key's
+     * line and its block-list items are replaced, or the key is appended.
+     */
     static LoadedConfig with(String stack, Map<String, String> values) {
-        String text = text(stack);
+        List<String> lines = new java.util.ArrayList<>(List.of(text(stack).split("\n", -1)));
         for (var e : values.entrySet()) {
-            String line = "  " + e.getKey() + ": ";
-            String replaced = text.replaceAll("(?m)^  " + java.util.regex.Pattern.quote(e.getKey()) + ":.*$",
-                    java.util.regex.Matcher.quoteReplacement(line + e.getValue()));
-            text = replaced.equals(text) && !text.contains(line) ? text + line + e.getValue() + "\n" : replaced;
+            String head = "  " + e.getKey() + ":";
+            int at = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).equals(head) || lines.get(i).startsWith(head + " ")) {
+                    at = i;
+                    break;
+                }
+            }
+            String line = head + " " + e.getValue();
+            if (at < 0) {
+                lines.add(lines.size() - 1, line);
+            } else {
+                lines.set(at, line);
+                while (at + 1 < lines.size() && lines.get(at + 1).startsWith("    ")) {
+                    lines.remove(at + 1);
+                }
+            }
         }
-        return StackFileLoader.parse(stack, "variant of Pulumi." + stack + ".yaml", text);
+        return StackFileLoader.parse(stack, "variant of Pulumi." + stack + ".yaml", String.join("\n", lines));
     }
 
     /** A Gson that writes Optionals as their value (the plan's parent field). */
