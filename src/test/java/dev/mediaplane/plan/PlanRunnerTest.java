@@ -123,6 +123,24 @@ class PlanRunnerTest {
         assertEquals(dev.resources().size(), PlanRunner.run(devConfig).resources().size());
     }
 
+    @Test
+    void aFailureInsideAnOutputFailsThePlanInsteadOfHangingOrPassing() {
+        var e = assertThrows(RuntimeException.class, () -> PlanRunner.capture("t",
+                new PlanMocks("p-000000", "europe-west1", Cidr.parse("10.0.0.0/24")), ctx -> {
+                    Output<String> bad = Output.of("x").applyValue(v -> {
+                        throw new IllegalStateException("late failure in an apply");
+                    });
+                    new Topic("late", TopicArgs.builder().name(bad).project("p-000000").build());
+                }));
+        Throwable t = e;
+        boolean found = false;
+        while (t != null) {
+            found |= String.valueOf(t.getMessage()).contains("late failure in an apply");
+            t = t.getCause();
+        }
+        assertTrue(found, e.toString());
+    }
+
     // ---- wire values ----
 
     private static Value str(String s) {
