@@ -3,6 +3,7 @@ package dev.mediaplane.plan;
 import com.pulumi.test.Mocks;
 import dev.mediaplane.config.Cidr;
 import dev.mediaplane.render.Bundle;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -31,11 +32,11 @@ final class PlanMocks implements Mocks {
 
     /** A deterministic 12-digit project number for a project id. */
     static String projectNumber(String project) {
-        return String.valueOf(100_000_000_000L + Long.parseLong(Bundle.sha256(project.getBytes()).substring(0, 12), 16) % 900_000_000_000L);
+        return String.valueOf(100_000_000_000L + Long.parseLong(Bundle.sha256(project.getBytes(StandardCharsets.UTF_8)).substring(0, 12), 16) % 900_000_000_000L);
     }
 
     private static int hashByte(String name, int i) {
-        return Integer.parseInt(Bundle.sha256(name.getBytes()).substring(2 * i, 2 * i + 2), 16);
+        return Integer.parseInt(Bundle.sha256(name.getBytes(StandardCharsets.UTF_8)).substring(2 * i, 2 * i + 2), 16);
     }
 
     @Override
@@ -98,7 +99,7 @@ final class PlanMocks implements Mocks {
                 state.put("selfLink", "https://www.googleapis.com/storage/v1/b/" + in.get("bucket") + "/o/" + name);
             }
             case "gcp:monitoring/alertPolicy:AlertPolicy" -> {
-                id = "projects/" + project + "/alertPolicies/" + Bundle.sha256(args.name.getBytes()).substring(0, 16);
+                id = "projects/" + project + "/alertPolicies/" + Bundle.sha256(args.name.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
                 state.put("name", id);
             }
             default -> {
@@ -112,15 +113,16 @@ final class PlanMocks implements Mocks {
             case "gcp:compute/address:Address" -> state.putIfAbsent("address", address(name, in.get("addressType")));
             case "gcp:compute/instanceTemplate:InstanceTemplate" ->
                     state.put("selfLinkUnique", COMPUTE + id + "?uniqueId=" + (1_000_000_000L + Long.parseLong(
-                            Bundle.sha256(name.getBytes()).substring(0, 8), 16)));
+                            Bundle.sha256(name.getBytes(StandardCharsets.UTF_8)).substring(0, 8), 16)));
             case "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager" ->
                     state.put("instanceGroup", COMPUTE + "projects/" + project + "/regions/" + region + "/instanceGroups/" + name);
             default -> { }
         }
         String cls = token.length > 3 ? token[3] : "";
         if (cls.endsWith("IAMMember") || cls.endsWith("IamMember")) {
-            id = in.get("role") + "/" + in.get("member");
-            state.put("etag", "BwY" + Bundle.sha256(id.getBytes()).substring(0, 8));
+            Object target = in.getOrDefault("secretId", in.getOrDefault("bucket", in.getOrDefault("topic", project)));
+            id = target + "/" + in.get("role") + "/" + in.get("member");
+            state.put("etag", "BwY" + Bundle.sha256(id.getBytes(StandardCharsets.UTF_8)).substring(0, 8));
         }
         return CompletableFuture.completedFuture(ResourceResult.of(Optional.ofNullable(id), state));
     }
