@@ -1,0 +1,376 @@
+package dev.mediaplane.infra;
+
+import com.pulumi.core.Output;
+import com.pulumi.gcp.compute.Address;
+import com.pulumi.gcp.compute.AddressArgs;
+import com.pulumi.gcp.compute.HealthCheck;
+import com.pulumi.gcp.compute.HealthCheckArgs;
+import com.pulumi.gcp.compute.InstanceTemplate;
+import com.pulumi.gcp.compute.InstanceTemplateArgs;
+import com.pulumi.gcp.compute.RegionAutoscaler;
+import com.pulumi.gcp.compute.RegionAutoscalerArgs;
+import com.pulumi.gcp.compute.RegionInstanceGroupManager;
+import com.pulumi.gcp.compute.RegionInstanceGroupManagerArgs;
+import com.pulumi.gcp.compute.RegionPerInstanceConfig;
+import com.pulumi.gcp.compute.RegionPerInstanceConfigArgs;
+import com.pulumi.gcp.compute.inputs.HealthCheckHttpHealthCheckArgs;
+import com.pulumi.gcp.compute.inputs.InstanceTemplateDiskArgs;
+import com.pulumi.gcp.compute.inputs.InstanceTemplateNetworkInterfaceAccessConfigArgs;
+import com.pulumi.gcp.compute.inputs.InstanceTemplateNetworkInterfaceArgs;
+import com.pulumi.gcp.compute.inputs.InstanceTemplateServiceAccountArgs;
+import com.pulumi.gcp.compute.inputs.InstanceTemplateShieldedInstanceConfigArgs;
+import com.pulumi.gcp.compute.inputs.RegionAutoscalerAutoscalingPolicyArgs;
+import com.pulumi.gcp.compute.inputs.RegionAutoscalerAutoscalingPolicyCpuUtilizationArgs;
+import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerAutoHealingPoliciesArgs;
+import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerNamedPortArgs;
+import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerUpdatePolicyArgs;
+import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerVersionArgs;
+import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerVersionTargetSizeArgs;
+import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateArgs;
+import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateExternalIpArgs;
+import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateExternalIpIpAddressArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.render.Bundle;
+import dev.mediaplane.render.Renderer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The FreeSWITCH nodes: one instance template per live release (stable, and the canary when
+ * there is one), the regional instance group that runs them, its liveness check and autohealing,
+ * the autoscaler or the fixed size, and for static fleets one reserved external address per node.
+ *
+ * <p>Template names carry a hash of everything the template holds, because every template field
+ * is immutable in GCE and a template cannot be deleted while a group uses it: a change creates a
+ * new template under a new name, the group moves to it, then the old one is dropped.
+ */
+public final class Fleet extends ComponentResource {
+
+    public static final String TYPE = "mediaplane:gcp:Fleet";
+
+    /** NIC name GCE gives the first interface; stateful IP configs refer to it. */
+    static final String NIC = "nic0";
+
+    /**
+     * Inputs.
+     *
+     * @param config the stack; machine, size, addresses and autoscaling come from it
+     * @param releases the release hashes in service (stable, and the canary when present)
+     * @param nodeServiceAccountEmail the account the VMs run as
+     * @param subnetwork the subnet the VMs' NIC is in
+     */
+    public record Args(StackConfig config, Releases releases, Output<String> nodeServiceAccountEmail,
+                       Output<String> subnetwork) {
+        public Args {
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(releases, "releases");
+            Objects.requireNonNull(nodeServiceAccountEmail, "nodeServiceAccountEmail");
+            Objects.requireNonNull(subnetwork, "subnetwork");
+        }
+    }
+
+    /**
+     * Which release hashes run: {@code stable} on every node but the canaries; {@code canary}, when
+     * present, on {@code release.canarySize} nodes.
+     */
+    public record Releases(String stable, Optional<String> canary) {
+        public Releases {
+            Objects.requireNonNull(stable, "stable");
+            canary = Objects.requireNonNull(canary, "canary");
+            if (canary.isPresent() && canary.get().equals(stable)) {
+                throw new IllegalArgumentException("mediaplane:releaseStable is the current render's hash " + stable
+                        + ": a canary must differ from the stable release; set releaseCanarySize to 0 to run it everywhere");
+            }
+        }
+
+        /** Stable from config when pinned, else the current render; the canary is always the current render. */
+        public static Releases of(StackConfig config, Bundle current) {
+            String stable = config.release().stable().orElse(current.hash());
+            Optional<String> canary = config.release().canary() ? Optional.of(current.hash()) : Optional.empty();
+            return new Releases(stable, canary);
+        }
+    }
+
+    public final Output<String> instanceGroupManager;
+    /** Instance group URL of the manager, the load balancer's backend. */
+    public final Output<String> instanceGroup;
+    /** Reserved external addresses, in node order; empty for ephemeral fleets. */
+    public final Output<List<String>> nodeAddresses;
+    /** Template name per role ({@code stable}, {@code canary}). */
+    public final Map<String, String> templateNames;
+
+    public Fleet(String name, Args args, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        StackConfig c = args.config();
+        String prefix = c.prefix();
+        var fleet = c.fleet();
+        boolean staticAddresses = fleet.addressMode() == StackConfig.AddressMode.STATIC;
+
+        Map<String, String> names = new LinkedHashMap<>();
+        Map<String, InstanceTemplate> templates = new LinkedHashMap<>();
+        names.put("stable", args.releases().stable());
+        args.releases().canary().ifPresent(h -> names.put("canary", h));
+        for (var e : names.entrySet()) {
+            InstanceTemplate t = template(c, e.getValue(), args);
+            templates.put(e.getKey(), t);
+        }
+        Map<String, String> templateNamesOut = new LinkedHashMap<>();
+        names.forEach((role, hash) -> templateNamesOut.put(role, templateName(c, hash)));
+        this.templateNames = Map.copyOf(templateNamesOut);
+
+        HealthCheck liveness = new HealthCheck(prefix + "-live", HealthCheckArgs.builder()
+                .project(c.project())
+                .name(prefix + "-live")
+                .description("Liveness (autohealing): FreeSWITCH is alive. Draining nodes stay live.")
+                .checkIntervalSec(10)
+                .timeoutSec(5)
+                .healthyThreshold(2)
+                .unhealthyThreshold(3)
+                .httpHealthCheck(HealthCheckHttpHealthCheckArgs.builder()
+                        .port(fleet.healthPort())
+                        .requestPath("/live")
+                        .build())
+                .build(), Common.child(this));
+
+        List<RegionInstanceGroupManagerVersionArgs> versions = new ArrayList<>();
+        versions.add(RegionInstanceGroupManagerVersionArgs.builder()
+                .name("stable")
+                .instanceTemplate(templates.get("stable").selfLinkUnique())
+                .build());
+        if (templates.containsKey("canary")) {
+            versions.add(RegionInstanceGroupManagerVersionArgs.builder()
+                    .name("canary")
+                    .instanceTemplate(templates.get("canary").selfLinkUnique())
+                    .targetSize(RegionInstanceGroupManagerVersionTargetSizeArgs.builder()
+                            .fixed(c.release().canarySize())
+                            .build())
+                    .build());
+        }
+
+        int zones = c.zones().size();
+        // Regional MIG rule: fixed maxSurge/maxUnavailable are 0 or at least the number of zones.
+        var update = RegionInstanceGroupManagerUpdatePolicyArgs.builder()
+                .type("PROACTIVE")
+                .minimalAction("REPLACE");
+        if (staticAddresses) {
+            // A preserved external IP can be on one VM only: no surge; replace in place.
+            update.maxSurgeFixed(0).maxUnavailableFixed(zones).replacementMethod("RECREATE")
+                    .instanceRedistributionType("NONE");
+        } else {
+            // Ephemeral fleets surge first, so capacity never drops during a rollout.
+            update.maxSurgeFixed(zones).maxUnavailableFixed(0).replacementMethod("SUBSTITUTE")
+                    .instanceRedistributionType("PROACTIVE");
+        }
+
+        var migArgs = RegionInstanceGroupManagerArgs.builder()
+                .project(c.project())
+                .name(prefix + "-nodes")
+                .region(c.region())
+                .description("mediaplane " + c.stack() + ": FreeSWITCH nodes")
+                .baseInstanceName(prefix + "-node")
+                .distributionPolicyZones(c.zones())
+                .namedPorts(
+                        named("sip-internal", c.controller().internalSipPort()),
+                        named("esl", c.controller().eslPort()),
+                        named("health", fleet.healthPort()))
+                .autoHealingPolicies(RegionInstanceGroupManagerAutoHealingPoliciesArgs.builder()
+                        .healthCheck(liveness.id())
+                        .initialDelaySec(fleet.livenessInitialDelaySec())
+                        .build())
+                .updatePolicy(update.build())
+                .versions(versions)
+                .waitForInstances(false);
+        if (fleet.autoscaling().isEmpty()) {
+            migArgs.targetSize(fleet.size());
+        }
+        RegionInstanceGroupManager mig = new RegionInstanceGroupManager(prefix + "-nodes", migArgs.build(),
+                Common.child(this));
+
+        fleet.autoscaling().ifPresent(a -> new RegionAutoscaler(prefix + "-nodes-autoscaler", RegionAutoscalerArgs.builder()
+                .project(c.project())
+                .name(prefix + "-nodes-autoscaler")
+                .region(c.region())
+                .target(mig.selfLink())
+                .autoscalingPolicy(RegionAutoscalerAutoscalingPolicyArgs.builder()
+                        .minReplicas(a.minReplicas())
+                        .maxReplicas(a.maxReplicas())
+                        .cooldownPeriod(a.cooldownSec())
+                        .cpuUtilization(RegionAutoscalerAutoscalingPolicyCpuUtilizationArgs.builder()
+                                .target(a.cpuTarget())
+                                .build())
+                        .build())
+                .build(), Common.child(this)));
+
+        List<Output<String>> addresses = new ArrayList<>();
+        if (staticAddresses) {
+            for (int i = 0; i < fleet.size(); i++) {
+                String nodeName = prefix + "-node-" + i;
+                Address ip = new Address(nodeName + "-ip", AddressArgs.builder()
+                        .project(c.project())
+                        .name(nodeName + "-ip")
+                        .region(c.region())
+                        .addressType("EXTERNAL")
+                        .networkTier("PREMIUM")
+                        .description("mediaplane " + c.stack() + ": external SIP/RTP address of " + nodeName)
+                        .labels(Common.labels(c, "fleet"))
+                        .build(), Common.child(this));
+                addresses.add(ip.address());
+                // The group creates the VM under this name with this address, and keeps the address
+                // across recreation (autohealing, rollouts): the trunk sees a stable source.
+                new RegionPerInstanceConfig(nodeName, RegionPerInstanceConfigArgs.builder()
+                        .project(c.project())
+                        .region(c.region())
+                        .regionInstanceGroupManager(mig.name())
+                        .name(nodeName)
+                        .minimalAction("REPLACE")
+                        .mostDisruptiveAllowedAction("REPLACE")
+                        .removeInstanceStateOnDestroy(true)
+                        .preservedState(RegionPerInstanceConfigPreservedStateArgs.builder()
+                                .externalIps(RegionPerInstanceConfigPreservedStateExternalIpArgs.builder()
+                                        .interfaceName(NIC)
+                                        .autoDelete("NEVER")
+                                        .ipAddress(RegionPerInstanceConfigPreservedStateExternalIpIpAddressArgs.builder()
+                                                .address(ip.selfLink())
+                                                .build())
+                                        .build())
+                                .build())
+                        .build(), Common.child(this));
+            }
+        }
+
+        this.instanceGroupManager = mig.selfLink();
+        this.instanceGroup = mig.instanceGroup();
+        this.nodeAddresses = addresses.isEmpty() ? Output.of(List.of()) : Output.all(addresses);
+        registerOutputs(Map.of(
+                "instanceGroupManager", instanceGroupManager,
+                "instanceGroup", instanceGroup,
+                "nodeAddresses", nodeAddresses));
+    }
+
+    private static RegionInstanceGroupManagerNamedPortArgs named(String name, int port) {
+        return RegionInstanceGroupManagerNamedPortArgs.builder().name(name).port(port).build();
+    }
+
+    /** Everything a template holds, as plain values; its hash names the template. */
+    static Map<String, Object> templateContent(StackConfig c, String releaseHash) {
+        var fleet = c.fleet();
+        Map<String, Object> content = new TreeMap<>();
+        content.put("machineType", fleet.machineType());
+        content.put("image", fleet.image());
+        content.put("diskSizeGb", fleet.diskSizeGb());
+        content.put("diskType", "pd-balanced");
+        content.put("metadata", metadata(c, releaseHash));
+        content.put("labels", templateLabels(c, releaseHash));
+        content.put("tags", List.of(c.prefix() + "-node"));
+        content.put("serviceAccount", c.prefix() + "-node@" + c.project() + ".iam.gserviceaccount.com");
+        content.put("scopes", List.of("https://www.googleapis.com/auth/cloud-platform"));
+        content.put("subnetwork", c.network().mode() + ":" + c.network().subnetwork().orElse(c.prefix() + "-subnet"));
+        content.put("region", c.region());
+        content.put("accessConfig", "PREMIUM-ephemeral");
+        content.put("shielded", "secureBoot,vtpm,integrityMonitoring");
+        return content;
+    }
+
+    /** {@code <prefix>-node-<first 10 hex of sha256(content)>}: 18 + 6 + 10 chars, under GCE's 63. */
+    public static String templateName(StackConfig c, String releaseHash) {
+        String hash = Bundle.sha256(canonical(templateContent(c, releaseHash)).getBytes(StandardCharsets.UTF_8));
+        return c.prefix() + "-node-" + hash.substring(0, 10);
+    }
+
+    /** A stable text form: maps are sorted, strings quoted, so no two contents print alike. */
+    private static String canonical(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("{");
+            new TreeMap<>(m).forEach((k, x) -> sb.append(quote(String.valueOf(k))).append(':').append(canonical(x)).append(','));
+            return sb.append('}').toString();
+        }
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            l.forEach(x -> sb.append(canonical(x)).append(','));
+            return sb.append(']').toString();
+        }
+        return v instanceof String s ? quote(s) : String.valueOf(v);
+    }
+
+    private static String quote(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    /** The instance metadata contract (see HELPERS-COMMON): no secrets, node-independent. */
+    static Map<String, String> metadata(StackConfig c, String releaseHash) {
+        Map<String, String> m = new TreeMap<>();
+        String releasesBucket = RecordingStore.releasesBucketName(c);
+        m.put("startup-script", Renderer.startupScript(c, releasesBucket, releaseHash));
+        m.put("shutdown-script", Renderer.shutdownScript(c));
+        m.put("enable-oslogin", "TRUE");
+        m.put("block-project-ssh-keys", "TRUE");
+        m.put("serial-port-enable", "FALSE");
+        m.put("mediaplane-stack", c.stack());
+        m.put("mediaplane-release", releaseHash);
+        m.put("mediaplane-releases-bucket", releasesBucket);
+        m.put("mediaplane-recordings-bucket", RecordingStore.recordingsBucketName(c));
+        m.put("mediaplane-events-topic", RecordingStore.eventsTopicName(c));
+        m.put("mediaplane-secret-prefix", c.prefix());
+        return m;
+    }
+
+    static Map<String, String> templateLabels(StackConfig c, String releaseHash) {
+        Map<String, String> labels = Common.labels(c, "fleet");
+        labels.put("release", releaseHash.substring(0, 12));
+        return labels;
+    }
+
+    private InstanceTemplate template(StackConfig c, String releaseHash, Args args) {
+        var fleet = c.fleet();
+        String name = templateName(c, releaseHash);
+        return new InstanceTemplate(name, InstanceTemplateArgs.builder()
+                .project(c.project())
+                .name(name)
+                .description("mediaplane " + c.stack() + " node, release " + releaseHash)
+                .machineType(fleet.machineType())
+                .disks(InstanceTemplateDiskArgs.builder()
+                        .boot(true)
+                        .autoDelete(true)
+                        .sourceImage(fleet.image())
+                        .diskSizeGb(fleet.diskSizeGb())
+                        .diskType("pd-balanced")
+                        .build())
+                // CIS 4.8: Shielded VM.
+                .shieldedInstanceConfig(InstanceTemplateShieldedInstanceConfigArgs.builder()
+                        .enableSecureBoot(true)
+                        .enableVtpm(true)
+                        .enableIntegrityMonitoring(true)
+                        .build())
+                // CIS 4.3/4.4/4.5: block project keys, OS Login, no serial port (metadata()).
+                .metadata(new TreeMap<String, Object>(metadata(c, releaseHash)))
+                // CIS 4.6: no IP forwarding.
+                .canIpForward(false)
+                // CIS 4.2 forbids full API scope for the *default* account. For a dedicated account,
+                // Google's guidance is the cloud-platform scope with narrow IAM: scopes are a legacy
+                // second gate that cannot express "this bucket only", IAM can and does here.
+                .serviceAccount(InstanceTemplateServiceAccountArgs.builder()
+                        .email(args.nodeServiceAccountEmail())
+                        .scopes("https://www.googleapis.com/auth/cloud-platform")
+                        .build())
+                .tags(c.prefix() + "-node")
+                .labels(templateLabels(c, releaseHash))
+                .networkInterfaces(InstanceTemplateNetworkInterfaceArgs.builder()
+                        .subnetwork(args.subnetwork())
+                        // Always an external address: SIP/RTP to the trunk. Static fleets get their
+                        // reserved address through per-instance configs, which override this one.
+                        .accessConfigs(InstanceTemplateNetworkInterfaceAccessConfigArgs.builder()
+                                .networkTier("PREMIUM")
+                                .build())
+                        .build())
+                .build(), CustomResourceOptions.builder().parent(this).deleteBeforeReplace(false).build());
+    }
+}

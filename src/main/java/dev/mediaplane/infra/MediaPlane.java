@@ -1,0 +1,93 @@
+package dev.mediaplane.infra;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import dev.mediaplane.config.LoadedConfig;
+import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.render.Bundle;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole media plane of one stack: identity, network, secrets, recording store, fleet, the
+ * internal load balancer when the fleet can hold several nodes, and observability.
+ */
+public final class MediaPlane extends ComponentResource {
+
+    public static final String TYPE = "mediaplane:gcp:MediaPlane";
+
+    /**
+     * Inputs.
+     *
+     * @param config the validated stack config and its secret values
+     * @param release the current render of the release bundle
+     * @param now the clock for the secrets' rotation schedule
+     */
+    public record Args(LoadedConfig config, Bundle release, Instant now) {
+        public Args {
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(release, "release");
+            Objects.requireNonNull(now, "now");
+        }
+    }
+
+    public final Output<String> nodeServiceAccount;
+    public final Output<String> recordingsBucket;
+    public final Output<String> releasesBucket;
+    public final Output<String> recordingEventsTopic;
+    public final Output<Map<String, String>> secretIds;
+    public final Output<List<String>> nodeAddresses;
+    /** Internal LB address; empty when the fleet has no balancer. */
+    public final Optional<Output<String>> lbAddress;
+    public final String stableRelease;
+    /** Canary release hash, or empty string when there is no canary. */
+    public final String canaryRelease;
+
+    public MediaPlane(String name, Args args, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        StackConfig c = args.config().config();
+        String prefix = c.prefix();
+        var mine = ComponentResourceOptions.builder().parent(this).build();
+
+        Identity identity = new Identity(prefix + "-identity", new Identity.Args(c), mine);
+        Output<String> sa = identity.nodeServiceAccountEmail;
+        Network network = new Network(prefix + "-network", new Network.Args(c, sa), mine);
+        Secrets secrets = new Secrets(prefix + "-secrets",
+                new Secrets.Args(c, args.config().secrets(), sa, args.now()), mine);
+        RecordingStore store = new RecordingStore(prefix + "-recording-store",
+                new RecordingStore.Args(c, args.release(), sa), mine);
+        Fleet.Releases releases = Fleet.Releases.of(c, args.release());
+        Fleet fleet = new Fleet(prefix + "-fleet",
+                new Fleet.Args(c, releases, sa, network.subnetwork), mine);
+        Optional<Output<String>> lb = Optional.empty();
+        if (InternalLoadBalancer.wanted(c)) {
+            lb = Optional.of(new InternalLoadBalancer(prefix + "-internal-lb",
+                    new InternalLoadBalancer.Args(c, network.network, network.subnetwork, fleet.instanceGroup), mine).address);
+        }
+        new Observability(prefix + "-observability", new Observability.Args(c), mine);
+
+        this.nodeServiceAccount = sa;
+        this.recordingsBucket = store.recordingsBucket;
+        this.releasesBucket = store.releasesBucket;
+        this.recordingEventsTopic = store.recordingEventsTopic;
+        this.secretIds = secrets.secretIds;
+        this.nodeAddresses = fleet.nodeAddresses;
+        this.lbAddress = lb;
+        this.stableRelease = releases.stable();
+        this.canaryRelease = releases.canary().orElse("");
+        registerOutputs(Map.of(
+                "nodeServiceAccount", nodeServiceAccount,
+                "recordingsBucket", recordingsBucket,
+                "releasesBucket", releasesBucket,
+                "recordingEventsTopic", recordingEventsTopic,
+                "secretIds", secretIds,
+                "nodeAddresses", nodeAddresses,
+                "lbAddress", lbAddress.orElse(Output.of("")),
+                "stableRelease", Output.of(stableRelease),
+                "canaryRelease", Output.of(canaryRelease)));
+    }
+}

@@ -1,0 +1,205 @@
+package dev.mediaplane.infra;
+
+import com.pulumi.gcp.logging.Metric;
+import com.pulumi.gcp.logging.MetricArgs;
+import com.pulumi.gcp.logging.inputs.MetricBucketOptionsArgs;
+import com.pulumi.gcp.logging.inputs.MetricBucketOptionsExponentialBucketsArgs;
+import com.pulumi.gcp.logging.inputs.MetricMetricDescriptorArgs;
+import com.pulumi.gcp.monitoring.AlertPolicy;
+import com.pulumi.gcp.monitoring.AlertPolicyArgs;
+import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionArgs;
+import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionConditionAbsentAggregationArgs;
+import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionConditionAbsentArgs;
+import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionConditionThresholdAggregationArgs;
+import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionConditionThresholdArgs;
+import com.pulumi.gcp.monitoring.inputs.AlertPolicyDocumentationArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import dev.mediaplane.config.StackConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What tells the operators the media plane is unwell: log-based metrics over the nodes'
+ * structured log events, the CIS 2.7 firewall-change metric, and the alerts on them.
+ *
+ * <p>Node events are matched on {@code jsonPayload.event} from GCE instances labelled with this
+ * stack, so two stacks in one project do not count each other's events.
+ */
+public final class Observability extends ComponentResource {
+
+    public static final String TYPE = "mediaplane:gcp:Observability";
+
+    /**
+     * Inputs.
+     *
+     * @param config the stack; thresholds and notification channels come from it (none by default)
+     */
+    public record Args(StackConfig config) {
+        public Args {
+            Objects.requireNonNull(config, "config");
+        }
+    }
+
+    /** Log filter of one node event type of this stack. */
+    public static String eventFilter(StackConfig c, String event) {
+        return "resource.type=\"gce_instance\" AND labels.\"compute.googleapis.com/resource_name\":\"" + c.prefix()
+                + "-node\" AND jsonPayload.event=\"" + event + "\"";
+    }
+
+    /** CIS 2.7: any change to VPC firewall rules. */
+    public static final String FIREWALL_CHANGE_FILTER = "resource.type=\"gce_firewall_rule\" AND ("
+            + "protoPayload.methodName:\"compute.firewalls.patch\" OR "
+            + "protoPayload.methodName:\"compute.firewalls.insert\" OR "
+            + "protoPayload.methodName:\"compute.firewalls.delete\")";
+
+    public Observability(String name, Args args, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        StackConfig c = args.config();
+        String prefix = c.prefix();
+
+        Metric failures = counter(c, prefix + "-recording-upload-failures", "Recording uploads that gave up",
+                eventFilter(c, "recording_upload_failed"));
+        distribution(c, prefix + "-recording-upload-latency", "Recording upload latency",
+                eventFilter(c, "recording_uploaded"), "EXTRACT(jsonPayload.latency_ms)", "ms", 10, 2);
+        Metric packetLoss = distribution(c, prefix + "-rtcp-packet-loss", "RTCP packet loss per call",
+                eventFilter(c, "call_quality"), "EXTRACT(jsonPayload.packet_loss_percent)", "%", 0.1, 2);
+        distribution(c, prefix + "-disk-pressure", "Recordings disk use when under pressure",
+                eventFilter(c, "disk_pressure"), "EXTRACT(jsonPayload.used_percent)", "%", 50, 1.1);
+        Metric firewall = counter(c, prefix + "-firewall-changes", "VPC firewall rule changes (CIS 2.7)",
+                FIREWALL_CHANGE_FILTER);
+
+        String uptime = "metric.type=\"compute.googleapis.com/instance/uptime\" AND resource.type=\"gce_instance\""
+                + " AND metadata.user_labels.\"stack\"=\"" + Common.labelValue(c.stack()) + "\""
+                + " AND metadata.user_labels.\"component\"=\"fleet\"";
+        // Node down = fewer nodes report uptime than the fleet's floor, or none do at all (a count
+        // over no series has no value, so the threshold alone misses a fleet that is entirely gone).
+        alert(c, prefix + "-node-down", "mediaplane " + c.stack() + ": node down", List.of(
+                AlertPolicyConditionArgs.builder()
+                        .displayName("fewer nodes up than " + c.fleet().baseSize())
+                        .conditionThreshold(AlertPolicyConditionConditionThresholdArgs.builder()
+                                .filter(uptime)
+                                .comparison("COMPARISON_LT")
+                                .thresholdValue((double) c.fleet().baseSize())
+                                .duration("300s")
+                                .aggregations(AlertPolicyConditionConditionThresholdAggregationArgs.builder()
+                                        .alignmentPeriod("60s")
+                                        .perSeriesAligner("ALIGN_MEAN")
+                                        .crossSeriesReducer("REDUCE_COUNT")
+                                        .build())
+                                .build())
+                        .build(),
+                AlertPolicyConditionArgs.builder()
+                        .displayName("no node reports uptime")
+                        .conditionAbsent(AlertPolicyConditionConditionAbsentArgs.builder()
+                                .filter(uptime)
+                                .duration("300s")
+                                .aggregations(AlertPolicyConditionConditionAbsentAggregationArgs.builder()
+                                        .alignmentPeriod("60s")
+                                        .perSeriesAligner("ALIGN_MEAN")
+                                        .crossSeriesReducer("REDUCE_COUNT")
+                                        .build())
+                                .build())
+                        .build()), null,
+                "A node of stack " + c.stack() + " is down or the fleet is below its size. Autohealing recreates "
+                        + "nodes that fail /live; check the instance group's recent actions.");
+
+        alert(c, prefix + "-high-packet-loss", "mediaplane " + c.stack() + ": high RTCP packet loss", List.of(
+                threshold("95th percentile packet loss above " + c.alerts().packetLossPercent() + "%",
+                        userMetric(prefix + "-rtcp-packet-loss"),
+                        "ALIGN_PERCENTILE_95", "REDUCE_MAX", "300s", c.alerts().packetLossPercent())), packetLoss,
+                "Calls of stack " + c.stack() + " lose more than " + c.alerts().packetLossPercent()
+                        + "% of RTP packets: check the trunk's media path and node CPU.");
+
+        alert(c, prefix + "-recording-upload-failures", "mediaplane " + c.stack() + ": recording upload failures", List.of(
+                threshold("any failed upload in 5 min", userMetric(prefix + "-recording-upload-failures"),
+                        "ALIGN_SUM", "REDUCE_SUM", "300s", 0)), failures,
+                "Recordings of stack " + c.stack() + " failed to upload; they stay on the node's disk. "
+                        + "Check the node service account's access to the recordings bucket.");
+
+        alert(c, prefix + "-firewall-changes", "mediaplane " + c.stack() + ": firewall rules changed", List.of(
+                threshold("any firewall change", userMetric(prefix + "-firewall-changes"),
+                        "ALIGN_SUM", "REDUCE_SUM", "60s", 0)), firewall,
+                "A VPC firewall rule was inserted, patched or deleted (CIS 2.7). Check it matches a deploy.");
+
+        registerOutputs(Map.of());
+    }
+
+    private static String userMetric(String metricName) {
+        return "metric.type=\"logging.googleapis.com/user/" + metricName + "\"";
+    }
+
+    private static AlertPolicyConditionArgs threshold(String displayName, String filter, String aligner, String reducer,
+                                                      String period, double value) {
+        return AlertPolicyConditionArgs.builder()
+                .displayName(displayName)
+                .conditionThreshold(AlertPolicyConditionConditionThresholdArgs.builder()
+                        .filter(filter)
+                        .comparison("COMPARISON_GT")
+                        .thresholdValue(value)
+                        .duration("0s")
+                        .aggregations(AlertPolicyConditionConditionThresholdAggregationArgs.builder()
+                                .alignmentPeriod(period)
+                                .perSeriesAligner(aligner)
+                                .crossSeriesReducer(reducer)
+                                .build())
+                        .build())
+                .build();
+    }
+
+    private Metric counter(StackConfig c, String metricName, String description, String filter) {
+        return new Metric(metricName, MetricArgs.builder()
+                .project(c.project())
+                .name(metricName)
+                .description(description)
+                .filter(filter)
+                .metricDescriptor(MetricMetricDescriptorArgs.builder()
+                        .metricKind("DELTA")
+                        .valueType("INT64")
+                        .unit("1")
+                        .build())
+                .build(), Common.child(this));
+    }
+
+    private Metric distribution(StackConfig c, String metricName, String description, String filter, String extractor,
+                                String unit, double scale, double growth) {
+        return new Metric(metricName, MetricArgs.builder()
+                .project(c.project())
+                .name(metricName)
+                .description(description)
+                .filter(filter)
+                .valueExtractor(extractor)
+                .metricDescriptor(MetricMetricDescriptorArgs.builder()
+                        .metricKind("DELTA")
+                        .valueType("DISTRIBUTION")
+                        .unit(unit)
+                        .build())
+                .bucketOptions(MetricBucketOptionsArgs.builder()
+                        .exponentialBuckets(MetricBucketOptionsExponentialBucketsArgs.builder()
+                                .numFiniteBuckets(32)
+                                .scale(scale)
+                                .growthFactor(growth)
+                                .build())
+                        .build())
+                .build(), Common.child(this));
+    }
+
+    /** An alert; {@code metric}, when given, must exist before the policy that reads it. */
+    private void alert(StackConfig c, String policyName, String displayName, List<AlertPolicyConditionArgs> conditions,
+                       Metric metric, String doc) {
+        var opts = com.pulumi.resources.CustomResourceOptions.builder().parent(this);
+        if (metric != null) {
+            opts.dependsOn(metric);
+        }
+        new AlertPolicy(policyName, AlertPolicyArgs.builder()
+                .project(c.project())
+                .displayName(displayName)
+                .combiner("OR")
+                .conditions(conditions)
+                .notificationChannels(c.alerts().notificationChannels())
+                .documentation(AlertPolicyDocumentationArgs.builder().content(doc).mimeType("text/markdown").build())
+                .userLabels(Common.labels(c, "observability"))
+                .build(), opts.build());
+    }
+}

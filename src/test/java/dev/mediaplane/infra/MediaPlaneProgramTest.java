@@ -1,0 +1,445 @@
+package dev.mediaplane.infra;
+
+import static dev.mediaplane.infra.Stacks.at;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mediaplane.config.Cidr;
+import dev.mediaplane.config.NodeSecret;
+import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.plan.Plan;
+import dev.mediaplane.plan.PlannedResource;
+import dev.mediaplane.render.Renderer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The committed dev and prod stacks under the mock engine: what is declared, and with which values. */
+class MediaPlaneProgramTest {
+
+    static StackConfig devConfig;
+    static StackConfig prodConfig;
+    static StackConfig bigConfig;
+    static Plan dev;
+    static Plan prod;
+    /** dev with a fixed fleet of three static nodes: the static-address path with a load balancer. */
+    static Plan big;
+
+    @BeforeAll
+    static void plan() {
+        devConfig = Stacks.load("dev").config();
+        prodConfig = Stacks.load("prod").config();
+        var bigLoaded = Stacks.with("dev", Map.of("mediaplane:fleetSize", "3"));
+        bigConfig = bigLoaded.config();
+        dev = Stacks.plan(Stacks.load("dev"));
+        prod = Stacks.plan(Stacks.load("prod"));
+        big = Stacks.plan(bigLoaded);
+    }
+
+    @Test
+    void devDeclaresExactlyTheseResources() {
+        int objects = Renderer.render(devConfig).files().size() + 1;
+        Map<String, Long> expected = new TreeMap<>(Map.ofEntries(
+                Map.entry(MediaPlane.TYPE, 1L), Map.entry(Identity.TYPE, 1L), Map.entry(Network.TYPE, 1L),
+                Map.entry(Secrets.TYPE, 1L), Map.entry(RecordingStore.TYPE, 1L), Map.entry(Fleet.TYPE, 1L),
+                Map.entry(Observability.TYPE, 1L),
+                Map.entry("gcp:serviceaccount/account:Account", 1L),
+                Map.entry("gcp:projects/iAMMember:IAMMember", 2L),
+                Map.entry("gcp:compute/network:Network", 1L),
+                Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
+                // sip-tls, rtp, controller, health checks, iap-ssh (dev has fleetSsh), deny-all
+                Map.entry("gcp:compute/firewall:Firewall", 6L),
+                Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
+                Map.entry("gcp:pubsub/topic:Topic", 2L),
+                Map.entry("gcp:pubsub/topicIAMMember:TopicIAMMember", 2L),
+                Map.entry("gcp:secretmanager/secret:Secret", 6L),
+                Map.entry("gcp:secretmanager/secretIamMember:SecretIamMember", 6L),
+                Map.entry("gcp:storage/bucket:Bucket", 2L),
+                Map.entry("gcp:storage/bucketIAMMember:BucketIAMMember", 2L),
+                Map.entry("gcp:storage/bucketObject:BucketObject", (long) objects),
+                Map.entry("gcp:compute/instanceTemplate:InstanceTemplate", 1L),
+                Map.entry("gcp:compute/healthCheck:HealthCheck", 1L),
+                Map.entry("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", 1L),
+                Map.entry("gcp:compute/address:Address", 1L),
+                Map.entry("gcp:compute/regionPerInstanceConfig:RegionPerInstanceConfig", 1L),
+                Map.entry("gcp:logging/metric:Metric", 5L),
+                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 4L)));
+        assertEquals(expected, Stacks.countsByType(dev));
+    }
+
+    @Test
+    void prodDeclaresExactlyTheseResources() {
+        int objects = Renderer.render(prodConfig).files().size() + 1;
+        Map<String, Long> expected = new TreeMap<>(Map.ofEntries(
+                Map.entry(MediaPlane.TYPE, 1L), Map.entry(Identity.TYPE, 1L), Map.entry(Network.TYPE, 1L),
+                Map.entry(Secrets.TYPE, 1L), Map.entry(RecordingStore.TYPE, 1L), Map.entry(Fleet.TYPE, 1L),
+                Map.entry(Observability.TYPE, 1L), Map.entry(InternalLoadBalancer.TYPE, 1L),
+                Map.entry("gcp:serviceaccount/account:Account", 1L),
+                // logWriter, metricWriter, controller discovery
+                Map.entry("gcp:projects/iAMMember:IAMMember", 3L),
+                Map.entry("gcp:projects/iAMCustomRole:IAMCustomRole", 1L),
+                Map.entry("gcp:compute/network:Network", 1L),
+                Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
+                // no IAP rule: prod has fleetSsh false
+                Map.entry("gcp:compute/firewall:Firewall", 5L),
+                Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
+                Map.entry("gcp:pubsub/topic:Topic", 2L),
+                Map.entry("gcp:pubsub/topicIAMMember:TopicIAMMember", 2L),
+                Map.entry("gcp:secretmanager/secret:Secret", 6L),
+                Map.entry("gcp:secretmanager/secretIamMember:SecretIamMember", 6L),
+                Map.entry("gcp:storage/bucket:Bucket", 2L),
+                Map.entry("gcp:storage/bucketIAMMember:BucketIAMMember", 2L),
+                Map.entry("gcp:storage/bucketObject:BucketObject", (long) objects),
+                Map.entry("gcp:compute/instanceTemplate:InstanceTemplate", 1L),
+                // liveness (fleet) and readiness (load balancer)
+                Map.entry("gcp:compute/healthCheck:HealthCheck", 2L),
+                Map.entry("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", 1L),
+                Map.entry("gcp:compute/regionAutoscaler:RegionAutoscaler", 1L),
+                // only the load balancer's internal address: prod nodes are ephemeral
+                Map.entry("gcp:compute/address:Address", 1L),
+                Map.entry("gcp:compute/regionBackendService:RegionBackendService", 1L),
+                Map.entry("gcp:compute/forwardingRule:ForwardingRule", 1L),
+                Map.entry("gcp:logging/metric:Metric", 5L),
+                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 4L)));
+        assertEquals(expected, Stacks.countsByType(prod));
+    }
+
+    @Test
+    void everyResourceHangsUnderItsComponentAndComponentsUnderTheRoot() {
+        for (Plan p : List.of(dev, prod, big)) {
+            String root = p.resources().get(0).name();
+            assertEquals(MediaPlane.TYPE, p.resources().get(0).type());
+            for (PlannedResource r : p.resources()) {
+                if (r.type().equals(MediaPlane.TYPE)) {
+                    assertTrue(r.parent().isEmpty());
+                } else if (r.isComponent()) {
+                    assertEquals(root, r.parent().orElseThrow(), r.name());
+                } else {
+                    String parent = r.parent().orElseThrow(() -> new AssertionError(r.name() + " has no parent"));
+                    assertTrue(p.resources().stream().anyMatch(x -> x.isComponent() && x.name().equals(parent)
+                            && !x.type().equals(MediaPlane.TYPE)), r.name() + " is not under a component");
+                }
+            }
+        }
+    }
+
+    // ---- firewall ----
+
+    @Test
+    void firewallPortsAndSourcesAreExactlyTheConfiguredOnes() {
+        for (var pc : List.of(Map.entry(dev, devConfig), Map.entry(prod, prodConfig), Map.entry(big, bigConfig))) {
+            Plan p = pc.getKey();
+            StackConfig c = pc.getValue();
+            String sa = c.prefix() + "-node@" + c.project() + ".iam.gserviceaccount.com";
+            Map<String, List<String>> sources = new TreeMap<>();
+            Map<String, String> allows = new TreeMap<>();
+            for (PlannedResource fw : p.ofType("gcp:compute/firewall:Firewall").toList()) {
+                assertEquals(List.of(sa), fw.inputs().get("targetServiceAccounts"), fw.name());
+                assertEquals("INGRESS", fw.inputs().get("direction"));
+                assertTrue(fw.inputs().get("priority") instanceof Number, fw.name() + " has no explicit priority");
+                assertEquals("INCLUDE_ALL_METADATA", at(fw.inputs(), "logConfig", "metadata"), fw.name());
+                sources.put(fw.name(), at(fw.inputs(), "sourceRanges"));
+                List<Map<String, Object>> allowList = at(fw.inputs(), "allows");
+                if (allowList != null) {
+                    assertEquals(1, allowList.size());
+                    allows.put(fw.name(), allowList.get(0).get("protocol") + ":" + allowList.get(0).get("ports"));
+                    assertFalse(at(fw.inputs(), "sourceRanges").toString().contains("0.0.0.0/0"), fw.name() + " allows the internet");
+                }
+            }
+            String pre = c.prefix();
+            Map<String, String> expectedAllows = new TreeMap<>(Map.of(
+                    pre + "-allow-sip-tls", "tcp:[" + c.trunk().sipTlsPort() + "]",
+                    pre + "-allow-rtp", "udp:[" + c.rtp().startPort() + "-" + c.rtp().endPort() + "]",
+                    pre + "-allow-controller", "tcp:[" + c.controller().eslPort() + ", " + c.controller().internalSipPort() + "]",
+                    pre + "-allow-health-checks", "tcp:[" + c.fleet().healthPort() + "]"));
+            if (c.fleet().ssh()) {
+                expectedAllows.put(pre + "-allow-iap-ssh", "tcp:[22]");
+            }
+            assertEquals(expectedAllows, allows);
+            assertEquals(c.trunk().signalingCidrs(), sources.get(pre + "-allow-sip-tls"));
+            assertEquals(c.trunk().mediaCidrs(), sources.get(pre + "-allow-rtp"));
+            assertEquals(c.controller().cidrs(), sources.get(pre + "-allow-controller"));
+            assertEquals(Network.HEALTH_CHECK_RANGES, sources.get(pre + "-allow-health-checks"));
+            if (c.fleet().ssh()) {
+                assertEquals(List.of("35.235.240.0/20"), sources.get(pre + "-allow-iap-ssh"));
+            }
+            // The deny-all is the one rule with the whole internet as source, and it denies, below every allow.
+            PlannedResource deny = Stacks.named(p, "gcp:compute/firewall:Firewall", pre + "-deny-all-ingress");
+            assertEquals(List.of("0.0.0.0/0"), deny.inputs().get("sourceRanges"));
+            assertEquals("all", at(deny.inputs(), "denies", "0", "protocol"));
+            assertTrue(((Number) deny.inputs().get("priority")).intValue() > Network.ALLOW_PRIORITY);
+        }
+    }
+
+    @Test
+    void eslAndInternalSipOpenOnlyToControllers() {
+        for (var pc : List.of(Map.entry(dev, devConfig), Map.entry(prod, prodConfig))) {
+            StackConfig c = pc.getValue();
+            Set<String> controlPorts = Set.of(String.valueOf(c.controller().eslPort()), String.valueOf(c.controller().internalSipPort()));
+            for (PlannedResource fw : pc.getKey().ofType("gcp:compute/firewall:Firewall").toList()) {
+                List<Map<String, Object>> allowList = at(fw.inputs(), "allows");
+                if (allowList == null) {
+                    continue;
+                }
+                @SuppressWarnings("unchecked")
+                List<String> ports = (List<String>) allowList.get(0).get("ports");
+                if (ports.stream().anyMatch(controlPorts::contains)) {
+                    assertEquals(c.controller().cidrs(), fw.inputs().get("sourceRanges"), fw.name());
+                }
+            }
+            // And the load balancer (prod) forwards those two ports only.
+            pc.getKey().ofType("gcp:compute/forwardingRule:ForwardingRule").forEach(fr -> {
+                assertEquals("INTERNAL", fr.inputs().get("loadBalancingScheme"));
+                assertEquals(new TreeSet<String>(controlPorts), new TreeSet<String>(Stacks.<List<String>>at(fr.inputs(), "ports")));
+            });
+        }
+    }
+
+    // ---- IAM ----
+
+    @Test
+    void nodeAccountHasExactlyTheseBindings() {
+        for (var pc : List.of(Map.entry(dev, devConfig), Map.entry(prod, prodConfig))) {
+            StackConfig c = pc.getValue();
+            String member = "serviceAccount:" + c.prefix() + "-node@" + c.project() + ".iam.gserviceaccount.com";
+            Set<String> got = new TreeSet<>();
+            for (PlannedResource r : pc.getKey().resources()) {
+                if (member.equals(r.inputs().get("member"))) {
+                    String on = switch (r.type()) {
+                        case "gcp:projects/iAMMember:IAMMember" -> "project:" + r.inputs().get("project");
+                        case "gcp:storage/bucketIAMMember:BucketIAMMember" -> "bucket:" + r.inputs().get("bucket");
+                        case "gcp:pubsub/topicIAMMember:TopicIAMMember" -> "topic:" + r.inputs().get("topic");
+                        case "gcp:secretmanager/secretIamMember:SecretIamMember" -> "secret:" + r.inputs().get("secretId");
+                        default -> throw new AssertionError("unexpected binding type " + r.type());
+                    };
+                    got.add(r.inputs().get("role") + " on " + on);
+                }
+            }
+            Set<String> expected = new TreeSet<>();
+            expected.add("roles/logging.logWriter on project:" + c.project());
+            expected.add("roles/monitoring.metricWriter on project:" + c.project());
+            expected.add("roles/storage.objectCreator on bucket:" + c.project() + "-" + c.prefix() + "-recordings");
+            expected.add("roles/storage.objectViewer on bucket:" + c.project() + "-" + c.prefix() + "-releases");
+            expected.add("roles/pubsub.publisher on topic:" + c.prefix() + "-recording-events");
+            for (var s : NodeSecret.values()) {
+                expected.add("roles/secretmanager.secretAccessor on secret:projects/" + c.project() + "/secrets/"
+                        + c.prefix() + "-" + s.secretSuffix());
+            }
+            assertEquals(expected, got);
+        }
+    }
+
+    @Test
+    void controllerGetsReadOnlyDiscoveryOnlyWhenConfigured() {
+        assertEquals(0, dev.ofType("gcp:projects/iAMCustomRole:IAMCustomRole").count());
+        PlannedResource role = Stacks.one(prod, "gcp:projects/iAMCustomRole:IAMCustomRole");
+        assertEquals(Identity.DISCOVERY_PERMISSIONS, role.inputs().get("permissions"));
+        assertTrue(Identity.DISCOVERY_PERMISSIONS.stream().allMatch(p -> p.endsWith(".get") || p.endsWith(".list")));
+        assertTrue(((String) role.inputs().get("roleId")).matches("[a-zA-Z0-9_.]{3,64}"));
+        PlannedResource binding = Stacks.named(prod, "gcp:projects/iAMMember:IAMMember", "mp-prod-controller-discovery");
+        assertEquals("serviceAccount:" + prodConfig.controller().serviceAccount().orElseThrow(), binding.inputs().get("member"));
+        assertEquals("projects/" + prodConfig.project() + "/roles/" + role.inputs().get("roleId"), binding.inputs().get("role"));
+    }
+
+    // ---- storage ----
+
+    @Test
+    void bucketsAreHardenedAndRecordingsFollowConfig() {
+        PlannedResource rec = Stacks.named(prod, "gcp:storage/bucket:Bucket", RecordingStore.recordingsBucketName(prodConfig));
+        PlannedResource rel = Stacks.named(prod, "gcp:storage/bucket:Bucket", RecordingStore.releasesBucketName(prodConfig));
+        for (PlannedResource b : List.of(rec, rel)) {
+            assertEquals(true, b.inputs().get("uniformBucketLevelAccess"), b.name());
+            assertEquals("enforced", b.inputs().get("publicAccessPrevention"), b.name());
+            assertEquals(false, at(b.inputs(), "versioning", "enabled"), b.name());
+        }
+        assertEquals("EU", rec.inputs().get("location"));
+        assertEquals(30L * 86400, ((Number) at(rec.inputs(), "retentionPolicy", "retentionPeriod")).longValue());
+        assertEquals(2555L, ((Number) at(rec.inputs(), "lifecycleRules", "0", "condition", "age")).longValue());
+        assertEquals("Delete", at(rec.inputs(), "lifecycleRules", "0", "action", "type"));
+        // dev: no retention policy configured, so none declared
+        assertFalse(Stacks.named(dev, "gcp:storage/bucket:Bucket", RecordingStore.recordingsBucketName(devConfig))
+                .inputs().containsKey("retentionPolicy"));
+    }
+
+    @Test
+    void releaseObjectsAreTheCurrentRenderUnderItsHash() {
+        var bundle = Renderer.render(devConfig);
+        Set<String> names = new TreeSet<>();
+        dev.ofType("gcp:storage/bucketObject:BucketObject").forEach(o -> {
+            names.add((String) o.inputs().get("name"));
+            assertEquals(RecordingStore.releasesBucketName(devConfig), o.inputs().get("bucket"));
+        });
+        Set<String> expected = new TreeSet<>();
+        bundle.files().keySet().forEach(p -> expected.add("releases/" + bundle.hash() + "/" + p));
+        expected.add("releases/" + bundle.hash() + "/MANIFEST.sha256");
+        assertEquals(expected, names);
+        PlannedResource manifest = dev.ofType("gcp:storage/bucketObject:BucketObject")
+                .filter(o -> o.inputs().get("name").toString().endsWith("/MANIFEST.sha256")).findFirst().orElseThrow();
+        assertEquals(bundle.manifest(), manifest.inputs().get("content"));
+    }
+
+    // ---- fleet ----
+
+    @Test
+    void updatePoliciesObeyTheRegionalGroupRule() {
+        for (var pc : List.of(Map.entry(dev, devConfig), Map.entry(prod, prodConfig), Map.entry(big, bigConfig))) {
+            PlannedResource mig = Stacks.one(pc.getKey(), "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+            int zones = ((List<?>) mig.inputs().get("distributionPolicyZones")).size();
+            assertEquals(pc.getValue().zones().size(), zones);
+            int surge = ((Number) at(mig.inputs(), "updatePolicy", "maxSurgeFixed")).intValue();
+            int unavailable = ((Number) at(mig.inputs(), "updatePolicy", "maxUnavailableFixed")).intValue();
+            assertTrue(surge == 0 || surge >= zones, "maxSurgeFixed " + surge + " with " + zones + " zones");
+            assertTrue(unavailable == 0 || unavailable >= zones, "maxUnavailableFixed " + unavailable + " with " + zones + " zones");
+            assertTrue(surge + unavailable > 0, "a rollout must be able to make progress");
+            if (pc.getValue().fleet().addressMode() == StackConfig.AddressMode.STATIC) {
+                assertEquals(0, surge, "a preserved external IP cannot be on two VMs");
+                assertEquals("RECREATE", at(mig.inputs(), "updatePolicy", "replacementMethod"));
+            }
+        }
+    }
+
+    @Test
+    void livenessAndReadinessAreSeparateChecksWithTheirOwnJobs() {
+        PlannedResource live = Stacks.named(prod, "gcp:compute/healthCheck:HealthCheck", "mp-prod-live");
+        PlannedResource ready = Stacks.named(prod, "gcp:compute/healthCheck:HealthCheck", "mp-prod-ready");
+        assertEquals("/live", at(live.inputs(), "httpHealthCheck", "requestPath"));
+        assertEquals("/ready", at(ready.inputs(), "httpHealthCheck", "requestPath"));
+        PlannedResource mig = Stacks.one(prod, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+        assertTrue(at(mig.inputs(), "autoHealingPolicies", "healthCheck").toString().endsWith("/healthChecks/mp-prod-live"));
+        assertEquals((long) prodConfig.fleet().livenessInitialDelaySec(),
+                ((Number) at(mig.inputs(), "autoHealingPolicies", "initialDelaySec")).longValue());
+        PlannedResource backend = Stacks.one(prod, "gcp:compute/regionBackendService:RegionBackendService");
+        assertTrue(backend.inputs().get("healthChecks").toString().endsWith("/healthChecks/mp-prod-ready"));
+        assertEquals("INTERNAL", backend.inputs().get("loadBalancingScheme"));
+        assertEquals(at(mig.inputs(), "name"), at(backend.inputs(), "backends", "0", "group").toString()
+                .substring(at(backend.inputs(), "backends", "0", "group").toString().lastIndexOf('/') + 1));
+    }
+
+    @Test
+    void templatesFollowTheHardeningAndMetadataContract() {
+        for (var pc : List.of(Map.entry(dev, devConfig), Map.entry(prod, prodConfig))) {
+            StackConfig c = pc.getValue();
+            PlannedResource t = Stacks.one(pc.getKey(), "gcp:compute/instanceTemplate:InstanceTemplate");
+            Map<String, Object> md = at(t.inputs(), "metadata");
+            assertEquals("TRUE", md.get("enable-oslogin"));
+            assertEquals("TRUE", md.get("block-project-ssh-keys"));
+            assertEquals("FALSE", md.get("serial-port-enable"));
+            assertEquals(c.stack(), md.get("mediaplane-stack"));
+            assertEquals(RecordingStore.releasesBucketName(c), md.get("mediaplane-releases-bucket"));
+            assertEquals(RecordingStore.recordingsBucketName(c), md.get("mediaplane-recordings-bucket"));
+            assertEquals(c.prefix() + "-recording-events", md.get("mediaplane-events-topic"));
+            assertEquals(c.prefix(), md.get("mediaplane-secret-prefix"));
+            String release = (String) md.get("mediaplane-release");
+            assertEquals(Renderer.startupScript(c, RecordingStore.releasesBucketName(c), release), md.get("startup-script"));
+            assertEquals(Renderer.shutdownScript(c), md.get("shutdown-script"));
+            assertEquals(false, t.inputs().get("canIpForward"));
+            assertEquals(Map.of("enableIntegrityMonitoring", true, "enableSecureBoot", true, "enableVtpm", true),
+                    t.inputs().get("shieldedInstanceConfig"));
+            assertEquals(c.prefix() + "-node@" + c.project() + ".iam.gserviceaccount.com", at(t.inputs(), "serviceAccount", "email"));
+            assertEquals(c.fleet().machineType(), t.inputs().get("machineType"));
+            assertEquals("pd-balanced", at(t.inputs(), "disks", "0", "diskType"));
+            assertEquals(release.substring(0, 12), at(t.inputs(), "labels", "release"));
+            assertTrue(((String) t.inputs().get("name")).length() <= 63);
+        }
+    }
+
+    @Test
+    void staticFleetsReserveOneAddressPerNodeAndPreserveIt() {
+        List<PlannedResource> ips = big.ofType("gcp:compute/address:Address")
+                .filter(a -> "EXTERNAL".equals(a.inputs().get("addressType"))).toList();
+        assertEquals(3, ips.size());
+        List<PlannedResource> configs = big.ofType("gcp:compute/regionPerInstanceConfig:RegionPerInstanceConfig").toList();
+        assertEquals(3, configs.size());
+        Set<String> preserved = new HashSet<>();
+        for (PlannedResource pic : configs) {
+            assertEquals("mp-dev-nodes", pic.inputs().get("regionInstanceGroupManager"));
+            assertEquals("NEVER", at(pic.inputs(), "preservedState", "externalIps", "0", "autoDelete"));
+            preserved.add(at(pic.inputs(), "preservedState", "externalIps", "0", "ipAddress", "address"));
+        }
+        assertEquals(3, preserved.size(), "each node keeps its own address");
+        for (PlannedResource ip : ips) {
+            assertTrue(preserved.stream().anyMatch(link -> link.endsWith("/addresses/" + ip.inputs().get("name"))));
+        }
+        @SuppressWarnings("unchecked")
+        List<String> exported = (List<String>) big.outputs().get("nodeAddresses");
+        assertEquals(3, exported.size());
+        assertEquals(3, new HashSet<>(exported).size());
+        // Three static nodes can be more than one: the internal load balancer appears.
+        assertEquals(1, big.ofType(InternalLoadBalancer.TYPE).count());
+        assertEquals(3L, ((Number) Stacks.one(big, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")
+                .inputs().get("targetSize")).longValue());
+    }
+
+    @Test
+    void autoscaledFleetHasAnAutoscalerAndNoFixedSize() {
+        PlannedResource mig = Stacks.one(prod, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+        assertFalse(mig.inputs().containsKey("targetSize"));
+        PlannedResource as = Stacks.one(prod, "gcp:compute/regionAutoscaler:RegionAutoscaler");
+        var a = prodConfig.fleet().autoscaling().orElseThrow();
+        assertEquals((long) a.minReplicas(), ((Number) at(as.inputs(), "autoscalingPolicy", "minReplicas")).longValue());
+        assertEquals((long) a.maxReplicas(), ((Number) at(as.inputs(), "autoscalingPolicy", "maxReplicas")).longValue());
+        assertEquals(a.cpuTarget(), ((Number) at(as.inputs(), "autoscalingPolicy", "cpuUtilization", "target")).doubleValue());
+        assertTrue(as.inputs().get("target").toString().endsWith("/instanceGroupManagers/mp-prod-nodes"));
+    }
+
+    // ---- observability ----
+
+    @Test
+    void metricsMatchTheNodeLogContractAndCis27() {
+        Map<String, String> filters = new TreeMap<>();
+        prod.ofType("gcp:logging/metric:Metric").forEach(m -> filters.put(m.name(), (String) m.inputs().get("filter")));
+        assertTrue(filters.get("mp-prod-recording-upload-failures").contains("jsonPayload.event=\"recording_upload_failed\""));
+        assertTrue(filters.get("mp-prod-recording-upload-latency").contains("jsonPayload.event=\"recording_uploaded\""));
+        assertTrue(filters.get("mp-prod-rtcp-packet-loss").contains("jsonPayload.event=\"call_quality\""));
+        assertTrue(filters.get("mp-prod-disk-pressure").contains("jsonPayload.event=\"disk_pressure\""));
+        String fw = filters.get("mp-prod-firewall-changes");
+        for (String m : List.of("patch", "insert", "delete")) {
+            assertTrue(fw.contains("protoPayload.methodName:\"compute.firewalls." + m + "\""), m);
+        }
+        assertTrue(fw.startsWith("resource.type=\"gce_firewall_rule\""));
+        assertEquals("EXTRACT(jsonPayload.latency_ms)",
+                Stacks.named(prod, "gcp:logging/metric:Metric", "mp-prod-recording-upload-latency").inputs().get("valueExtractor"));
+        assertEquals("EXTRACT(jsonPayload.packet_loss_percent)",
+                Stacks.named(prod, "gcp:logging/metric:Metric", "mp-prod-rtcp-packet-loss").inputs().get("valueExtractor"));
+    }
+
+    @Test
+    void alertsUseTheConfiguredThresholdAndChannels() {
+        PlannedResource loss = Stacks.named(prod, "gcp:monitoring/alertPolicy:AlertPolicy", "mp-prod-high-packet-loss");
+        assertEquals(prodConfig.alerts().packetLossPercent(),
+                ((Number) at(loss.inputs(), "conditions", "0", "conditionThreshold", "thresholdValue")).doubleValue());
+        assertNotEquals(devConfig.alerts().packetLossPercent(), prodConfig.alerts().packetLossPercent());
+        prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").forEach(a ->
+                assertEquals(prodConfig.alerts().notificationChannels(), a.inputs().get("notificationChannels"), a.name()));
+        assertEquals(4, prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").count());
+    }
+
+    // ---- outputs ----
+
+    @Test
+    void stackOutputs() {
+        assertEquals(Set.of("canaryRelease", "nodeAddresses", "nodeServiceAccount", "recordingEventsTopic", "recordingsBucket",
+                "releasesBucket", "secretIds", "stableRelease"), dev.outputs().keySet());
+        assertTrue(prod.outputs().containsKey("lbAddress"));
+        assertEquals(MediaPlaneProgram.EPHEMERAL_NOTE, prod.outputs().get("nodeAddresses"));
+        assertEquals(Renderer.render(devConfig).hash(), dev.outputs().get("stableRelease"));
+        assertEquals("", dev.outputs().get("canaryRelease"));
+        assertEquals(RecordingStore.recordingsBucketName(devConfig), dev.outputs().get("recordingsBucket"));
+        assertEquals("mp-dev-node@" + devConfig.project() + ".iam.gserviceaccount.com", dev.outputs().get("nodeServiceAccount"));
+        Map<String, Object> ids = at(dev.outputs(), "secretIds");
+        assertEquals(6, ids.size());
+        assertEquals("projects/" + devConfig.project() + "/secrets/mp-dev-esl-password", ids.get("eslPassword"));
+        String lb = (String) prod.outputs().get("lbAddress");
+        PlannedResource fr = Stacks.one(prod, "gcp:compute/forwardingRule:ForwardingRule");
+        assertEquals(lb, fr.inputs().get("ipAddress"));
+        assertTrue(Cidr.parse(prodConfig.network().subnetCidr())
+                .contains(Cidr.parse(lb + "/32")), "ILB address inside the subnet");
+    }
+}
