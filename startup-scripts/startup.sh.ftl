@@ -340,8 +340,9 @@ elif [[ "$changed" == 1 ]]; then
 fi
 
 ready() {
-  local sofia
-  fs_cli -x status 2>/dev/null | grep -q '^UP ' || return 1
+  local status sofia
+  status="$(fs_cli -x status 2>/dev/null)" || return 1
+  grep -q '^UP ' <<< "$status" || return 1
   sofia="$(fs_cli -x 'sofia status' 2>/dev/null)" || return 1
   grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
   grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 8eebb4b090ebce6f549bb4c44355e41f737a92677d7aaf43bcd1a2ca612f6f32 of stack dev.
+# mediaplane node boot, release 9e09fbebbd766f19e78f3068eda9185f8703d832788ad8515f1fba01f985d806 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='8eebb4b090ebce6f549bb4c44355e41f737a92677d7aaf43bcd1a2ca612f6f32'
+readonly RELEASE_HASH='9e09fbebbd766f19e78f3068eda9185f8703d832788ad8515f1fba01f985d806'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -356,8 +356,9 @@ elif [[ "$changed" == 1 ]]; then
 fi
 
 ready() {
-  local sofia
-  fs_cli -x status 2>/dev/null | grep -q '^UP ' || return 1
+  local status sofia
+  status="$(fs_cli -x status 2>/dev/null)" || return 1
+  grep -q '^UP ' <<< "$status" || return 1
   sofia="$(fs_cli -x 'sofia status' 2>/dev/null)" || return 1
   grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
   grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1

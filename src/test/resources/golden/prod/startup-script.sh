@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 40018d61dc0292041d5ed3996c51b89748d65f69ac3fb45722654a626b318215 of stack prod.
+# mediaplane node boot, release 5504a629d28087492ec5dc74f48ebd44f11642139979d76a674a8948d3adb314 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='40018d61dc0292041d5ed3996c51b89748d65f69ac3fb45722654a626b318215'
+readonly RELEASE_HASH='5504a629d28087492ec5dc74f48ebd44f11642139979d76a674a8948d3adb314'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -356,8 +356,9 @@ elif [[ "$changed" == 1 ]]; then
 fi
 
 ready() {
-  local sofia
-  fs_cli -x status 2>/dev/null | grep -q '^UP ' || return 1
+  local status sofia
+  status="$(fs_cli -x status 2>/dev/null)" || return 1
+  grep -q '^UP ' <<< "$status" || return 1
   sofia="$(fs_cli -x 'sofia status' 2>/dev/null)" || return 1
   grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
   grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1

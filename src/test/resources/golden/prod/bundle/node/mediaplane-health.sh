@@ -11,7 +11,12 @@ answer() {
     "$1" "$((${#2} + 1))" "$2"
   exit 0
 }
-live() { timeout 3 fs_cli -x status 2>/dev/null | grep -q '^UP '; }
+# Capture, then match: `fs_cli | grep -q` under pipefail fails whenever grep exits before fs_cli has written everything.
+live() {
+  local status
+  status="$(timeout 3 fs_cli -x status 2>/dev/null)" || return 1
+  grep -q '^UP ' <<< "$status"
+}
 profiles_running() {
   local sofia
   sofia="$(timeout 3 fs_cli -x 'sofia status' 2>/dev/null)" || return 1
