@@ -21,6 +21,7 @@ ROOT_GROUP="${MP_ROOT_GROUP:-root}"
 FS_USER="${MP_FS_USER:-freeswitch}"
 FS_GROUP="${MP_FS_GROUP:-freeswitch}"
 READY_TIMEOUT_SEC="${MP_READY_TIMEOUT_SEC:-180}"
+SIGNALWIRE_REPO="${MP_SIGNALWIRE_REPO_URL:-https://freeswitch.signalwire.com/repo/deb/debian-release}"
 readonly MIN_FREESWITCH='1.11.2'
 
 OPT="$R[=m.paths.optDir]"
@@ -232,7 +233,8 @@ fi
   printf 'password => %s\n' "$(< "$SECRETS_DIR/esl-admin-password")"
 } > "$WORK/fs_cli.conf"
 install_file "$WORK/fs_cli.conf" "$R/etc/fs_cli.conf" 600 "$ROOT_USER:$ROOT_GROUP"
-rm -rf -- "${WORK:?}"/*
+# Decoded secrets are installed: drop them now, keep only the auth header for the calls below.
+find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
 
 {
   printf 'STACK=%s\n' "$STACK"
@@ -265,6 +267,9 @@ have_freeswitch=0
 if command -v freeswitch >/dev/null 2>&1; then
   have_freeswitch=1
   check_version
+else
+  # Read before anything switches, so a missing token leaves the previous configuration in place.
+  require_secret signalwire-repo-token "$WORK/repo-token"
 fi
 
 # ---- switch to the release: one rename each ------------------------------------------------------
@@ -303,17 +308,17 @@ fi
 if [[ "$have_freeswitch" == 0 ]]; then
   log "FreeSWITCH is not installed: installing from SignalWire's repository"
   netrc="$WORK/signalwire.netrc"
-  require_secret signalwire-repo-token "$WORK/repo-token"
-  printf 'machine freeswitch.signalwire.com login signalwire password %s\n' "$(< "$WORK/repo-token")" > "$netrc"
+  repo_host="${SIGNALWIRE_REPO#*://}"; repo_host="${repo_host%%[:/]*}"
+  # The token goes to apt and curl through a netrc file, never through arguments.
+  printf 'machine %s login signalwire password %s\n' "$repo_host" "$(< "$WORK/repo-token")" > "$netrc"
   install_file "$netrc" "$R/etc/apt/auth.conf.d/freeswitch.conf" 600 "$ROOT_USER:$ROOT_GROUP"
-  curl -sS -f --netrc-file "$netrc" -o "$WORK/signalwire.gpg" \
-    https://freeswitch.signalwire.com/repo/deb/debian-release/signalwire-freeswitch-repo.gpg \
-    || fail "cannot download SignalWire's repository key (check the signalwire-repo-token secret)"
+  curl -sS -f --netrc-file "$netrc" -o "$WORK/signalwire.gpg" "$SIGNALWIRE_REPO/signalwire-freeswitch-repo.gpg" \
+    || fail "cannot download SignalWire's repository key from $SIGNALWIRE_REPO (check the $SECRET_PREFIX-signalwire-repo-token secret)"
   install_file "$WORK/signalwire.gpg" "$R/usr/share/keyrings/signalwire-freeswitch-repo.gpg" 644 "$ROOT_USER:$ROOT_GROUP"
   rm -f -- "$netrc" "$WORK/repo-token"
   # shellcheck source=/dev/null
   codename="$(. /etc/os-release && printf '%s' "$VERSION_CODENAME")"
-  printf 'deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] https://freeswitch.signalwire.com/repo/deb/debian-release/ %s main\n' "$codename" > "$WORK/freeswitch.list"
+  printf 'deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] %s/ %s main\n' "$SIGNALWIRE_REPO" "$codename" > "$WORK/freeswitch.list"
   install_file "$WORK/freeswitch.list" "$R/etc/apt/sources.list.d/freeswitch.list" 644 "$ROOT_USER:$ROOT_GROUP"
   DEBIAN_FRONTEND=noninteractive apt-get update -q || fail "apt-get update failed"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends freeswitch freeswitch-systemd \

@@ -35,6 +35,7 @@ final class FakeGcp implements AutoCloseable {
         server.createContext("/computeMetadata/v1/", this::metadata);
         server.createContext("/storage/v1/b/", this::gcs);
         server.createContext("/v1/projects/", this::secret);
+        server.createContext("/repo/", this::repo);
         server.start();
     }
 
@@ -111,6 +112,27 @@ final class FakeGcp implements AutoCloseable {
         }
         send(ex, 200, "{\n  \"name\": \"projects/123/secrets/" + m.group(2) + "/versions/1\",\n  \"payload\": {\n    \"data\": \""
                 + Base64.getEncoder().encodeToString(v) + "\",\n    \"dataCrc32c\": \"1\"\n  }\n}\n");
+    }
+
+    /** Basic auth with the token as password, as SignalWire's repository wants. */
+    final Map<String, String> repoFiles = new ConcurrentHashMap<>();
+    volatile String repoToken;
+
+    private void repo(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        requests.add("repo " + path);
+        String want = "Basic " + Base64.getEncoder().encodeToString(("signalwire:" + repoToken).getBytes(StandardCharsets.UTF_8));
+        if (repoToken == null || !want.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            rejected.add("repo without the token: " + path);
+            send(ex, 401, "unauthorized");
+            return;
+        }
+        String body = repoFiles.get(path);
+        if (body == null) {
+            send(ex, 404, "not found");
+        } else {
+            send(ex, 200, body);
+        }
     }
 
     private static void send(HttpExchange ex, int code, String body) throws IOException {

@@ -74,9 +74,24 @@ final class NodeSandbox {
                   printf 'FreeSWITCH version: %s-release~64bit (-release 64bit)\\n' "${SHIM_FS_VERSION:-1.11.2}"
                 fi
                 """);
-        shim("apt-get", "printf '%s\\n' \"$*\" >> \"$SHIM_LOG/apt-get.log\"\nexit 1\n");
+        shim("apt-get", """
+                printf '%s\\n' "$*" >> "$SHIM_LOG/apt-get.log"
+                case "$1" in
+                  update) exit 0 ;;
+                  install)
+                    [[ -n "${SHIM_APT_INSTALLS:-}" ]] || exit 100
+                    cp -- "$SHIM_APT_INSTALLS" "$SHIM_BIN/freeswitch" ;;
+                  *) exit 100 ;;
+                esac
+                """);
         Files.writeString(state.resolve("channels"), "0\n");
         Files.writeString(dir.resolve("ca-bundle.crt"), "-----BEGIN CERTIFICATE-----\nTESTCA\n-----END CERTIFICATE-----\n");
+    }
+
+    /** Takes freeswitch off the PATH; apt-get install puts it back, as the package would. */
+    void removeFreeswitch() throws IOException {
+        Path stash = root.getParent().resolve("freeswitch.pkg");
+        Files.move(bin.resolve("freeswitch"), stash);
     }
 
     private void shim(String name, String body) throws IOException {
@@ -91,6 +106,7 @@ final class NodeSandbox {
         env.put("MP_ROOT", root.toString());
         env.put("SHIM_LOG", logs.toString());
         env.put("SHIM_STATE", state.toString());
+        env.put("SHIM_BIN", bin.toString());
         env.put("MP_ROOT_USER", user);
         env.put("MP_ROOT_GROUP", group);
         env.put("MP_FS_USER", user);

@@ -309,6 +309,57 @@ class StartupScriptRunTest {
         assertTrue(get(health, env, "/ready").startsWith("HTTP/1.0 503"));
     }
 
+    @Test
+    void aBareImageGetsFreeswitchFromSignalwiresRepositoryWithTheTokenKeptOffArgv() throws Exception {
+        String token = "PLANTEDrepoToken-99dd";
+        gcp.secrets.put("mp-dev-signalwire-repo-token", token.getBytes(StandardCharsets.UTF_8));
+        gcp.repoToken = token;
+        gcp.repoFiles.put("/repo/deb/debian-release/signalwire-freeswitch-repo.gpg", "GPGKEY\n");
+        node.removeFreeswitch();
+        Map<String, String> env = node.env(gcp);
+        env.put("MP_SIGNALWIRE_REPO_URL", gcp.base() + "/repo/deb/debian-release");
+        env.put("SHIM_APT_INSTALLS", tmp.resolve("freeswitch.pkg").toString());
+        List<String> markers = new java.util.ArrayList<>(MARKERS);
+        markers.add(token);
+        String script = publish(config);
+
+        Tools.Result r = node.runScript("startup-script.sh", script, env, markers, null);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(gcp.rejected.isEmpty(), gcp.rejected.toString());
+        String apt = node.log("apt-get.log");
+        assertTrue(apt.contains("update -q\n"), apt);
+        assertTrue(apt.contains("install -y -q --no-install-recommends freeswitch freeswitch-systemd freeswitch-mod-console"
+                + " freeswitch-mod-logfile freeswitch-mod-event-socket freeswitch-mod-sofia"), apt);
+        assertTrue(apt.contains("freeswitch-mod-json-cdr"), apt);
+        assertEquals("rw------- " + node.group, mode("etc/apt/auth.conf.d/freeswitch.conf"));
+        assertEquals("machine 127.0.0.1 login signalwire password " + token + "\n",
+                Files.readString(at("etc/apt/auth.conf.d/freeswitch.conf")));
+        assertEquals("GPGKEY\n", Files.readString(at("usr/share/keyrings/signalwire-freeswitch-repo.gpg")));
+        assertTrue(Files.readString(at("etc/apt/sources.list.d/freeswitch.list")).startsWith(
+                "deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] " + gcp.base() + "/repo/deb/debian-release/ "));
+        assertEquals(List.of("etc/apt/auth.conf.d/freeswitch.conf"), node.filesContaining(token));
+        assertFalse(r.output().contains(token));
+        assertFalse(node.log("argv.log").contains(token));
+        assertTrue(node.log("systemctl.log").contains("start freeswitch.service\n"));
+
+        Map<String, String> before = node.snapshot();
+        Tools.Result again = node.runScript("startup-script.sh", script, env, markers, null);
+        assertEquals(0, again.exit(), again.output());
+        assertEquals(apt, node.log("apt-get.log"), "an installed FreeSWITCH is not installed again");
+        assertEquals(before, node.snapshot());
+    }
+
+    @Test
+    void aBareImageWithoutTheRepositoryTokenFailsBeforeSwitchingAnything() throws Exception {
+        node.removeFreeswitch();
+        Tools.Result r = boot(publish(config));
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("FAILED: secret mp-dev-signalwire-repo-token could not be read"), r.output());
+        assertFalse(Files.exists(at("opt/mediaplane/current"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("", node.log("apt-get.log"));
+        assertEquals("", node.log("systemctl.log"));
+    }
+
     String get(String health, Map<String, String> env, String path) throws Exception {
         Tools.Result r = node.runScript("health.sh", health, env, MARKERS, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
         assertEquals(0, r.exit(), r.output());
