@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 9e09fbebbd766f19e78f3068eda9185f8703d832788ad8515f1fba01f985d806 of stack dev.
+# mediaplane node boot, release f7c0032365d4dca204b478f9728e25b1e98876939c98db30e0f06c0aebd491e8 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='9e09fbebbd766f19e78f3068eda9185f8703d832788ad8515f1fba01f985d806'
+readonly RELEASE_HASH='f7c0032365d4dca204b478f9728e25b1e98876939c98db30e0f06c0aebd491e8'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 5504a629d28087492ec5dc74f48ebd44f11642139979d76a674a8948d3adb314 of stack prod.
+# mediaplane node boot, release 058f75d8c09c6221ca8f84a55725071697e894792a46b782fb812e2ed1b63e75 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='5504a629d28087492ec5dc74f48ebd44f11642139979d76a674a8948d3adb314'
+readonly RELEASE_HASH='058f75d8c09c6221ca8f84a55725071697e894792a46b782fb812e2ed1b63e75'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

@@ -215,6 +215,26 @@ class RenderedConfigTest {
     }
 
     @Test
+    void everyTemplateIsRenderedAndEveryRenderedFileHasATemplate() throws Exception {
+        Path dir = Scenarios.projectDir().resolve("templates/freeswitch");
+        Set<String> templates = new TreeSet<>();
+        try (var s = Files.walk(dir)) {
+            s.filter(Files::isRegularFile).forEach(p -> templates.add(dir.relativize(p).toString().replace('\\', '/')));
+        }
+        Set<String> expected = new TreeSet<>();
+        Renderer.FREESWITCH_FILES.forEach(f -> expected.add(f + ".ftlx"));
+        assertEquals(expected, templates, "templates/freeswitch and Renderer.FREESWITCH_FILES must list the same files");
+        Path scripts = Scenarios.projectDir().resolve("startup-scripts/node");
+        try (var s = Files.list(scripts)) {
+            Bundle b = Renderer.render(Scenarios.config("dev"));
+            for (Path p : s.toList()) {
+                assertTrue(java.util.Arrays.equals(Files.readAllBytes(p), b.file("node/" + p.getFileName())),
+                        "startup-scripts/node/" + p.getFileName() + " must ship verbatim");
+            }
+        }
+    }
+
+    @Test
     void modulesAreExactlyTheMediaPlanesSet() {
         Document d = parse("modules", Renderer.render(Scenarios.config("dev")).file("freeswitch/autoload_configs/modules.conf.xml"));
         NodeList ls = d.getElementsByTagName("load");
