@@ -35,6 +35,11 @@ final class NodeSandbox {
         bin = Files.createDirectories(dir.resolve("bin"));
         logs = Files.createDirectories(dir.resolve("logs"));
         state = Files.createDirectories(dir.resolve("state"));
+        for (String tool : List.of("curl", "sha256sum", "base64", "mktemp")) {
+            if (!Tools.has(tool)) {
+                Tools.requireInCi(tool);
+            }
+        }
         user = Tools.run(List.of("id", "-un"), Map.of(), dir).output().trim();
         group = Tools.run(List.of("id", "-gn"), Map.of(), dir).output().trim();
         String realCurl = Tools.run(List.of("bash", "-c", "command -v curl"), Map.of(), dir).output().trim();
