@@ -149,7 +149,11 @@ public final class Renderer {
 
     /** Every file of {@code startup-scripts/node/} on the classpath, verbatim (directory or shaded jar). */
     static Map<String, byte[]> staticNodeFiles() {
-        URL url = Renderer.class.getResource("/startup-scripts/node");
+        return nodeFilesAt(Renderer.class.getResource("/startup-scripts/node"));
+    }
+
+    /** The files of a classpath directory, given as a {@code file:} or {@code jar:} URL (null: none). */
+    static Map<String, byte[]> nodeFilesAt(URL url) {
         Map<String, byte[]> out = new TreeMap<>();
         if (url == null) {
             return out;
@@ -166,7 +170,8 @@ public final class Renderer {
                     fs = FileSystems.getFileSystem(uri);
                 }
                 try {
-                    readDir(fs.getPath("/startup-scripts/node"), out);
+                    String entry = uri.getSchemeSpecificPart();
+                    readDir(fs.getPath(entry.substring(entry.indexOf("!/") + 1)), out);
                 } finally {
                     if (close) {
                         fs.close();
