@@ -186,6 +186,8 @@ ensure_dir "$TLS_DIR" 750 "$ROOT_USER:$FS_GROUP"
 ensure_dir "$SECRETS_DIR" 700 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R[=m.paths.recordingsDir]" 750 "$FS_USER:$FS_GROUP"
+mkdir -p "$R/var/log/freeswitch"
+ensure_dir "$R/var/log/freeswitch/json_cdr" 750 "$FS_USER:$FS_GROUP"
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
 if [[ ! -s "$SECRETS_DIR/esl-admin-password" ]]; then

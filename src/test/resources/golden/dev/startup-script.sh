@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release f7c0032365d4dca204b478f9728e25b1e98876939c98db30e0f06c0aebd491e8 of stack dev.
+# mediaplane node boot, release 7ba64d38111fb0affe1dcdf82666447da7b18f8aa630be26275ad349d2c64095 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='f7c0032365d4dca204b478f9728e25b1e98876939c98db30e0f06c0aebd491e8'
+readonly RELEASE_HASH='7ba64d38111fb0affe1dcdf82666447da7b18f8aa630be26275ad349d2c64095'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -187,6 +187,8 @@ ensure_dir "$TLS_DIR" 750 "$ROOT_USER:$FS_GROUP"
 ensure_dir "$SECRETS_DIR" 700 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane/recordings" 750 "$FS_USER:$FS_GROUP"
+mkdir -p "$R/var/log/freeswitch"
+ensure_dir "$R/var/log/freeswitch/json_cdr" 750 "$FS_USER:$FS_GROUP"
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
 if [[ ! -s "$SECRETS_DIR/esl-admin-password" ]]; then

@@ -122,6 +122,7 @@ class StartupScriptRunTest {
         assertEquals("rw------- " + g, mode("etc/fs_cli.conf"));
         assertEquals("rw-r--r-- " + g, mode("etc/mediaplane/node.env"));
         assertEquals("rwxr-x--- " + g, mode("var/lib/mediaplane/recordings"));
+        assertEquals("rwxr-x--- " + g, mode("var/log/freeswitch/json_cdr"));
         assertFalse(Files.exists(at("etc/mediaplane/secrets/assemblyai-api-key")), "absent optional secret must not be written");
 
         String nodeXml = Files.readString(at("etc/mediaplane/freeswitch/node.xml"));
@@ -157,6 +158,7 @@ class StartupScriptRunTest {
         String systemctl = node.log("systemctl.log");
         assertTrue(systemctl.contains("daemon-reload\n"), systemctl);
         assertTrue(systemctl.contains("enable --now mediaplane-health.socket\n"), systemctl);
+        assertTrue(systemctl.contains("enable --now mediaplane-call-quality.timer\n"), systemctl);
         assertFalse(systemctl.contains("enable --now mediaplane-health@.service"), "template units are not enabled");
         assertTrue(systemctl.contains("enable freeswitch.service\n") && systemctl.contains("start freeswitch.service\n"), systemctl);
         assertTrue(Files.exists(at("run/mediaplane/ready")));
