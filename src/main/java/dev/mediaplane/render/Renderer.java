@@ -1,46 +1,208 @@
 package dev.mediaplane.render;
 
 import dev.mediaplane.config.StackConfig;
+import freemarker.core.TemplateClassResolver;
+import freemarker.template.Configuration;
+import freemarker.template.Template;
+import freemarker.template.TemplateException;
+import freemarker.template.TemplateExceptionHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Renders the release bundle of a stack: the FreeSWITCH configuration and the node scripts.
  * Resource-free; components receive its bytes and never call FreeMarker.
  *
- * <p>PLACEHOLDER until the FreeSWITCH rendering issue lands: a single file so the foundation has a
- * hash to name templates by.
+ * <p>Every template uses square-bracket interpolation ({@code [=x]}) so FreeSWITCH's
+ * {@code $${var}} and bash's {@code ${var}} pass through untouched.
  */
 public final class Renderer {
 
+    /** Bundle path of each FreeSWITCH file -> its template under {@code templates/}. */
+    static final List<String> FREESWITCH_FILES = List.of(
+            "freeswitch.xml",
+            "vars.xml",
+            "autoload_configs/acl.conf.xml",
+            "autoload_configs/conference.conf.xml",
+            "autoload_configs/console.conf.xml",
+            "autoload_configs/event_socket.conf.xml",
+            "autoload_configs/json_cdr.conf.xml",
+            "autoload_configs/logfile.conf.xml",
+            "autoload_configs/modules.conf.xml",
+            "autoload_configs/sofia.conf.xml",
+            "autoload_configs/switch.conf.xml",
+            "dialplan/controller.xml",
+            "dialplan/public.xml",
+            "directory/mediaplane.xml",
+            "sip_profiles/external.xml",
+            "sip_profiles/internal.xml");
+
+    /** Rendered node files: bundle path under {@code node/} -> template under {@code startup-scripts/}. */
+    static final Map<String, String> NODE_TEMPLATES = Map.of(
+            "mediaplane-drain.sh", "shutdown.sh.ftl",
+            "mediaplane-health.socket", "mediaplane-health.socket.ftl");
+
+    private static final Pattern NODE_FILE = Pattern.compile("[A-Za-z0-9._@-]+");
+    private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
+
+    private static final Configuration FREEMARKER = freemarker();
+
     private Renderer() {}
 
+    private static Configuration freemarker() {
+        Configuration cfg = new Configuration(Configuration.VERSION_2_3_34);
+        cfg.setClassForTemplateLoading(Renderer.class, "/");
+        cfg.setDefaultEncoding("UTF-8");
+        cfg.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);
+        cfg.setLogTemplateExceptions(false);
+        cfg.setWrapUncheckedExceptions(true);
+        cfg.setFallbackOnNullLoopVariable(false);
+        cfg.setNewBuiltinClassResolver(TemplateClassResolver.ALLOWS_NOTHING_RESOLVER);
+        cfg.setAPIBuiltinEnabled(false);
+        // .ftlx -> XML auto-escaping; .ftl (shell) stays raw and only receives validated values.
+        cfg.setRecognizeStandardFileExtensions(true);
+        cfg.setInterpolationSyntax(Configuration.SQUARE_BRACKET_INTERPOLATION_SYNTAX);
+        cfg.setNumberFormat("computer");
+        cfg.setBooleanFormat("c");
+        return cfg;
+    }
+
+    /** The bundle: {@code freeswitch/...} (a complete config dir) and {@code node/...} (scripts and units). */
     public static Bundle render(StackConfig config) {
-        String placeholder = "# mediaplane release of stack " + config.stack() + "\n"
-                + "rtp " + config.rtp().startPort() + "-" + config.rtp().endPort() + "\n";
-        return new Bundle(Map.of("README.release", placeholder.getBytes(StandardCharsets.UTF_8)));
+        NodeModel model = NodeModel.of(config);
+        Map<String, Object> root = Map.of("m", model);
+        Map<String, byte[]> files = new TreeMap<>();
+        for (String f : FREESWITCH_FILES) {
+            files.put("freeswitch/" + f, bytes(process("templates/freeswitch/" + f + ".ftlx", root)));
+        }
+        NODE_TEMPLATES.forEach((out, tpl) -> files.put("node/" + out, bytes(process("startup-scripts/" + tpl, root))));
+        staticNodeFiles().forEach((name, bytes) -> {
+            if (files.putIfAbsent("node/" + name, bytes) != null) {
+                throw new IllegalStateException("startup-scripts/node/" + name + " collides with a rendered node file of the"
+                        + " same name; rename one of them");
+            }
+        });
+        return new Bundle(files);
     }
 
     /**
      * The VM's startup script for a release: small (GCE metadata values are capped at 256 KiB),
      * no secrets, node-independent. It fetches {@code gs://<bucket>/releases/<hash>/}, verifies
      * it against the hash and boots it.
-     *
-     * <p>PLACEHOLDER until the node-boot issue lands.
      */
     public static String startupScript(StackConfig config, String releaseBucket, String releaseHash) {
-        return "#!/bin/bash\n"
-                + "# mediaplane bootstrap: release " + releaseHash + "\n"
-                + "set -euo pipefail\n"
-                + "echo \"mediaplane: release " + releaseHash + " from gs://" + releaseBucket + "/releases/" + releaseHash + "/\"\n";
+        if (releaseHash == null || !HASH.matcher(releaseHash).matches()) {
+            throw new IllegalArgumentException("releaseHash must be 64 lowercase hex characters, got '" + releaseHash + "'");
+        }
+        if (releaseBucket == null || !BUCKET.matcher(releaseBucket).matches()) {
+            throw new IllegalArgumentException("releaseBucket must be a GCS bucket name (3-222 of a-z, 0-9, '.', '_', '-'),"
+                    + " got '" + releaseBucket + "'");
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("m", NodeModel.of(config));
+        root.put("releaseBucket", releaseBucket);
+        root.put("releaseHash", releaseHash);
+        root.put("recordingsBucket", config.project() + "-" + config.prefix() + "-recordings");
+        root.put("eventsTopic", config.prefix() + "-recording-events");
+        return process("startup-scripts/startup.sh.ftl", root);
     }
 
-    /**
-     * The VM's shutdown script: drains the node within GCE's shutdown window.
-     *
-     * <p>PLACEHOLDER until the node-boot issue lands.
-     */
+    /** The VM's shutdown script: drains the node within GCE's shutdown window. */
     public static String shutdownScript(StackConfig config) {
-        return "#!/bin/bash\n# mediaplane drain (placeholder)\nexit 0\n";
+        return process("startup-scripts/shutdown.sh.ftl", Map.of("m", NodeModel.of(config)));
+    }
+
+    private static String process(String name, Map<String, Object> root) {
+        try {
+            Template t = FREEMARKER.getTemplate(name);
+            StringWriter out = new StringWriter();
+            t.process(root, out);
+            return out.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load template " + name, e);
+        } catch (TemplateException e) {
+            throw new IllegalStateException("template " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Every file of {@code startup-scripts/node/} on the classpath, verbatim (directory or shaded jar). */
+    static Map<String, byte[]> staticNodeFiles() {
+        return nodeFilesAt(Renderer.class.getResource("/startup-scripts/node"));
+    }
+
+    /** The files of a classpath directory, given as a {@code file:} or {@code jar:} URL (null: none). */
+    static Map<String, byte[]> nodeFilesAt(URL url) {
+        Map<String, byte[]> out = new TreeMap<>();
+        if (url == null) {
+            return out;
+        }
+        try {
+            URI uri = url.toURI();
+            if ("jar".equals(uri.getScheme())) {
+                FileSystem fs;
+                boolean close = false;
+                try {
+                    fs = FileSystems.newFileSystem(uri, Map.of());
+                    close = true;
+                } catch (FileSystemAlreadyExistsException e) {
+                    fs = FileSystems.getFileSystem(uri);
+                }
+                try {
+                    String entry = uri.getSchemeSpecificPart();
+                    readDir(fs.getPath(entry.substring(entry.indexOf("!/") + 1)), out);
+                } finally {
+                    if (close) {
+                        fs.close();
+                    }
+                }
+            } else {
+                readDir(Path.of(uri), out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read startup-scripts/node from the classpath", e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    private static void readDir(Path dir, Map<String, byte[]> out) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                if (Files.isDirectory(p)) {
+                    throw new IllegalStateException("startup-scripts/node/ holds only files; found directory " + p.getFileName());
+                }
+                String name = p.getFileName().toString();
+                if (!NODE_FILE.matcher(name).matches()) {
+                    throw new IllegalStateException("startup-scripts/node/" + name + ": node file names may use only"
+                            + " letters, digits, '.', '_', '@' and '-'");
+                }
+                try (InputStream in = Files.newInputStream(p)) {
+                    out.put(name, in.readAllBytes());
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,113 @@
+package dev.mediaplane.render;
+
+import dev.mediaplane.config.NodeSecret;
+import dev.mediaplane.config.StackConfig;
+import java.util.List;
+
+/**
+ * What the templates may see: plain values derived from {@link StackConfig}, nothing node-specific
+ * and nothing secret. Node values and secrets are FreeSWITCH {@code $${...}} variables defined in
+ * the include files boot writes ({@link NodePaths}).
+ */
+public record NodeModel(
+        /** Pulumi stack name, for comments and node.env. */
+        String stack,
+        /** Resource name prefix; default Secret Manager id prefix. */
+        String prefix,
+        /** GCP project the node reads secrets from when metadata does not say otherwise. */
+        String project,
+        Trunk trunk,
+        Controller controller,
+        /** First and last RTP port; the same record feeds the firewall. */
+        int rtpStartPort,
+        int rtpEndPort,
+        Fleet fleet,
+        NodePaths paths,
+        /** FreeSWITCH modules in load order. */
+        List<String> modules,
+        /** Secrets boot must read; a missing one fails boot. */
+        List<SecretRef> requiredSecrets,
+        /** Secrets boot reads when present (speech-to-text keys for the streaming bridge). */
+        List<SecretRef> optionalSecrets,
+        /** API commands the controller's ESL user may run; everything else is refused. */
+        List<String> eslAllowedApi) {
+
+    public NodeModel {
+        modules = List.copyOf(modules);
+        requiredSecrets = List.copyOf(requiredSecrets);
+        optionalSecrets = List.copyOf(optionalSecrets);
+        eslAllowedApi = List.copyOf(eslAllowedApi);
+    }
+
+    /** The trunk as the external profile sees it. */
+    public record Trunk(String gatewayHost, String username, int sipTlsPort, boolean verifyPeer,
+            List<String> signalingCidrs, List<String> mediaCidrs) {
+        public Trunk {
+            signalingCidrs = List.copyOf(signalingCidrs);
+            mediaCidrs = List.copyOf(mediaCidrs);
+        }
+
+        /** tls-verify-policy: verify the trunk's certificate on connections we open when the trunk allows it. */
+        public String tlsVerifyPolicy() {
+            return verifyPeer ? "out" : "none";
+        }
+    }
+
+    public record Controller(List<String> cidrs, int eslPort, int internalSipPort) {
+        public Controller {
+            cidrs = List.copyOf(cidrs);
+        }
+    }
+
+    public record Fleet(int maxSessions, int sessionsPerSecond, int healthPort, int drainTimeoutSec) {}
+
+    /** A Secret Manager secret by id suffix, and the FreeSWITCH variable or file it becomes. */
+    public record SecretRef(String suffix, String target) {}
+
+    /** Where things live on the node; one place so templates, scripts and docs agree. */
+    public record NodePaths(
+            String recordingsDir,
+            String includeDir,
+            String nodeInclude,
+            String secretsInclude,
+            String tlsDir,
+            String secretsDir,
+            String optDir,
+            String nodeEnv,
+            String runDir) {
+        static NodePaths standard() {
+            return new NodePaths("/var/lib/mediaplane/recordings", "/etc/mediaplane/freeswitch",
+                    "/etc/mediaplane/freeswitch/node.xml", "/etc/mediaplane/freeswitch/secrets.xml",
+                    "/etc/mediaplane/tls", "/etc/mediaplane/secrets", "/opt/mediaplane", "/etc/mediaplane/node.env",
+                    "/run/mediaplane");
+        }
+    }
+
+    static final List<String> MODULES = List.of("mod_console", "mod_logfile", "mod_event_socket", "mod_sofia",
+            "mod_loopback", "mod_commands", "mod_conference", "mod_dptools", "mod_valet_parking", "mod_dialplan_xml",
+            "mod_sndfile", "mod_native_file", "mod_tone_stream", "mod_json_cdr");
+
+    static final List<String> ESL_ALLOWED_API = List.of("status", "version", "uptime", "show", "uuid_exists",
+            "uuid_dump", "uuid_getvar", "uuid_setvar", "uuid_setvar_multi", "uuid_answer", "uuid_park", "uuid_kill",
+            "uuid_break", "uuid_displace", "uuid_record", "uuid_bridge", "uuid_hold", "uuid_send_dtmf",
+            "uuid_transfer", "conference", "valet_info");
+
+    /** Builds the model; pure, so equal configs give equal bundles. */
+    public static NodeModel of(StackConfig c) {
+        return new NodeModel(c.stack(), c.prefix(), c.project(),
+                new Trunk(c.trunk().gatewayHost(), c.trunk().username(), c.trunk().sipTlsPort(), c.trunk().verifyPeer(),
+                        c.trunk().signalingCidrs(), c.trunk().mediaCidrs()),
+                new Controller(c.controller().cidrs(), c.controller().eslPort(), c.controller().internalSipPort()),
+                c.rtp().startPort(), c.rtp().endPort(),
+                new Fleet(c.fleet().maxSessions(), c.fleet().sessionsPerSecond(), c.fleet().healthPort(),
+                        c.fleet().drainTimeoutSec()),
+                NodePaths.standard(), MODULES,
+                List.of(new SecretRef(NodeSecret.SIP_TRUNK_PASSWORD.secretSuffix(), "mp_sip_trunk_password"),
+                        new SecretRef(NodeSecret.ESL_PASSWORD.secretSuffix(), "mp_esl_password"),
+                        new SecretRef(NodeSecret.TLS_CERTIFICATE.secretSuffix(), "tls-certificate"),
+                        new SecretRef(NodeSecret.TLS_PRIVATE_KEY.secretSuffix(), "tls-private-key")),
+                List.of(new SecretRef(NodeSecret.DEEPGRAM_API_KEY.secretSuffix(), "deepgram-api-key"),
+                        new SecretRef(NodeSecret.ASSEMBLYAI_API_KEY.secretSuffix(), "assemblyai-api-key")),
+                ESL_ALLOWED_API);
+    }
+}

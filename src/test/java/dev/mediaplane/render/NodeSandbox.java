@@ -1,0 +1,224 @@
+package dev.mediaplane.render;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A node in a directory: a temporary root the scripts write into (MP_ROOT), PATH shims for the
+ * programs a test machine lacks (systemctl, fs_cli, freeswitch, apt-get) and a curl wrapper
+ * that records every argument list. Everything else (bash, coreutils, sed, curl, base64) is real.
+ */
+final class NodeSandbox {
+    final Path root;
+    final Path bin;
+    final Path logs;
+    final Path state;
+    final String user;
+    final String group;
+
+    NodeSandbox(Path dir) throws IOException, InterruptedException {
+        root = Files.createDirectories(dir.resolve("root"));
+        bin = Files.createDirectories(dir.resolve("bin"));
+        logs = Files.createDirectories(dir.resolve("logs"));
+        state = Files.createDirectories(dir.resolve("state"));
+        for (String tool : List.of("curl", "sha256sum", "base64", "mktemp")) {
+            if (!Tools.has(tool)) {
+                Tools.requireInCi(tool);
+            }
+        }
+        user = Tools.run(List.of("id", "-un"), Map.of(), dir).output().trim();
+        group = Tools.run(List.of("id", "-gn"), Map.of(), dir).output().trim();
+        String realCurl = Tools.run(List.of("bash", "-c", "command -v curl"), Map.of(), dir).output().trim();
+        shim("curl", "printf '%s\\n' \"$*\" >> \"$SHIM_LOG/argv.log\"\nexec " + realCurl + " \"$@\"\n");
+        shim("systemctl", """
+                printf '%s\\n' "$*" >> "$SHIM_LOG/systemctl.log"
+                case "$1" in
+                  is-active) [[ -e "$SHIM_STATE/freeswitch-active" ]] ;;
+                  start|restart) [[ "$2" != freeswitch.service ]] || : > "$SHIM_STATE/freeswitch-active" ;;
+                  *) exit 0 ;;
+                esac
+                """);
+        shim("fs_cli", """
+                printf '%s\\n' "$*" >> "$SHIM_LOG/fs_cli.log"
+                if [[ ! -e "$SHIM_STATE/freeswitch-active" ]]; then
+                  echo '[ERROR] fs_cli.c:1699 main() Error Connecting []' >&2
+                  exit 255
+                fi
+                case "$2" in
+                  status) printf 'UP 0 years, 0 days, 0 hours, 0 minutes, 7 seconds\\nFreeSWITCH is ready\\n' ;;
+                  'sofia status')
+                    printf '%s\\n' '                     Name\t   Type\t                                      Data\tState' \\
+                      '=================================================================================================' \\
+                      '            external\tprofile\t           sips:mod_sofia@10.42.0.5:5061\tRUNNING (0) (TLS)' \\
+                      '            internal\tprofile\t            sip:mod_sofia@10.42.0.5:5080\tRUNNING (0)' ;;
+                  'fsctl pause inbound') printf '+OK\\n' ;;
+                  'show channels count')
+                    n="$(head -n 1 "$SHIM_STATE/channels")"
+                    if [[ "$(wc -l < "$SHIM_STATE/channels")" -gt 1 ]]; then sed -i 1d "$SHIM_STATE/channels"; fi
+                    printf '\\n%s total.\\n\\n' "$n" ;;
+                  *) printf '-ERR %s Command not found!\\n' "$2" ;;
+                esac
+                """);
+        shim("freeswitch", """
+                printf '%s\\n' "$*" >> "$SHIM_LOG/freeswitch.log"
+                if [[ "$1" == -version ]]; then
+                  printf 'FreeSWITCH version: %s-release~64bit (-release 64bit)\\n' "${SHIM_FS_VERSION:-1.11.2}"
+                fi
+                """);
+        shim("apt-get", """
+                printf '%s\\n' "$*" >> "$SHIM_LOG/apt-get.log"
+                case "$1" in
+                  update) exit 0 ;;
+                  install)
+                    [[ -n "${SHIM_APT_INSTALLS:-}" ]] || exit 100
+                    cp -- "$SHIM_APT_INSTALLS" "$SHIM_BIN/freeswitch" ;;
+                  *) exit 100 ;;
+                esac
+                """);
+        Files.writeString(state.resolve("channels"), "0\n");
+        Files.writeString(dir.resolve("ca-bundle.crt"), "-----BEGIN CERTIFICATE-----\nTESTCA\n-----END CERTIFICATE-----\n");
+    }
+
+    /** Takes freeswitch off the PATH; apt-get install puts it back, as the package would. */
+    void removeFreeswitch() throws IOException {
+        Path stash = root.getParent().resolve("freeswitch.pkg");
+        Files.move(bin.resolve("freeswitch"), stash);
+    }
+
+    private void shim(String name, String body) throws IOException {
+        Path p = bin.resolve(name);
+        Files.writeString(p, "#!/bin/bash\n" + body);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    Map<String, String> env(FakeGcp gcp) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        env.put("MP_ROOT", root.toString());
+        env.put("SHIM_LOG", logs.toString());
+        env.put("SHIM_STATE", state.toString());
+        env.put("SHIM_BIN", bin.toString());
+        env.put("MP_ROOT_USER", user);
+        env.put("MP_ROOT_GROUP", group);
+        env.put("MP_FS_USER", user);
+        env.put("MP_FS_GROUP", group);
+        env.put("MP_CA_BUNDLE", root.getParent().resolve("ca-bundle.crt").toString());
+        env.put("MP_READY_TIMEOUT_SEC", "10");
+        if (gcp != null) {
+            env.put("MP_METADATA_URL", gcp.base() + "/computeMetadata/v1");
+            env.put("MP_GCS_URL", gcp.base());
+            env.put("MP_SECRETS_URL", gcp.base());
+        }
+        return env;
+    }
+
+    /** Runs a script under bash; meanwhile watches every process's argument list for the markers. */
+    Tools.Result runScript(String name, String script, Map<String, String> env, List<String> markers, String stdin)
+            throws IOException, InterruptedException {
+        Path file = root.getParent().resolve(name);
+        Files.writeString(file, script);
+        ProcessBuilder pb = new ProcessBuilder("bash", file.toString()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        Thread watcher = new Thread(() -> {
+            while (p.isAlive()) {
+                try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+                    for (Path d : s.filter(x -> x.getFileName().toString().matches("[0-9]+")).toList()) {
+                        try {
+                            String cmd = new String(Files.readAllBytes(d.resolve("cmdline")), StandardCharsets.UTF_8);
+                            for (String m : markers) {
+                                if (cmd.contains(m)) {
+                                    seen.add(m + " in argv of pid " + d.getFileName() + ": " + cmd.replace('\0', ' '));
+                                }
+                            }
+                        } catch (IOException ignored) {
+                            // the process ended between list and read
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // /proc unavailable: the curl argv log still covers the calls that carry credentials
+                }
+                Thread.onSpinWait();
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        watcher.setDaemon(true);
+        watcher.start();
+        try (var in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(name + " did not finish within 120 s:\n" + out);
+        }
+        watcher.join(5000);
+        if (!seen.isEmpty()) {
+            throw new AssertionError("secret markers appeared in process argument lists: " + seen);
+        }
+        return new Tools.Result(p.exitValue(), out);
+    }
+
+    String log(String name) throws IOException {
+        Path p = logs.resolve(name);
+        return Files.exists(p) ? Files.readString(p) : "";
+    }
+
+    /** path -> type, mode, owner, group, mtime, content hash or link target: what a "change" is. */
+    Map<String, String> snapshot() throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                String rel = root.relativize(p).toString();
+                PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                String what;
+                if (a.isSymbolicLink()) {
+                    what = "link " + Files.readSymbolicLink(p);
+                } else if (a.isDirectory()) {
+                    // run/mediaplane holds boot's scratch directory; its mtime is not configuration.
+                    what = "dir" + (rel.equals("run/mediaplane") ? "" : " " + a.lastModifiedTime().toMillis());
+                } else {
+                    what = "file " + a.lastModifiedTime().toMillis() + " " + Bundle.sha256(Files.readAllBytes(p));
+                }
+                out.put(rel, what + " " + PosixFilePermissions.toString(a.permissions()) + " " + a.owner().getName()
+                        + ":" + a.group().getName());
+            }
+        }
+        return out;
+    }
+
+    /** Files under the root (relative path) whose bytes contain the marker. */
+    List<String> filesContaining(String marker) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(x -> Files.isRegularFile(x, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                if (new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1).contains(marker)) {
+                    out.add(root.relativize(p).toString());
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,370 @@
+package dev.mediaplane.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mediaplane.config.StackConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The rendered startup script, run by real bash in a temporary root against a loopback stand-in
+ * for the metadata server, GCS and Secret Manager.
+ */
+class StartupScriptRunTest {
+    static final String SIP_PW = "PLANTEDsipPw-4d1e9a77";
+    static final String ESL_PW = "PLANTEDeslPw-0c93b2aa";
+    static final String CERT = "PLANTEDcert-55aa";
+    static final String KEY = "PLANTEDkey-66bb";
+    static final String DEEPGRAM = "PLANTEDdeepgram-77cc";
+    static final List<String> MARKERS = List.of(SIP_PW, ESL_PW, KEY, DEEPGRAM, FakeGcp.TOKEN);
+
+    @TempDir
+    Path tmp;
+    FakeGcp gcp;
+    NodeSandbox node;
+    StackConfig config;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        gcp = new FakeGcp();
+        node = new NodeSandbox(tmp);
+        config = Scenarios.config("dev");
+        gcp.metadata.putAll(Map.of(
+                "project/project-id", "mediaplane-dev-000000",
+                "instance/zone", "projects/123456789/zones/europe-west1-b",
+                "instance/name", "mp-dev-node-x1z2",
+                "instance/network-interfaces/0/ip", "10.42.0.5",
+                "instance/network-interfaces/0/access-configs/0/external-ip", "34.0.0.7",
+                "instance/attributes/mediaplane-secret-prefix", "mp-dev",
+                "instance/attributes/mediaplane-recordings-bucket", "mediaplane-dev-000000-mp-dev-recordings",
+                "instance/attributes/mediaplane-events-topic", "mp-dev-recording-events",
+                "instance/attributes/mediaplane-stack", "dev"));
+        gcp.secrets.put("mp-dev-sip-trunk-password", SIP_PW.getBytes(StandardCharsets.UTF_8));
+        gcp.secrets.put("mp-dev-esl-password", (ESL_PW + "\n").getBytes(StandardCharsets.UTF_8));
+        gcp.secrets.put("mp-dev-tls-certificate",
+                ("-----BEGIN CERTIFICATE-----\n" + CERT + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.UTF_8));
+        gcp.secrets.put("mp-dev-tls-private-key",
+                ("-----BEGIN PRIVATE KEY-----\n" + KEY + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.UTF_8));
+        gcp.secrets.put("mp-dev-deepgram-api-key", DEEPGRAM.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void tearDown() {
+        gcp.close();
+    }
+
+    /** Uploads a bundle the way the release step does and returns its startup script. */
+    String publish(StackConfig c) {
+        Bundle b = Renderer.render(c);
+        Map<String, byte[]> objects = gcp.buckets.computeIfAbsent(Scenarios.BUCKET, k -> new ConcurrentHashMap<>());
+        b.files().forEach((p, bytes) -> objects.put("releases/" + b.hash() + "/" + p, bytes));
+        objects.put("releases/" + b.hash() + "/MANIFEST.sha256", b.manifest().getBytes(StandardCharsets.UTF_8));
+        return Renderer.startupScript(c, Scenarios.BUCKET, b.hash());
+    }
+
+    Tools.Result boot(String script) throws Exception {
+        return node.runScript("startup-script.sh", script, node.env(gcp), MARKERS, null);
+    }
+
+    Path at(String path) {
+        return node.root.resolve(path);
+    }
+
+    String mode(String path) throws Exception {
+        PosixFileAttributes a = Files.readAttributes(at(path), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        assertEquals(node.user, a.owner().getName(), path + " owner");
+        return PosixFilePermissions.toString(a.permissions()) + " " + a.group().getName();
+    }
+
+    @Test
+    void bootInstallsTheReleaseSecretsAndUnitsThenASecondRunChangesNothing() throws Exception {
+        String script = publish(config);
+        String hash = Renderer.render(config).hash();
+        Tools.Result first = boot(script);
+        assertEquals(0, first.exit(), first.output());
+        assertTrue(first.output().contains("node ready: release " + hash), first.output());
+        assertTrue(gcp.rejected.isEmpty(), "requests the real services would reject: " + gcp.rejected);
+
+        assertEquals(Path.of("releases/" + hash), Files.readSymbolicLink(at("opt/mediaplane/current")));
+        assertEquals(Path.of("current/node"), Files.readSymbolicLink(at("opt/mediaplane/node")));
+        Path release = at("opt/mediaplane/releases/" + hash);
+        for (var e : Renderer.render(config).files().entrySet()) {
+            assertTrue(java.util.Arrays.equals(e.getValue(), Files.readAllBytes(release.resolve(e.getKey()))), e.getKey());
+        }
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                release.resolve("node/mediaplane-health.sh"))));
+        assertTrue(Files.isRegularFile(at("opt/mediaplane/node/mediaplane-health.sh")));
+
+        String g = node.group;
+        assertEquals("rw-r--r-- " + g, mode("etc/mediaplane/freeswitch/node.xml"));
+        assertEquals("rw-r----- " + g, mode("etc/mediaplane/freeswitch/secrets.xml"));
+        assertEquals("rwxr-x--- " + g, mode("etc/mediaplane/freeswitch"));
+        assertEquals("rwxr-x--- " + g, mode("etc/mediaplane/tls"));
+        assertEquals("rw-r----- " + g, mode("etc/mediaplane/tls/agent.pem"));
+        assertEquals("rw-r--r-- " + g, mode("etc/mediaplane/tls/cafile.pem"));
+        assertEquals("rwx------ " + g, mode("etc/mediaplane/secrets"));
+        assertEquals("rw------- " + g, mode("etc/mediaplane/secrets/deepgram-api-key"));
+        assertEquals("rw------- " + g, mode("etc/mediaplane/secrets/esl-admin-password"));
+        assertEquals("rw------- " + g, mode("etc/fs_cli.conf"));
+        assertEquals("rw-r--r-- " + g, mode("etc/mediaplane/node.env"));
+        assertEquals("rwxr-x--- " + g, mode("var/lib/mediaplane/recordings"));
+        assertEquals("rwxr-x--- " + g, mode("var/log/freeswitch/json_cdr"));
+        assertFalse(Files.exists(at("etc/mediaplane/secrets/assemblyai-api-key")), "absent optional secret must not be written");
+
+        String nodeXml = Files.readString(at("etc/mediaplane/freeswitch/node.xml"));
+        assertTrue(nodeXml.contains("data=\"mp_internal_ip=10.42.0.5\""), nodeXml);
+        assertTrue(nodeXml.contains("data=\"mp_external_ip=34.0.0.7\""), nodeXml);
+        String secretsXml = Files.readString(at("etc/mediaplane/freeswitch/secrets.xml"));
+        assertTrue(secretsXml.contains("data=\"mp_esl_password=" + ESL_PW + "\"/>"), "trailing newline of a secret must be dropped");
+        assertTrue(secretsXml.contains("data=\"mp_sip_trunk_password=" + SIP_PW + "\"/>"));
+        RenderedConfigTest.parse("node.xml", nodeXml.getBytes(StandardCharsets.UTF_8));
+        RenderedConfigTest.parse("secrets.xml", secretsXml.getBytes(StandardCharsets.UTF_8));
+        String agent = Files.readString(at("etc/mediaplane/tls/agent.pem"));
+        assertTrue(agent.contains(CERT) && agent.contains(KEY));
+        String fsCli = Files.readString(at("etc/fs_cli.conf"));
+        assertTrue(fsCli.contains("host => 10.42.0.5\nport => 8021\n"), fsCli);
+        String admin = Files.readString(at("etc/mediaplane/secrets/esl-admin-password"));
+        assertTrue(admin.matches("[A-Za-z0-9]{40}"), "admin password shape");
+        assertTrue(secretsXml.contains("mp_esl_admin_password=" + admin + "\""));
+
+        Map<String, String> env = new HashMap<>();
+        for (String line : Files.readAllLines(at("etc/mediaplane/node.env"))) {
+            String[] kv = line.split("=", 2);
+            env.put(kv[0], kv[1]);
+        }
+        assertEquals(Map.of("STACK", "dev", "PROJECT", "mediaplane-dev-000000", "ZONE", "europe-west1-b",
+                "NODE_NAME", "mp-dev-node-x1z2", "RELEASE_HASH", hash, "RELEASES_BUCKET", Scenarios.BUCKET,
+                "RECORDINGS_DIR", "/var/lib/mediaplane/recordings",
+                "RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings", "EVENTS_TOPIC", "mp-dev-recording-events",
+                "HEALTH_PORT", "8088"), env);
+
+        assertTrue(Files.isRegularFile(at("etc/systemd/system/freeswitch.service.d/mediaplane.conf")));
+        assertTrue(Files.isRegularFile(at("etc/systemd/system/mediaplane-health.socket")));
+        assertTrue(Files.isRegularFile(at("etc/systemd/system/mediaplane-health@.service")));
+        String systemctl = node.log("systemctl.log");
+        assertTrue(systemctl.contains("daemon-reload\n"), systemctl);
+        assertTrue(systemctl.contains("enable --now mediaplane-health.socket\n"), systemctl);
+        assertTrue(systemctl.contains("enable --now mediaplane-call-quality.timer\n"), systemctl);
+        assertFalse(systemctl.contains("enable --now mediaplane-health@.service"), "template units are not enabled");
+        assertTrue(systemctl.contains("enable freeswitch.service\n") && systemctl.contains("start freeswitch.service\n"), systemctl);
+        assertTrue(Files.exists(at("run/mediaplane/ready")));
+        assertEquals("", node.log("apt-get.log"), "FreeSWITCH is present: nothing to install");
+
+        // Credentials travel in header files, never as arguments.
+        String argv = node.log("argv.log");
+        assertTrue(argv.contains("-H @"), argv);
+        for (String m : MARKERS) {
+            assertFalse(argv.contains(m), m + " in curl argv");
+            assertFalse(first.output().contains(m), m + " in boot output");
+        }
+        assertSecretsOnlyWhereAllowed();
+
+        // Second run: same bytes, modes, owners and mtimes; FreeSWITCH is not restarted.
+        Map<String, String> before = node.snapshot();
+        int systemctlLines = node.log("systemctl.log").split("\n").length;
+        Tools.Result second = boot(script);
+        assertEquals(0, second.exit(), second.output());
+        assertTrue(second.output().contains("already installed and intact"), second.output());
+        assertEquals(before, node.snapshot());
+        List<String> again = List.of(node.log("systemctl.log").split("\n")).subList(systemctlLines, node.log("systemctl.log").split("\n").length);
+        assertFalse(again.stream().anyMatch(l -> l.startsWith("restart") || l.startsWith("start") || l.startsWith("daemon-reload")),
+                "second run touched FreeSWITCH: " + again);
+        assertSecretsOnlyWhereAllowed();
+    }
+
+    void assertSecretsOnlyWhereAllowed() throws Exception {
+        assertEquals(List.of("etc/mediaplane/freeswitch/secrets.xml"), node.filesContaining(SIP_PW));
+        assertEquals(List.of("etc/mediaplane/freeswitch/secrets.xml"), node.filesContaining(ESL_PW));
+        assertEquals(List.of("etc/mediaplane/tls/agent.pem"), node.filesContaining(KEY));
+        assertEquals(List.of("etc/mediaplane/secrets/deepgram-api-key"), node.filesContaining(DEEPGRAM));
+        assertEquals(List.of(), node.filesContaining(FakeGcp.TOKEN));
+        for (String m : MARKERS) {
+            for (String v : gcp.metadata.values()) {
+                assertFalse(v.contains(m), "metadata holds " + m);
+            }
+        }
+    }
+
+    StackConfig changedConfig() throws Exception {
+        StackConfig c = Scenarios.withExtra("dev", "  mediaplane:fleetHealthPort: 8090\n").config();
+        assertFalse(Renderer.render(c).hash().equals(Renderer.render(config).hash()));
+        return c;
+    }
+
+    /** Boots release A, then runs release B's script with the given sabotage; B must fail and A stay. */
+    Tools.Result failedUpgrade(java.util.function.Consumer<String> sabotage) throws Exception {
+        String hashA = Renderer.render(config).hash();
+        Tools.Result a = boot(publish(config));
+        assertEquals(0, a.exit(), a.output());
+        Map<String, String> before = node.snapshot();
+        int systemctlLines = node.log("systemctl.log").split("\n").length;
+
+        StackConfig b = changedConfig();
+        String scriptB = publish(b);
+        String hashB = Renderer.render(b).hash();
+        sabotage.accept(hashB);
+        Tools.Result r = boot(scriptB);
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("mediaplane-boot: FAILED: "), r.output());
+        assertEquals(Path.of("releases/" + hashA), Files.readSymbolicLink(at("opt/mediaplane/current")));
+        Map<String, String> after = node.snapshot();
+        after.keySet().removeIf(k -> k.startsWith("opt/mediaplane/releases/" + hashB) || k.equals("opt/mediaplane/releases"));
+        before.remove("opt/mediaplane/releases");
+        assertEquals(before, after, "the previous configuration must stay exactly as it was");
+        String[] lines = node.log("systemctl.log").split("\n");
+        assertEquals(systemctlLines, lines.length, "a failed boot must not touch services");
+        try (var s = Files.list(at("opt/mediaplane/releases"))) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".stage")), "staging left behind");
+        }
+        for (String m : MARKERS) {
+            assertFalse(r.output().contains(m), m + " in failure output");
+        }
+        return r;
+    }
+
+    @Test
+    void missingSecretFailsWithTheDocumentedMessageAndKeepsThePreviousConfig() throws Exception {
+        Tools.Result r = failedUpgrade(hashB -> gcp.secrets.remove("mp-dev-esl-password"));
+        assertTrue(r.output().contains("FAILED: secret mp-dev-esl-password could not be read from Secret Manager in project"
+                + " mediaplane-dev-000000 (HTTP 404)"), r.output());
+        assertTrue(r.output().contains("previous configuration left in place"), r.output());
+    }
+
+    @Test
+    void corruptBundleFileFailsAndKeepsThePreviousConfig() throws Exception {
+        Tools.Result r = failedUpgrade(hashB -> gcp.buckets.get(Scenarios.BUCKET).put(
+                "releases/" + hashB + "/freeswitch/autoload_configs/event_socket.conf.xml",
+                "<configuration name=\"event_socket.conf\"><settings><param name=\"listen-ip\" value=\"0.0.0.0\"/></settings></configuration>"
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertTrue(r.output().contains("is corrupt: a file does not match MANIFEST.sha256"), r.output());
+        assertFalse(Files.exists(at("opt/mediaplane/releases/" + Renderer.render(changedConfig()).hash())),
+                "a corrupt release must not be installed");
+    }
+
+    @Test
+    void tamperedManifestFailsAndKeepsThePreviousConfig() throws Exception {
+        Tools.Result r = failedUpgrade(hashB -> gcp.buckets.get(Scenarios.BUCKET).put("releases/" + hashB + "/MANIFEST.sha256",
+                "0000000000000000000000000000000000000000000000000000000000000000  freeswitch/vars.xml\n"
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertTrue(r.output().contains("MANIFEST.sha256 hashes to"), r.output());
+    }
+
+    @Test
+    void missingBundleFailsAndKeepsThePreviousConfig() throws Exception {
+        Tools.Result r = failedUpgrade(hashB -> gcp.buckets.get(Scenarios.BUCKET).keySet()
+                .removeIf(k -> k.startsWith("releases/" + hashB + "/")));
+        assertTrue(r.output().contains("MANIFEST.sha256 could not be read (HTTP 404)"), r.output());
+    }
+
+    @Test
+    void freeswitchOlderThanTheFloorIsRefusedBeforeAnythingSwitches() throws Exception {
+        Map<String, String> env = node.env(gcp);
+        env.put("SHIM_FS_VERSION", "1.10.12");
+        Tools.Result r = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("FAILED: FreeSWITCH 1.10.12 is older than 1.11.2"), r.output());
+        assertFalse(Files.exists(at("opt/mediaplane/current"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("", node.log("systemctl.log"));
+    }
+
+    @Test
+    void unsafeSecretCharactersAreRefusedWithoutEchoingTheValue() throws Exception {
+        String bad = "PLANTEDbad\"pw<x>-1234";
+        gcp.secrets.put("mp-dev-sip-trunk-password", bad.getBytes(StandardCharsets.UTF_8));
+        Tools.Result r = boot(publish(config));
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("FAILED: secret mp-dev-sip-trunk-password must be 12-256 characters"), r.output());
+        assertFalse(r.output().contains("PLANTEDbad"), r.output());
+        assertFalse(Files.exists(at("etc/mediaplane/freeswitch/secrets.xml")));
+    }
+
+    @Test
+    void healthEndpointsAnswerLiveAndReadyFromTheInstalledScript() throws Exception {
+        assertEquals(0, boot(publish(config)).exit());
+        String health = Files.readString(at("opt/mediaplane/node/mediaplane-health.sh"));
+        Map<String, String> env = node.env(null);
+        assertTrue(get(health, env, "/ready").startsWith("HTTP/1.0 200 OK\r\n"));
+        assertTrue(get(health, env, "/live").startsWith("HTTP/1.0 200 OK\r\n"));
+        assertTrue(get(health, env, "/nope").startsWith("HTTP/1.0 404"));
+        Files.writeString(at("run/mediaplane/draining"), "");
+        String draining = get(health, env, "/ready");
+        assertTrue(draining.startsWith("HTTP/1.0 503") && draining.endsWith("draining\n"), draining);
+        String liveWhileDraining = get(health, env, "/live");
+        assertTrue(liveWhileDraining.startsWith("HTTP/1.0 200 OK\r\n"), "draining nodes stay live: " + liveWhileDraining);
+        Files.delete(at("run/mediaplane/draining"));
+        Files.delete(node.state.resolve("freeswitch-active"));
+        assertTrue(get(health, env, "/live").startsWith("HTTP/1.0 503"));
+        assertTrue(get(health, env, "/ready").startsWith("HTTP/1.0 503"));
+    }
+
+    @Test
+    void aBareImageGetsFreeswitchFromSignalwiresRepositoryWithTheTokenKeptOffArgv() throws Exception {
+        String token = "PLANTEDrepoToken-99dd";
+        gcp.secrets.put("mp-dev-signalwire-repo-token", token.getBytes(StandardCharsets.UTF_8));
+        gcp.repoToken = token;
+        gcp.repoFiles.put("/repo/deb/debian-release/signalwire-freeswitch-repo.gpg", "GPGKEY\n");
+        node.removeFreeswitch();
+        Map<String, String> env = node.env(gcp);
+        env.put("MP_SIGNALWIRE_REPO_URL", gcp.base() + "/repo/deb/debian-release");
+        env.put("SHIM_APT_INSTALLS", tmp.resolve("freeswitch.pkg").toString());
+        List<String> markers = new java.util.ArrayList<>(MARKERS);
+        markers.add(token);
+        String script = publish(config);
+
+        Tools.Result r = node.runScript("startup-script.sh", script, env, markers, null);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(gcp.rejected.isEmpty(), gcp.rejected.toString());
+        String apt = node.log("apt-get.log");
+        assertTrue(apt.contains("update -q\n"), apt);
+        assertTrue(apt.contains("install -y -q --no-install-recommends freeswitch freeswitch-systemd freeswitch-mod-console"
+                + " freeswitch-mod-logfile freeswitch-mod-event-socket freeswitch-mod-sofia"), apt);
+        assertTrue(apt.contains("freeswitch-mod-json-cdr"), apt);
+        assertEquals("rw------- " + node.group, mode("etc/apt/auth.conf.d/freeswitch.conf"));
+        assertEquals("machine 127.0.0.1 login signalwire password " + token + "\n",
+                Files.readString(at("etc/apt/auth.conf.d/freeswitch.conf")));
+        assertEquals("GPGKEY\n", Files.readString(at("usr/share/keyrings/signalwire-freeswitch-repo.gpg")));
+        assertTrue(Files.readString(at("etc/apt/sources.list.d/freeswitch.list")).startsWith(
+                "deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] " + gcp.base() + "/repo/deb/debian-release/ "));
+        assertEquals(List.of("etc/apt/auth.conf.d/freeswitch.conf"), node.filesContaining(token));
+        assertFalse(r.output().contains(token));
+        assertFalse(node.log("argv.log").contains(token));
+        assertTrue(node.log("systemctl.log").contains("start freeswitch.service\n"));
+
+        Map<String, String> before = node.snapshot();
+        Tools.Result again = node.runScript("startup-script.sh", script, env, markers, null);
+        assertEquals(0, again.exit(), again.output());
+        assertEquals(apt, node.log("apt-get.log"), "an installed FreeSWITCH is not installed again");
+        assertEquals(before, node.snapshot());
+    }
+
+    @Test
+    void aBareImageWithoutTheRepositoryTokenFailsBeforeSwitchingAnything() throws Exception {
+        node.removeFreeswitch();
+        Tools.Result r = boot(publish(config));
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("FAILED: secret mp-dev-signalwire-repo-token could not be read"), r.output());
+        assertFalse(Files.exists(at("opt/mediaplane/current"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("", node.log("apt-get.log"));
+        assertEquals("", node.log("systemctl.log"));
+    }
+
+    String get(String health, Map<String, String> env, String path) throws Exception {
+        Tools.Result r = node.runScript("health.sh", health, env, MARKERS, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(0, r.exit(), r.output());
+        return r.output();
+    }
+}

@@ -1,0 +1,42 @@
+#!/bin/bash
+# One HTTP answer per connection (systemd socket activation, Accept=yes) for the GCE health checks:
+#   GET /live  -> 200 while FreeSWITCH answers on ESL
+#   GET /ready -> 200 while live, both sofia profiles RUNNING, boot finished and not draining
+set -uo pipefail
+R="${MP_ROOT:-}"
+RUN_DIR="$R/run/mediaplane"
+
+answer() {
+  printf 'HTTP/1.0 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s\n' \
+    "$1" "$((${#2} + 1))" "$2"
+  exit 0
+}
+# Capture, then match: `fs_cli | grep -q` under pipefail fails whenever grep exits before fs_cli has written everything.
+live() {
+  local status
+  status="$(timeout 3 fs_cli -x status 2>/dev/null)" || return 1
+  grep -q '^UP ' <<< "$status"
+}
+profiles_running() {
+  local sofia
+  sofia="$(timeout 3 fs_cli -x 'sofia status' 2>/dev/null)" || return 1
+  grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" &&
+    grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia"
+}
+
+IFS=' ' read -r -t 5 method target _ || answer '400 Bad Request' 'bad request'
+target="${target%%\?*}"
+[[ "$method" == GET || "$method" == HEAD ]] || answer '405 Method Not Allowed' 'GET only'
+case "$target" in
+  /live)
+    live && answer '200 OK' 'live'
+    answer '503 Service Unavailable' 'freeswitch not answering' ;;
+  /ready)
+    [[ -e "$RUN_DIR/draining" ]] && answer '503 Service Unavailable' 'draining'
+    [[ -e "$RUN_DIR/ready" ]] || answer '503 Service Unavailable' 'booting'
+    live || answer '503 Service Unavailable' 'freeswitch not answering'
+    profiles_running || answer '503 Service Unavailable' 'sofia profiles not running'
+    answer '200 OK' 'ready' ;;
+  *)
+    answer '404 Not Found' 'use /live or /ready' ;;
+esac

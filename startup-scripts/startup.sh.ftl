@@ -1,0 +1,363 @@
+#!/bin/bash
+# mediaplane node boot, release [=releaseHash] of stack [=m.stack].
+# Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
+# Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
+# secrets from Secret Manager with the node's own identity, installs both atomically, starts
+# FreeSWITCH and marks the node ready. Any failure stops here with one "mediaplane-boot: FAILED:"
+# line and leaves the previous working configuration in place.
+# Never add `set -x` here: secrets pass through this shell's variables.
+set -euo pipefail
+umask 077
+
+readonly RELEASE_HASH='[=releaseHash]'
+readonly RELEASES_BUCKET='[=releaseBucket]'
+# Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
+R="${MP_ROOT:-}"
+METADATA_URL="${MP_METADATA_URL:-http://metadata.google.internal/computeMetadata/v1}"
+GCS_URL="${MP_GCS_URL:-https://storage.googleapis.com}"
+SECRETS_URL="${MP_SECRETS_URL:-https://secretmanager.googleapis.com}"
+ROOT_USER="${MP_ROOT_USER:-root}"
+ROOT_GROUP="${MP_ROOT_GROUP:-root}"
+FS_USER="${MP_FS_USER:-freeswitch}"
+FS_GROUP="${MP_FS_GROUP:-freeswitch}"
+READY_TIMEOUT_SEC="${MP_READY_TIMEOUT_SEC:-180}"
+SIGNALWIRE_REPO="${MP_SIGNALWIRE_REPO_URL:-https://freeswitch.signalwire.com/repo/deb/debian-release}"
+readonly MIN_FREESWITCH='1.11.2'
+
+OPT="$R[=m.paths.optDir]"
+RELEASE_DIR="$OPT/releases/$RELEASE_HASH"
+INCLUDE_DIR="$R[=m.paths.includeDir]"
+TLS_DIR="$R[=m.paths.tlsDir]"
+SECRETS_DIR="$R[=m.paths.secretsDir]"
+RUN_DIR="$R[=m.paths.runDir]"
+SYSTEMD_DIR="$R/etc/systemd/system"
+changed=0
+
+log() { printf 'mediaplane-boot: %s\n' "$*" >&2; }
+fail() { log "FAILED: $*"; exit 1; }
+
+mkdir -p "$RUN_DIR"
+WORK="$(mktemp -d "$RUN_DIR/boot.XXXXXX")"
+cleanup() { rm -rf -- "$WORK"; }
+trap cleanup EXIT
+
+# ---- metadata -------------------------------------------------------------------------------
+metadata() { # path -> stdout; empty when absent
+  curl -sS -f --retry 5 --retry-connrefused --max-time 10 -H 'Metadata-Flavor: Google' "$METADATA_URL/$1" 2>/dev/null || true
+}
+attribute() { # instance attribute with a rendered default
+  local v
+  v="$(metadata "instance/attributes/$1")"
+  printf '%s' "${v:-$2}"
+}
+
+PROJECT="$(metadata project/project-id)"
+[[ -n "$PROJECT" ]] || fail "metadata server did not answer project/project-id at $METADATA_URL"
+ZONE="$(metadata instance/zone)"; ZONE="${ZONE##*/}"
+NODE_NAME="$(metadata instance/name)"
+INTERNAL_IP="$(metadata instance/network-interfaces/0/ip)"
+EXTERNAL_IP="$(metadata instance/network-interfaces/0/access-configs/0/external-ip)"
+STACK="$(attribute mediaplane-stack '[=m.stack]')"
+RECORDINGS_BUCKET="$(attribute mediaplane-recordings-bucket '[=recordingsBucket]')"
+EVENTS_TOPIC="$(attribute mediaplane-events-topic '[=eventsTopic]')"
+SECRET_PREFIX="$(attribute mediaplane-secret-prefix '[=m.prefix]')"
+ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
+[[ "$INTERNAL_IP" =~ $ipv4 ]] || fail "metadata instance/network-interfaces/0/ip is not an IPv4 address: '$INTERNAL_IP'"
+[[ "$EXTERNAL_IP" =~ $ipv4 ]] || fail "the node has no external IPv4 address (network-interfaces/0/access-configs/0/external-ip='$EXTERNAL_IP'); the trunk needs one for SIP and RTP"
+[[ "$NODE_NAME" =~ ^[a-z0-9-]{1,63}$ ]] || fail "metadata instance/name is not a GCE instance name: '$NODE_NAME'"
+
+# The access token goes into a 0600 header file, never onto a command line.
+token_json="$WORK/token.json"
+curl -sS -f --retry 5 --retry-connrefused --max-time 10 -H 'Metadata-Flavor: Google' \
+  -o "$token_json" "$METADATA_URL/instance/service-accounts/default/token" \
+  || fail "cannot get an access token for the node's service account from the metadata server"
+token="$(sed -n 's/.*"access_token"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$token_json")"
+[[ -n "$token" ]] || fail "the metadata server's token answer has no access_token"
+AUTH="$WORK/auth.header"
+printf 'Authorization: Bearer %s\n' "$token" > "$AUTH"
+unset token
+rm -f -- "$token_json"
+
+# ---- release bundle -------------------------------------------------------------------------
+gcs_get() { # object path, destination -> HTTP status on stdout
+  local object="releases/$RELEASE_HASH/$1" enc
+  enc="${object//\//%2F}"; enc="${enc//@/%40}"
+  curl -sS --retry 3 --max-time 60 -H @"$AUTH" -o "$2" -w '%{http_code}' \
+    "$GCS_URL/storage/v1/b/$RELEASES_BUCKET/o/$enc?alt=media" 2>/dev/null || true
+}
+
+verify_release() { # dir: the manifest hashes to the release hash and every file matches it
+  local dir="$1" got
+  [[ -f "$dir/MANIFEST.sha256" ]] || return 1
+  got="$(sha256sum < "$dir/MANIFEST.sha256")"; got="${got%% *}"
+  [[ "$got" == "$RELEASE_HASH" ]] || return 1
+  (cd "$dir" && sha256sum --quiet --strict -c MANIFEST.sha256 >/dev/null 2>&1)
+}
+
+if verify_release "$RELEASE_DIR"; then
+  log "release $RELEASE_HASH already installed and intact"
+else
+  mkdir -p "$OPT/releases"
+  stage="$(mktemp -d "$OPT/releases/.stage.XXXXXX")"
+  trap 'rm -rf -- "$stage"; cleanup' EXIT
+  status="$(gcs_get MANIFEST.sha256 "$stage/MANIFEST.sha256")"
+  [[ "$status" == 200 ]] || fail "release bundle gs://$RELEASES_BUCKET/releases/$RELEASE_HASH/MANIFEST.sha256 could not be read (HTTP ${status:-none}); previous configuration left in place"
+  got="$(sha256sum < "$stage/MANIFEST.sha256")"; got="${got%% *}"
+  [[ "$got" == "$RELEASE_HASH" ]] || fail "release bundle $RELEASE_HASH is corrupt: its MANIFEST.sha256 hashes to $got; previous configuration left in place"
+  while IFS= read -r line; do
+    [[ "$line" =~ ^[0-9a-f]{64}\ \ ([A-Za-z0-9._@-]+(/[A-Za-z0-9._@-]+)*)$ ]] \
+      || fail "release bundle $RELEASE_HASH has a malformed manifest line; previous configuration left in place"
+    path="${BASH_REMATCH[1]}"
+    [[ "/$path/" != */../* && "/$path/" != */./* ]] || fail "release bundle $RELEASE_HASH names a path outside itself: $path"
+    mkdir -p "$stage/$(dirname -- "$path")"
+    status="$(gcs_get "$path" "$stage/$path")"
+    [[ "$status" == 200 ]] || fail "release bundle file $path could not be read (HTTP ${status:-none}); previous configuration left in place"
+  done < "$stage/MANIFEST.sha256"
+  (cd "$stage" && sha256sum --quiet --strict -c MANIFEST.sha256 >/dev/null 2>&1) \
+    || fail "release bundle $RELEASE_HASH is corrupt: a file does not match MANIFEST.sha256; previous configuration left in place"
+  find "$stage" -type d -exec chmod 0755 {} +
+  find "$stage" -type f -exec chmod 0644 {} +
+  find "$stage/node" -type f -name '*.sh' -exec chmod 0755 {} + 2>/dev/null || true
+  rm -rf -- "$RELEASE_DIR"
+  mv -T -- "$stage" "$RELEASE_DIR"
+  trap cleanup EXIT
+  log "release $RELEASE_HASH downloaded and verified"
+fi
+
+# ---- secrets --------------------------------------------------------------------------------
+secret_get() { # secret suffix, destination -> HTTP status on stdout; payload decoded into destination
+  local id="$SECRET_PREFIX-$1" status
+  status="$(curl -sS --retry 3 --max-time 30 -H @"$AUTH" -o "$WORK/secret.json" -w '%{http_code}' \
+    "$SECRETS_URL/v1/projects/$PROJECT/secrets/$id/versions/latest:access" 2>/dev/null || true)"
+  if [[ "$status" == 200 ]]; then
+    sed -n 's/.*"data"[[:space:]]*:[[:space:]]*"\([A-Za-z0-9+\/=_-]*\)".*/\1/p' "$WORK/secret.json" | tr '_-' '/+' | base64 -d > "$2" 2>/dev/null \
+      || status=bad-payload
+  fi
+  rm -f -- "$WORK/secret.json"
+  printf '%s' "$status"
+}
+require_secret() {
+  local status
+  status="$(secret_get "$1" "$2")"
+  [[ "$status" == 200 && -s "$2" ]] || fail "secret $SECRET_PREFIX-$1 could not be read from Secret Manager in project $PROJECT (HTTP ${status:-none}); grant the node's service account secretAccessor on it or add a version; previous configuration left in place"
+}
+# FreeSWITCH's preprocessor copies values verbatim into XML attributes: allow only characters that
+# survive that unquoted and unescaped.
+password_chars='^[A-Za-z0-9._~+/=:@%!*,^-]{12,256}$'
+check_password() {
+  local v
+  v="$(< "$2")"
+  [[ "$v" =~ $password_chars ]] \
+    || fail "secret $SECRET_PREFIX-$1 must be 12-256 characters of A-Z a-z 0-9 . _ ~ + / = : @ % ! * , ^ -; set a new version"
+}
+
+<#list m.requiredSecrets as s>
+require_secret '[=s.suffix]' "$WORK/[=s.suffix]"
+</#list>
+check_password '[=m.requiredSecrets[0].suffix]' "$WORK/[=m.requiredSecrets[0].suffix]"
+check_password '[=m.requiredSecrets[1].suffix]' "$WORK/[=m.requiredSecrets[1].suffix]"
+grep -q 'BEGIN CERTIFICATE' "$WORK/tls-certificate" || fail "secret $SECRET_PREFIX-tls-certificate is not a PEM certificate"
+grep -q 'PRIVATE KEY' "$WORK/tls-private-key" || fail "secret $SECRET_PREFIX-tls-private-key is not a PEM private key"
+
+# ---- install: every write below is compare-then-rename, so an unchanged file is not touched --------
+install_file() { # source, destination, mode, owner:group
+  local src="$1" dst="$2" tmp
+  if [[ -f "$dst" ]] && cmp -s -- "$src" "$dst" && [[ "$(stat -c '%a %U:%G' -- "$dst")" == "$3 $4" ]]; then
+    return 0
+  fi
+  mkdir -p -- "$(dirname -- "$dst")"
+  tmp="$(mktemp "$dst.XXXXXX")"
+  cat -- "$src" > "$tmp"
+  chmod "$3" -- "$tmp"
+  chown "$4" -- "$tmp"
+  mv -f -- "$tmp" "$dst"
+  changed=1
+}
+ensure_dir() { # dir, mode, owner:group
+  mkdir -p -- "$1"
+  [[ "$(stat -c '%a %U:%G' -- "$1")" == "$2 $3" ]] && return 0
+  chmod "$2" -- "$1"
+  chown "$3" -- "$1"
+}
+
+ensure_dir "$R/etc/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
+ensure_dir "$INCLUDE_DIR" 750 "$ROOT_USER:$FS_GROUP"
+ensure_dir "$TLS_DIR" 750 "$ROOT_USER:$FS_GROUP"
+ensure_dir "$SECRETS_DIR" 700 "$ROOT_USER:$ROOT_GROUP"
+ensure_dir "$R/var/lib/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
+ensure_dir "$R[=m.paths.recordingsDir]" 750 "$FS_USER:$FS_GROUP"
+mkdir -p "$R/var/log/freeswitch"
+ensure_dir "$R/var/log/freeswitch/json_cdr" 750 "$FS_USER:$FS_GROUP"
+
+# A per-node full-access ESL password for local fs_cli; controllers never see it.
+if [[ ! -s "$SECRETS_DIR/esl-admin-password" ]]; then
+  head -c 32 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/esl-admin-password"
+  install_file "$WORK/esl-admin-password" "$SECRETS_DIR/esl-admin-password" 600 "$ROOT_USER:$ROOT_GROUP"
+fi
+
+{
+  printf '<include>\n'
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_internal_ip=%s"/>\n' "$INTERNAL_IP"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_external_ip=%s"/>\n' "$EXTERNAL_IP"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_hostname=%s"/>\n' "$NODE_NAME"
+  printf '</include>\n'
+} > "$WORK/node.xml"
+install_file "$WORK/node.xml" "$R[=m.paths.nodeInclude]" 644 "$ROOT_USER:$ROOT_GROUP"
+
+{
+  printf '<include>\n'
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_password=%s"/>\n' "$(< "$WORK/esl-password")"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_admin_password=%s"/>\n' "$(< "$SECRETS_DIR/esl-admin-password")"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_sip_trunk_password=%s"/>\n' "$(< "$WORK/sip-trunk-password")"
+  printf '</include>\n'
+} > "$WORK/secrets.xml"
+install_file "$WORK/secrets.xml" "$R[=m.paths.secretsInclude]" 640 "$ROOT_USER:$FS_GROUP"
+
+cat "$WORK/tls-certificate" "$WORK/tls-private-key" > "$WORK/agent.pem"
+install_file "$WORK/agent.pem" "$TLS_DIR/agent.pem" 640 "$ROOT_USER:$FS_GROUP"
+ca_bundle="${MP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+[[ -s "$ca_bundle" ]] || fail "no CA bundle at $ca_bundle to verify the trunk's certificate (install ca-certificates)"
+install_file "$ca_bundle" "$TLS_DIR/cafile.pem" 644 "$ROOT_USER:$ROOT_GROUP"
+
+<#list m.optionalSecrets as s>
+status="$(secret_get '[=s.suffix]' "$WORK/[=s.suffix]")"
+if [[ "$status" == 200 && -s "$WORK/[=s.suffix]" ]]; then
+  install_file "$WORK/[=s.suffix]" "$SECRETS_DIR/[=s.suffix]" 600 "$ROOT_USER:$ROOT_GROUP"
+else
+  log "optional secret $SECRET_PREFIX-[=s.suffix] not available (HTTP ${status:-none}); streaming to its service stays off"
+fi
+</#list>
+
+{
+  printf '[default]\n'
+  printf 'host => %s\n' "$INTERNAL_IP"
+  printf 'port => %s\n' '[=m.controller.eslPort]'
+  printf 'password => %s\n' "$(< "$SECRETS_DIR/esl-admin-password")"
+} > "$WORK/fs_cli.conf"
+install_file "$WORK/fs_cli.conf" "$R/etc/fs_cli.conf" 600 "$ROOT_USER:$ROOT_GROUP"
+# Decoded secrets are installed: drop them now, keep only the auth header for the calls below.
+find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
+
+{
+  printf 'STACK=%s\n' "$STACK"
+  printf 'PROJECT=%s\n' "$PROJECT"
+  printf 'ZONE=%s\n' "$ZONE"
+  printf 'NODE_NAME=%s\n' "$NODE_NAME"
+  printf 'RELEASE_HASH=%s\n' "$RELEASE_HASH"
+  printf 'RELEASES_BUCKET=%s\n' "$RELEASES_BUCKET"
+  printf 'RECORDINGS_DIR=%s\n' '[=m.paths.recordingsDir]'
+  printf 'RECORDINGS_BUCKET=%s\n' "$RECORDINGS_BUCKET"
+  printf 'EVENTS_TOPIC=%s\n' "$EVENTS_TOPIC"
+  printf 'HEALTH_PORT=%s\n' '[=m.fleet.healthPort]'
+} > "$WORK/node.env"
+install_file "$WORK/node.env" "$R[=m.paths.nodeEnv]" 644 "$ROOT_USER:$ROOT_GROUP"
+
+# ---- FreeSWITCH binary ----------------------------------------------------------------------
+freeswitch_version() {
+  local v
+  v="$(freeswitch -version 2>/dev/null | grep -Eo '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1 || true)"
+  printf '%s' "$v"
+}
+check_version() {
+  local v
+  v="$(freeswitch_version)"
+  [[ -n "$v" ]] || fail "cannot read the FreeSWITCH version from 'freeswitch -version'"
+  [[ "$(printf '%s\n%s\n' "$MIN_FREESWITCH" "$v" | sort -V | head -n 1)" == "$MIN_FREESWITCH" ]] \
+    || fail "FreeSWITCH $v is older than $MIN_FREESWITCH (CVE-2026-49840 and the 1.11.2 SIP/RTP advisories); use an image with $MIN_FREESWITCH or later"
+}
+have_freeswitch=0
+if command -v freeswitch >/dev/null 2>&1; then
+  have_freeswitch=1
+  check_version
+else
+  # Read before anything switches, so a missing token leaves the previous configuration in place.
+  require_secret signalwire-repo-token "$WORK/repo-token"
+fi
+
+# ---- switch to the release: one rename each ------------------------------------------------------
+swap_link() { # target, link
+  if [[ "$(readlink -- "$2" 2>/dev/null || true)" != "$1" ]]; then
+    ln -sfn -- "$1" "$2.new"
+    mv -Tf -- "$2.new" "$2"
+    changed=1
+  fi
+}
+swap_link "releases/$RELEASE_HASH" "$OPT/current"
+swap_link "current/node" "$OPT/node"
+
+units_changed=0
+install_unit() {
+  local before="$changed"
+  changed=0
+  install_file "$1" "$2" 644 "$ROOT_USER:$ROOT_GROUP"
+  [[ "$changed" == 1 ]] && units_changed=1
+  [[ "$before" == 1 ]] && changed=1
+  return 0
+}
+install_unit "$RELEASE_DIR/node/freeswitch-mediaplane.conf" "$SYSTEMD_DIR/freeswitch.service.d/mediaplane.conf"
+units=()
+for unit in "$RELEASE_DIR"/node/*.service "$RELEASE_DIR"/node/*.socket "$RELEASE_DIR"/node/*.timer "$RELEASE_DIR"/node/*.path; do
+  [[ -f "$unit" ]] || continue
+  name="$(basename -- "$unit")"
+  install_unit "$unit" "$SYSTEMD_DIR/$name"
+  [[ "$name" == *@.* ]] || units+=("$name")
+done
+if [[ "$units_changed" == 1 ]]; then
+  systemctl daemon-reload
+  changed=1
+fi
+
+if [[ "$have_freeswitch" == 0 ]]; then
+  log "FreeSWITCH is not installed: installing from SignalWire's repository"
+  netrc="$WORK/signalwire.netrc"
+  repo_host="${SIGNALWIRE_REPO#*://}"; repo_host="${repo_host%%[:/]*}"
+  # The token goes to apt and curl through a netrc file, never through arguments.
+  printf 'machine %s login signalwire password %s\n' "$repo_host" "$(< "$WORK/repo-token")" > "$netrc"
+  install_file "$netrc" "$R/etc/apt/auth.conf.d/freeswitch.conf" 600 "$ROOT_USER:$ROOT_GROUP"
+  curl -sS -f --netrc-file "$netrc" -o "$WORK/signalwire.gpg" "$SIGNALWIRE_REPO/signalwire-freeswitch-repo.gpg" \
+    || fail "cannot download SignalWire's repository key from $SIGNALWIRE_REPO (check the $SECRET_PREFIX-signalwire-repo-token secret)"
+  install_file "$WORK/signalwire.gpg" "$R/usr/share/keyrings/signalwire-freeswitch-repo.gpg" 644 "$ROOT_USER:$ROOT_GROUP"
+  rm -f -- "$netrc" "$WORK/repo-token"
+  # shellcheck source=/dev/null
+  codename="$(. /etc/os-release && printf '%s' "$VERSION_CODENAME")"
+  printf 'deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] %s/ %s main\n' "$SIGNALWIRE_REPO" "$codename" > "$WORK/freeswitch.list"
+  install_file "$WORK/freeswitch.list" "$R/etc/apt/sources.list.d/freeswitch.list" 644 "$ROOT_USER:$ROOT_GROUP"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends freeswitch freeswitch-systemd \
+<#list m.modules as mod>
+    freeswitch-[=mod?replace("_", "-")] \
+</#list>
+    || fail "apt-get could not install FreeSWITCH"
+  command -v freeswitch >/dev/null 2>&1 || fail "FreeSWITCH is still missing after apt-get install"
+  check_version
+  changed=1
+fi
+
+# ---- run --------------------------------------------------------------------------------------
+rm -f -- "$RUN_DIR/draining"
+systemctl enable freeswitch.service >/dev/null 2>&1 || fail "cannot enable freeswitch.service"
+for unit in "${units[@]}"; do
+  systemctl enable --now "$unit" >/dev/null 2>&1 || fail "cannot enable $unit"
+done
+if ! systemctl is-active --quiet freeswitch.service; then
+  systemctl start freeswitch.service || fail "freeswitch.service did not start; see journalctl -u freeswitch"
+elif [[ "$changed" == 1 ]]; then
+  log "configuration changed: restarting FreeSWITCH"
+  systemctl restart freeswitch.service || fail "freeswitch.service did not restart; see journalctl -u freeswitch"
+fi
+
+ready() {
+  local status sofia
+  status="$(fs_cli -x status 2>/dev/null)" || return 1
+  grep -q '^UP ' <<< "$status" || return 1
+  sofia="$(fs_cli -x 'sofia status' 2>/dev/null)" || return 1
+  grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
+  grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
+}
+deadline=$((SECONDS + READY_TIMEOUT_SEC))
+until ready; do
+  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and both sofia profiles RUNNING within ${READY_TIMEOUT_SEC}s"
+  sleep 2
+done
+[[ -e "$RUN_DIR/ready" ]] || : > "$RUN_DIR/ready"
+log "node ready: release $RELEASE_HASH, ESL on $INTERNAL_IP:[=m.controller.eslPort], SIP TLS on :[=m.trunk.sipTlsPort]"
