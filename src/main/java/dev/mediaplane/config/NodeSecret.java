@@ -10,7 +10,9 @@ public enum NodeSecret {
     TLS_CERTIFICATE("tlsCertificate", "tls-certificate"),
     TLS_PRIVATE_KEY("tlsPrivateKey", "tls-private-key"),
     DEEPGRAM_API_KEY("deepgramApiKey", "deepgram-api-key"),
-    ASSEMBLYAI_API_KEY("assemblyaiApiKey", "assemblyai-api-key");
+    ASSEMBLYAI_API_KEY("assemblyaiApiKey", "assemblyai-api-key"),
+    /** Token for SignalWire's FreeSWITCH package repository; boot reads it only when the image lacks FreeSWITCH. */
+    SIGNALWIRE_REPO_TOKEN("signalwireRepoToken", "signalwire-repo-token");
 
     private final String configKey;
     private final String secretSuffix;

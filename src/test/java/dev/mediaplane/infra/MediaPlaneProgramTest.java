@@ -59,8 +59,8 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
                 Map.entry("gcp:pubsub/topicIAMMember:TopicIAMMember", 2L),
-                Map.entry("gcp:secretmanager/secret:Secret", 6L),
-                Map.entry("gcp:secretmanager/secretIamMember:SecretIamMember", 6L),
+                Map.entry("gcp:secretmanager/secret:Secret", 7L),
+                Map.entry("gcp:secretmanager/secretIamMember:SecretIamMember", 7L),
                 Map.entry("gcp:storage/bucket:Bucket", 2L),
                 Map.entry("gcp:storage/bucketIAMMember:BucketIAMMember", 2L),
                 Map.entry("gcp:storage/bucketObject:BucketObject", (long) objects),
@@ -92,8 +92,8 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
                 Map.entry("gcp:pubsub/topicIAMMember:TopicIAMMember", 2L),
-                Map.entry("gcp:secretmanager/secret:Secret", 6L),
-                Map.entry("gcp:secretmanager/secretIamMember:SecretIamMember", 6L),
+                Map.entry("gcp:secretmanager/secret:Secret", 7L),
+                Map.entry("gcp:secretmanager/secretIamMember:SecretIamMember", 7L),
                 Map.entry("gcp:storage/bucket:Bucket", 2L),
                 Map.entry("gcp:storage/bucketIAMMember:BucketIAMMember", 2L),
                 Map.entry("gcp:storage/bucketObject:BucketObject", (long) objects),
@@ -434,7 +434,7 @@ class MediaPlaneProgramTest {
         assertEquals(RecordingStore.recordingsBucketName(devConfig), dev.outputs().get("recordingsBucket"));
         assertEquals("mp-dev-node@" + devConfig.project() + ".iam.gserviceaccount.com", dev.outputs().get("nodeServiceAccount"));
         Map<String, Object> ids = at(dev.outputs(), "secretIds");
-        assertEquals(6, ids.size());
+        assertEquals(NodeSecret.values().length, ids.size());
         assertEquals("projects/" + devConfig.project() + "/secrets/mp-dev-esl-password", ids.get("eslPassword"));
         String lb = (String) prod.outputs().get("lbAddress");
         PlannedResource fr = Stacks.one(prod, "gcp:compute/forwardingRule:ForwardingRule");
