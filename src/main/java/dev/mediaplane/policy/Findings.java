@@ -1,0 +1,25 @@
+package dev.mediaplane.policy;
+
+import dev.mediaplane.plan.PlannedResource;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Collects the violations of one policy while its rule runs. */
+public final class Findings {
+    private final Policy policy;
+    private final List<Violation> violations = new ArrayList<>();
+
+    Findings(Policy policy) {
+        this.policy = policy;
+    }
+
+    /** Reports {@code resource}'s input at {@code path} with {@code value} (shown safely). */
+    public void fail(PlannedResource resource, String path, Object value, String reason) {
+        violations.add(new Violation(policy.id(), policy.references(), resource.type(), resource.name(), path,
+                Inputs.show(value), reason));
+    }
+
+    List<Violation> violations() {
+        return violations;
+    }
+}
