@@ -17,7 +17,7 @@ import java.util.Map;
 public final class PlanPrinter {
 
     /** Strings longer than this, or spanning lines, are shown as a length and a hash prefix. */
-    static final int MAX_INLINE = 72;
+    static final int MAX_INLINE = 120;
 
     /** Lists of scalars are written on one line while it stays this short. */
     private static final int MAX_INLINE_LIST = 100;
