@@ -28,7 +28,8 @@ public final class Cli {
     public static CommandLine create(Function<LoadedConfig, Plan> planner) {
         CommandLine cli = new CommandLine(new MediaplaneCommand())
                 .addSubcommand(new CommandLine(new PlanCommand(planner)))
-                .addSubcommand(new CommandLine(new CheckCommand(planner)));
+                .addSubcommand(new CommandLine(new CheckCommand(planner)))
+                .addSubcommand(new CommandLine(new PoliciesCommand()));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;

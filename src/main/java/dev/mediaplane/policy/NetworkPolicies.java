@@ -30,6 +30,9 @@ final class NetworkPolicies {
                         "CKV_GCP_2", "AVD-GCP-0071", iapOnly(ctx -> SSH, "SSH")),
                 new Policy("fw-rdp-iap-only", "RDP (tcp/3389) is reachable only from IAP (35.235.240.0/20)", "3.7",
                         "CKV_GCP_3", "AVD-GCP-0070", iapOnly(ctx -> RDP, "RDP")),
+                new Policy("fw-ssh-only-when-enabled",
+                        "No firewall admits SSH (tcp/22) unless the stack enables it (mediaplane:fleetSsh)", "-", "-", "-",
+                        NetworkPolicies::sshOnlyWhenEnabled),
                 new Policy("fw-no-world-on-esl-ssh", "No firewall opens ESL or SSH to 0.0.0.0/0", "-", "-",
                         "AVD-GCP-0027", NetworkPolicies::noWorldOnEslOrSsh),
                 new Policy("fw-esl-controllers-only",
@@ -137,6 +140,15 @@ final class NetworkPolicies {
                         }
                     }
                 });
+    }
+
+    private static void sshOnlyWhenEnabled(Plan plan, PolicyContext ctx, Findings out) {
+        if (ctx.config().fleet().ssh()) {
+            return;
+        }
+        plan.resources().stream().filter(r -> isIngress(r) && allowsTcp(r, SSH)).forEach(r ->
+                out.fail(r, "allows", r.inputs().get("allows"),
+                        "admits SSH while mediaplane:fleetSsh is false; no port 22 unless the stack asks for it"));
     }
 
     private static void eslControllersOnly(Plan plan, PolicyContext ctx, Findings out) {

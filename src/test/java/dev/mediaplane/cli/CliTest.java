@@ -205,6 +205,16 @@ class CliTest {
     }
 
     @Test
+    void policiesListsTheCatalogue() {
+        Result r = run("policies");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(PolicyEngine.policies().size() + 1, r.out().lines().count());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("gce-os-login +4\\.4 +CKV_GCP_34 +AVD-GCP-0036 +VMs .*")), r.out());
+        Result json = run("policies", "--json");
+        assertEquals(PolicyEngine.policies().size(), JsonParser.parseString(json.out()).getAsJsonArray().size());
+    }
+
+    @Test
     void helpListsTheExitCodes() {
         Result r = run("check", "--help");
         assertEquals(0, r.code());

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.config.StackFileLoader;
 import dev.mediaplane.plan.Plan;
 import dev.mediaplane.plan.PlanFixtures;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PolicyEngineTest {
 
     private static final StackConfig CONFIG = PlanFixtures.config().config();
+    private static final StackConfig NO_SSH = StackFileLoader.parse("test", "no-ssh",
+            PlanFixtures.STACK_YAML.replace("mediaplane:fleetSsh: true", "mediaplane:fleetSsh: false")).config();
     private static final String TEMPLATE = "mp-test-node-template";
     private static final String DEFAULT_SA = "123456789012-compute@developer.gserviceaccount.com";
 
@@ -65,6 +68,7 @@ class PolicyEngineTest {
         cases.add(c("fw-rdp-iap-only", "mp-test-rdp", "sourceRanges[0]",
                 p -> add(p, res(FIREWALL, "mp-test-rdp", null, Map.of("sourceRanges", List.of("0.0.0.0/0"),
                         "allows", List.of(Map.of("protocol", "tcp", "ports", List.of("3000-4000"))))))));
+        cases.add(c("fw-ssh-only-when-enabled", "mp-test-iap-ssh", "allows", p -> p));
         cases.add(c("fw-no-world-on-esl-ssh", "mp-test-esl", "sourceRanges[1]",
                 p -> edit(p, "mp-test-esl", in -> in.put("sourceRanges", List.of("10.50.0.0/24", "0.0.0.0/0")))));
         cases.add(c("fw-no-world-on-esl-ssh", "mp-test-iap-ssh", "sourceRanges[0]",
@@ -123,7 +127,8 @@ class PolicyEngineTest {
     @ParameterizedTest(name = "{0} on {1} {2}")
     @MethodSource("violations")
     void violatingPlanFails(String policy, String resource, String path, UnaryOperator<Plan> breakIt) {
-        List<Violation> found = PolicyEngine.evaluate(breakIt.apply(compliant()), CONFIG);
+        StackConfig config = policy.equals("fw-ssh-only-when-enabled") ? NO_SSH : CONFIG;
+        List<Violation> found = PolicyEngine.evaluate(breakIt.apply(compliant()), config);
         assertTrue(found.stream().anyMatch(v -> v.policyId().equals(policy) && v.name().equals(resource)
                         && v.path().equals(path)),
                 () -> "expected " + policy + " on " + resource + " " + path + ", got:\n" + lines(found));
@@ -182,6 +187,13 @@ class PolicyEngineTest {
         String text = lines(found);
         assertFalse(text.contains("hunter2"), text);
         assertFalse(text.contains("MIIEKEYMARKER"), text);
+    }
+
+    @Test
+    void withoutSshThePlanWithoutPort22Passes() {
+        Plan noSsh = new Plan("test", compliant().resources().stream()
+                .filter(r -> !r.name().equals("mp-test-iap-ssh")).toList(), Map.of());
+        assertEquals(List.of(), PolicyEngine.evaluate(noSsh, NO_SSH));
     }
 
     @Test
