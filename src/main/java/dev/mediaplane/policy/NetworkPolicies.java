@@ -26,7 +26,7 @@ final class NetworkPolicies {
 
     static List<Policy> all() {
         return List.of(
-                new Policy("fw-ssh-iap-only", "SSH (tcp/22) is reachable only from IAP (35.235.240.0/20)", "3.6",
+                new Policy("fw-ssh-iap-only", "SSH (tcp/22) is reachable only from IAP (35.235.240.0/20)", "3.6, 3.10",
                         "CKV_GCP_2", "AVD-GCP-0071", iapOnly(ctx -> SSH, "SSH")),
                 new Policy("fw-rdp-iap-only", "RDP (tcp/3389) is reachable only from IAP (35.235.240.0/20)", "3.7",
                         "CKV_GCP_3", "AVD-GCP-0070", iapOnly(ctx -> RDP, "RDP")),

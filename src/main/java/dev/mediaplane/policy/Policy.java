@@ -12,7 +12,7 @@ import java.util.List;
  *
  * @param id stable id, kebab-case, prefixed by area ({@code gce-}, {@code fw-}, {@code iam-} ...)
  * @param title what a passing plan guarantees, one line
- * @param cis CIS GCP Foundation Benchmark v4.0.0 recommendation, or {@code -}
+ * @param cis CIS GCP Foundation Benchmark v4.0.0 recommendation(s), comma-separated, or {@code -}
  * @param checkov Checkov check id, or {@code -}
  * @param trivy Trivy (AVD) id, or {@code -}
  * @param rule finds the violations

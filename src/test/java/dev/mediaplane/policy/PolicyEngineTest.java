@@ -156,7 +156,7 @@ class PolicyEngineTest {
         assertEquals(ps.size(), ps.stream().map(Policy::id).distinct().count());
         for (Policy p : ps) {
             assertTrue(p.id().matches("[a-z]+(-[a-z0-9]+)+"), p.id());
-            assertTrue(p.cis().matches("-|[1-9]\\.[0-9]{1,2}"), p.id() + " cis " + p.cis());
+            assertTrue(p.cis().matches("-|[1-9]\\.[0-9]{1,2}(, [1-9]\\.[0-9]{1,2})*"), p.id() + " cis " + p.cis());
             assertTrue(p.checkov().matches("-|CKV_GCP_[0-9]+"), p.id() + " checkov " + p.checkov());
             assertTrue(p.trivy().matches("-|AVD-GCP-[0-9]{4}"), p.id() + " trivy " + p.trivy());
         }
