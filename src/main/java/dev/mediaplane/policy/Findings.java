@@ -19,6 +19,12 @@ public final class Findings {
                 Inputs.show(value), reason));
     }
 
+    /** Like {@link #fail} with {@code shown} printed as it is: for values that must not be shown at all. */
+    public void failDescribed(PlannedResource resource, String path, String shown, String reason) {
+        violations.add(new Violation(policy.id(), policy.references(), resource.type(), resource.name(), path, shown,
+                reason));
+    }
+
     List<Violation> violations() {
         return violations;
     }

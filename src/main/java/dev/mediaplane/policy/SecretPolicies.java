@@ -29,7 +29,7 @@ final class SecretPolicies {
             // Unknown is fine: a value computed at apply time still arrives as an Output.
             if (v != null && !Plan.SECRET.equals(v) && !Plan.UNKNOWN.equals(v)) {
                 // Never show the value: it is the secret in clear.
-                out.fail(r, "secretData", "<plain value>",
+                out.failDescribed(r, "secretData", "<plain value, " + String.valueOf(v).length() + " chars>",
                         "would be stored in Pulumi state in clear; pass it as a secret Output");
             }
         });
@@ -45,7 +45,7 @@ final class SecretPolicies {
     }
 
     private static String where(String path) {
-        if (path.startsWith("metadata") ) {
+        if (path.startsWith("metadata")) {
             return "instance metadata is readable by every process on the VM and by project viewers";
         }
         return "inputs outside Secret Manager are stored and shown in clear";
