@@ -12,9 +12,11 @@ final class GcpTypes {
     static final String SA_KEY = "gcp:serviceaccount/key:Key";
     static final String PROJECT_IAM_MEMBER = "gcp:projects/iAMMember:IAMMember";
     static final String PROJECT_IAM_BINDING = "gcp:projects/iAMBinding:IAMBinding";
+    static final String PROJECT_IAM_POLICY = "gcp:projects/iAMPolicy:IAMPolicy";
     static final String BUCKET = "gcp:storage/bucket:Bucket";
     static final String BUCKET_IAM_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember";
     static final String BUCKET_IAM_BINDING = "gcp:storage/bucketIAMBinding:BucketIAMBinding";
+    static final String BUCKET_IAM_POLICY = "gcp:storage/bucketIAMPolicy:BucketIAMPolicy";
     static final String BUCKET_ACL = "gcp:storage/bucketAccessControl:BucketAccessControl";
     static final String DEFAULT_OBJECT_ACL = "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl";
     static final String OBJECT_ACL = "gcp:storage/objectAccessControl:ObjectAccessControl";

@@ -39,29 +39,23 @@ final class IamPolicies {
                 "a key file is a long-lived credential; nodes use their attached service account"));
     }
 
-    /** A project grant as (member path, member) pairs: IAMMember has one, IAMBinding a list. */
+    /** One project-level grant: IAMMember has one, IAMBinding a list, IAMPolicy its policyData. */
     private interface Grant {
         void accept(PlannedResource r, String role, String path, String member);
     }
 
     private static void grants(Plan plan, Grant g) {
-        plan.resources().forEach(r -> {
-            String role = String.valueOf(r.inputs().get("role"));
-            if (r.type().equals(GcpTypes.PROJECT_IAM_MEMBER)) {
-                g.accept(r, role, "member", String.valueOf(r.inputs().get("member")));
-            } else if (r.type().equals(GcpTypes.PROJECT_IAM_BINDING)) {
-                List<?> members = Inputs.list(r.inputs().get("members"));
-                for (int i = 0; i < members.size(); i++) {
-                    g.accept(r, role, "members[" + i + "]", String.valueOf(members.get(i)));
-                }
-            }
-        });
+        plan.resources().stream()
+                .filter(r -> Set.of(GcpTypes.PROJECT_IAM_MEMBER, GcpTypes.PROJECT_IAM_BINDING, GcpTypes.PROJECT_IAM_POLICY)
+                        .contains(r.type()))
+                .forEach(r -> Inputs.grants(r.inputs()).forEach(x -> g.accept(r, x.role(), x.path(), x.member())));
     }
 
     private static void adminRoles(Plan plan, PolicyContext ctx, Findings out) {
         grants(plan, (r, role, path, member) -> {
             if (member.startsWith("serviceAccount:") && ADMIN_ROLE.matcher(role).matches()) {
-                out.fail(r, "role", role, "granted to " + member + "; service accounts get narrow predefined roles only");
+                out.fail(r, rolePath(path), role, "granted to " + member
+                        + "; service accounts get narrow predefined roles only");
             }
         });
     }
@@ -69,10 +63,16 @@ final class IamPolicies {
     private static void impersonation(Plan plan, PolicyContext ctx, Findings out) {
         grants(plan, (r, role, path, member) -> {
             if (IMPERSONATION.contains(role)) {
-                out.fail(r, "role", role, "granted to " + member
+                out.fail(r, rolePath(path), role, "granted to " + member
                         + " on the whole project; grant it on the one service account instead");
             }
         });
+    }
+
+    /** {@code role}, or {@code policyData.bindings[i].role} for a grant read from a policy. */
+    private static String rolePath(String memberPath) {
+        return memberPath.startsWith("policyData.") ? memberPath.substring(0, memberPath.lastIndexOf(".members")) + ".role"
+                : "role";
     }
 
     private static void defaultSa(Plan plan, PolicyContext ctx, Findings out) {

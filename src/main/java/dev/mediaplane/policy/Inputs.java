@@ -85,6 +85,41 @@ final class Inputs {
         }
     }
 
+    /** One (role, member) pair of an IAM grant, with the input path of the member. */
+    record Grant(String role, String path, String member) {}
+
+    /**
+     * The grants of an IAM member, binding or policy resource: {@code role}+{@code member},
+     * {@code role}+{@code members}, or the JSON {@code policyData} of a full policy.
+     */
+    static List<Grant> grants(Map<String, Object> inputs) {
+        List<Grant> out = new java.util.ArrayList<>();
+        String role = String.valueOf(inputs.get("role"));
+        if (inputs.get("member") != null) {
+            out.add(new Grant(role, "member", String.valueOf(inputs.get("member"))));
+        }
+        List<?> members = list(inputs.get("members"));
+        for (int i = 0; i < members.size(); i++) {
+            out.add(new Grant(role, "members[" + i + "]", String.valueOf(members.get(i))));
+        }
+        if (inputs.get("policyData") instanceof String json) {
+            try {
+                var bindings = com.google.gson.JsonParser.parseString(json).getAsJsonObject().getAsJsonArray("bindings");
+                for (int b = 0; bindings != null && b < bindings.size(); b++) {
+                    var binding = bindings.get(b).getAsJsonObject();
+                    var ms = binding.getAsJsonArray("members");
+                    for (int i = 0; ms != null && i < ms.size(); i++) {
+                        out.add(new Grant(binding.get("role").getAsString(),
+                                "policyData.bindings[" + b + "].members[" + i + "]", ms.get(i).getAsString()));
+                    }
+                }
+            } catch (RuntimeException e) {
+                // Unknown before apply or not JSON: nothing to read; the engine validates it later.
+            }
+        }
+        return out;
+    }
+
     static boolean hasPrivateKey(String s) {
         return PRIVATE_KEY.matcher(s).find();
     }

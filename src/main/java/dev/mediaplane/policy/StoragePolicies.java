@@ -30,19 +30,9 @@ final class StoragePolicies {
         String why = "makes bucket data readable outside the organisation";
         plan.resources().forEach(r -> {
             switch (r.type()) {
-                case GcpTypes.BUCKET_IAM_MEMBER -> {
-                    if (isPublic(r.inputs().get("member"))) {
-                        out.fail(r, "member", r.inputs().get("member"), why);
-                    }
-                }
-                case GcpTypes.BUCKET_IAM_BINDING -> {
-                    List<?> members = Inputs.list(r.inputs().get("members"));
-                    for (int i = 0; i < members.size(); i++) {
-                        if (isPublic(members.get(i))) {
-                            out.fail(r, "members[" + i + "]", members.get(i), why);
-                        }
-                    }
-                }
+                case GcpTypes.BUCKET_IAM_MEMBER, GcpTypes.BUCKET_IAM_BINDING, GcpTypes.BUCKET_IAM_POLICY ->
+                        Inputs.grants(r.inputs()).stream().filter(g -> isPublic(g.member()))
+                                .forEach(g -> out.fail(r, g.path(), g.member(), why));
                 case GcpTypes.BUCKET_ACL, GcpTypes.DEFAULT_OBJECT_ACL, GcpTypes.OBJECT_ACL -> {
                     if (isPublic(r.inputs().get("entity"))) {
                         out.fail(r, "entity", r.inputs().get("entity"), why);

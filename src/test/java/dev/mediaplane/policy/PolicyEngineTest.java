@@ -94,6 +94,10 @@ class PolicyEngineTest {
                 p -> add(p, res("gcp:projects/iAMBinding:IAMBinding", "mp-test-node-binding", null, Map.of(
                         "role", "roles/storage.admin", "members", List.of("user:a@example.com",
                                 "serviceAccount:mp-test-node@mediaplane-test-000000.iam.gserviceaccount.com"))))));
+        cases.add(c("iam-no-admin-roles-for-sa", "mp-test-policy", "policyData.bindings[1].role",
+                p -> add(p, res("gcp:projects/iAMPolicy:IAMPolicy", "mp-test-policy", null, Map.of("policyData",
+                        "{\"bindings\":[{\"role\":\"roles/viewer\",\"members\":[\"group:g@example.com\"]},"
+                                + "{\"role\":\"roles/owner\",\"members\":[\"serviceAccount:x@p-000000.iam.gserviceaccount.com\"]}]}")))));
         cases.add(c("iam-no-sa-impersonation-at-project", "mp-test-node-log-writer", "role",
                 p -> edit(p, "mp-test-node-log-writer", in -> in.put("role", "roles/iam.serviceAccountTokenCreator"))));
         cases.add(c("iam-no-default-sa-at-project", "mp-test-node-log-writer", "member",
@@ -103,6 +107,10 @@ class PolicyEngineTest {
         cases.add(c("gcs-no-public-members", "mp-test-acl", "entity",
                 p -> add(p, res("gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl", "mp-test-acl", null,
                         Map.of("entity", "allAuthenticatedUsers", "role", "READER")))));
+        cases.add(c("gcs-no-public-members", "mp-test-bucket-policy", "policyData.bindings[0].members[1]",
+                p -> add(p, res("gcp:storage/bucketIAMPolicy:BucketIAMPolicy", "mp-test-bucket-policy", null, Map.of(
+                        "policyData", "{\"bindings\":[{\"role\":\"roles/storage.objectViewer\",\"members\":"
+                                + "[\"group:g@example.com\",\"allUsers\"]}]}")))));
         cases.add(c("gcs-public-access-prevention", "mp-test-recordings", "publicAccessPrevention",
                 p -> edit(p, "mp-test-recordings", in -> in.put("publicAccessPrevention", "inherited"))));
         cases.add(c("gcs-uniform-access", "mp-test-recordings", "uniformBucketLevelAccess",
