@@ -63,8 +63,9 @@ public final class CheckCommand implements Callable<Integer> {
                 out.printf("%d checks passed (stack %s, %d resources)%n", policies.size(), plan.stack(),
                         plan.resources().size());
             } else {
-                out.printf("%d of %d checks failed with %d violations (stack %s, %d resources): %s%n", failed.size(),
-                        policies.size(), violations.size(), plan.stack(), plan.resources().size(), String.join(", ", failed));
+                out.printf("%d of %d checks failed with %d violation%s (stack %s, %d resources): %s%n", failed.size(),
+                        policies.size(), violations.size(), violations.size() == 1 ? "" : "s", plan.stack(),
+                        plan.resources().size(), String.join(", ", failed));
             }
         }
         out.flush();

@@ -134,7 +134,7 @@ class CliTest {
         assertEquals("FAIL gce-no-ip-forwarding [CIS 4.6 / CKV_GCP_36] gcp:compute/instanceTemplate:InstanceTemplate "
                 + "mp-test-node-template: canIpForward = true: a media node never routes packets for others; "
                 + "must be false or unset", lines.get(0));
-        assertTrue(lines.get(1).startsWith("1 of " + PolicyEngine.policies().size() + " checks failed with 1 violations"),
+        assertTrue(lines.get(1).startsWith("1 of " + PolicyEngine.policies().size() + " checks failed with 1 violation (stack test"),
                 r.out());
 
         Result json = run(bad, "check", "--stack", "test", "--json");
