@@ -110,7 +110,7 @@ public final class PlanPrinter {
     }
 
     private static void block(StringBuilder out, String indent, Object v) {
-        if (v instanceof Map<?, ?> m) {
+        if (v instanceof Map<?, ?> m && !inlineMap(m)) {
             out.append('\n');
             value(out, indent + "  ", m);
         } else if (v instanceof List<?> l && !inlineList(l)) {
@@ -129,6 +129,16 @@ public final class PlanPrinter {
         } else {
             out.append(' ').append(scalar(v)).append('\n');
         }
+    }
+
+    /** Small maps of scalars (labels, health check ports) fit on one line and repeat less. */
+    private static boolean inlineMap(Map<?, ?> m) {
+        for (Object o : m.values()) {
+            if (o instanceof Map<?, ?> || o instanceof List<?>) {
+                return false;
+            }
+        }
+        return scalar(m).length() <= MAX_INLINE_LIST;
     }
 
     private static boolean inlineList(List<?> l) {
@@ -151,6 +161,12 @@ public final class PlanPrinter {
                 sb.append(i == 0 ? "" : ", ").append(scalar(l.get(i)));
             }
             return sb.append(']').toString();
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("{");
+            new java.util.TreeMap<>(stringKeys(m)).forEach((k, x) ->
+                    sb.append(sb.length() == 1 ? "" : ", ").append(k).append(": ").append(scalar(x)));
+            return sb.append('}').toString();
         }
         if (v instanceof Number n) {
             return String.valueOf(CanonicalJson.compact(n));

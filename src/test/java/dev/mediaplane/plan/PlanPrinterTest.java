@@ -98,6 +98,9 @@ class PlanPrinterTest {
         assertTrue(tree.contains("member: serviceAccount:mp-test-node@mediaplane-test-000000.iam.gserviceaccount.com\n"),
                 "one-line values up to 120 chars stay readable");
         assertTrue(tree.contains("secretData: [secret]"), tree);
+        assertTrue(tree.contains("shieldedInstanceConfig: {enableIntegrityMonitoring: true, enableSecureBoot: true, "
+                + "enableVtpm: true}\n"), "small maps of scalars stay on one line");
+        assertTrue(tree.contains("      metadata:\n"), "maps with long values nest");
     }
 
     @Test
