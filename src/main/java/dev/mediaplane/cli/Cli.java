@@ -1,0 +1,95 @@
+package dev.mediaplane.cli;
+
+import dev.mediaplane.config.ConfigException;
+import dev.mediaplane.config.LoadedConfig;
+import dev.mediaplane.plan.Plan;
+import dev.mediaplane.plan.PlanRunner;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The one place that builds the {@code mediaplane} command line. Tests call {@link #create} with
+ * their own planner and writers and assert on output and exit codes.
+ */
+public final class Cli {
+
+    private Cli() {}
+
+    /** The CLI with the real planner (the Pulumi mock engine). */
+    public static CommandLine create() {
+        return create(PlanRunner::run);
+    }
+
+    /** The CLI with {@code planner} turning a loaded stack config into a plan. */
+    public static CommandLine create(Function<LoadedConfig, Plan> planner) {
+        CommandLine cli = new CommandLine(new MediaplaneCommand())
+                .addSubcommand(new CommandLine(new PlanCommand(planner)))
+                .addSubcommand(new CommandLine(new CheckCommand(planner)))
+                .addSubcommand(new CommandLine(new PoliciesCommand()));
+        cli.setExecutionExceptionHandler(Cli::onError);
+        addExitCodes(cli);
+        return cli;
+    }
+
+    /** Runs the CLI on the process's stdout and stderr (UTF-8) and returns the exit code. */
+    public static int execute(String... args) {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        CommandLine cli = create();
+        cli.setOut(out);
+        cli.setErr(err);
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static void addExitCodes(CommandLine cmd) {
+        cmd.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
+        cmd.getCommandSpec().exitCodeOnInvalidInput(ExitCode.USAGE.code());
+        cmd.getCommandSpec().exitCodeOnExecutionException(ExitCode.INTERNAL.code());
+        cmd.getSubcommands().values().forEach(Cli::addExitCodes);
+    }
+
+    /**
+     * Config errors are the user's to fix: every problem, no trace. Anything else is ours: the
+     * exception's class and message, the trace only with --verbose.
+     */
+    private static int onError(Exception e, CommandLine cmd, ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        if (e instanceof ConfigException ce) {
+            err.printf("mediaplane %s: invalid stack config (%d problem%s):%n", cmd.getCommandName(),
+                    ce.problems().size(), ce.problems().size() == 1 ? "" : "s");
+            ce.problems().forEach(p -> err.println("  - " + p));
+            err.flush();
+            return ExitCode.CONFIG_ERROR.code();
+        }
+        if (e instanceof CommandLine.ParameterException pe) {
+            err.println("mediaplane " + cmd.getCommandName() + ": " + pe.getMessage());
+            err.flush();
+            return ExitCode.USAGE.code();
+        }
+        err.printf("mediaplane %s: internal error: %s%s%n", cmd.getCommandName(), e.getClass().getSimpleName(),
+                e.getMessage() == null ? "" : ": " + e.getMessage());
+        if (verbose(parsed)) {
+            e.printStackTrace(err);
+        } else {
+            err.println("(rerun with --verbose for the stack trace)");
+        }
+        err.flush();
+        return ExitCode.INTERNAL.code();
+    }
+
+    private static boolean verbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(CommonOptions.VERBOSE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.mediaplane.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Process exit codes of the CLI; listed in every command's usage help. */
+public enum ExitCode {
+    OK(0, "success (for check: every policy passed)"),
+    POLICY_VIOLATION(1, "check found at least one policy violation"),
+    USAGE(2, "invalid command line (unknown option, missing --stack, ...)"),
+    CONFIG_ERROR(3, "the stack file is missing or its config is invalid"),
+    INTERNAL(70, "internal error (rerun with --verbose for the stack trace)");
+
+    private final int code;
+    private final String meaning;
+
+    ExitCode(int code, String meaning) {
+        this.code = code;
+        this.meaning = meaning;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** Rows for picocli's exit code list in the usage help. */
+    static Map<String, String> helpList() {
+        Map<String, String> rows = new LinkedHashMap<>();
+        for (ExitCode c : values()) {
+            rows.put(String.format("%3d", c.code), c.name() + ": " + c.meaning);
+        }
+        return rows;
+    }
+}

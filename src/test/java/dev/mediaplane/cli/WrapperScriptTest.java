@@ -1,0 +1,128 @@
+package dev.mediaplane.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.spi.ToolProvider;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the real {@code ./mediaplane} under bash in a temp project whose jar is a tiny stand-in
+ * (echoes its arguments as JSON, exits 3 on "boom") and whose {@code mvn} is a PATH shim.
+ */
+class WrapperScriptTest {
+
+    @TempDir
+    Path root;
+
+    private Path jar;
+    private Path jsa;
+
+    record Run(int code, String out, String err) {}
+
+    @BeforeEach
+    void layout() throws Exception {
+        Files.copy(Path.of("mediaplane"), root.resolve("mediaplane"));
+        root.resolve("mediaplane").toFile().setExecutable(true);
+        Files.createDirectories(root.resolve("target"));
+        Files.createDirectories(root.resolve("src/main/java"));
+        Files.writeString(root.resolve("pom.xml"), "<project/>");
+        Path src = Files.createDirectories(root.resolve("stub"));
+        Files.writeString(src.resolve("Stub.java"), """
+                public class Stub {
+                    public static void main(String[] a) {
+                        System.out.println("{\\"args\\": \\"" + String.join(" ", a) + "\\"}");
+                        System.exit(a.length > 1 && a[1].equals("boom") ? 3 : 0);
+                    }
+                }
+                """);
+        assertEquals(0, javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null,
+                "-d", src.toString(), src.resolve("Stub.java").toString()));
+        jar = root.resolve("target/mediaplane.jar");
+        jsa = root.resolve("target/mediaplane.jsa");
+        tool("jar", "cfe", jar.toString(), "Stub", "-C", src.toString(), "Stub.class");
+        // The shim stands in for Maven: it proves a build ran and writes to stdout, which the
+        // wrapper must keep off the command's stdout.
+        Path bin = Files.createDirectories(root.resolve("bin"));
+        Files.writeString(bin.resolve("mvn"), "#!/bin/sh\necho \"mvn $*\"\ntouch \"" + root.resolve("built") + "\"\n");
+        bin.resolve("mvn").toFile().setExecutable(true);
+        Files.setLastModifiedTime(root.resolve("pom.xml"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.setLastModifiedTime(root.resolve("src/main/java"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+    }
+
+    private static void tool(String name, String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = ToolProvider.findFirst(name).orElseThrow().run(System.out, new PrintStream(err), args);
+        assertEquals(0, rc, err.toString());
+    }
+
+    private Run run(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("mediaplane").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("PATH", root.resolve("bin") + ":" + env.get("PATH"));
+        Path out = root.resolve("out.txt");
+        Path err = root.resolve("err.txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        int code = pb.start().waitFor();
+        return new Run(code, Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void stdoutIsOnlyTheCommandsOutput() throws Exception {
+        Run r = run("plan", "--stack", "dev", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("{\"args\": \"plan --stack dev --json\"}\n", r.out());
+        assertFalse(Files.exists(root.resolve("built")), "fresh jar: no build");
+    }
+
+    @Test
+    void aSuccessfulPlanTrainsTheArchiveAndLaterRunsUseIt() throws Exception {
+        assertEquals(0, run("--help").code());
+        assertFalse(Files.exists(jsa), "only plan and check train the archive");
+        assertEquals(3, run("plan", "boom").code());
+        assertFalse(Files.exists(jsa), "a failed run leaves no archive");
+        assertEquals(0, run("plan", "--stack", "dev").code());
+        assertTrue(Files.exists(jsa));
+        FileTime trained = Files.getLastModifiedTime(jsa);
+        Run again = run("plan", "--stack", "dev");
+        assertEquals(0, again.code());
+        assertEquals("", again.err(), "the archive loads without warnings");
+        assertEquals(trained, Files.getLastModifiedTime(jsa), "a fresh archive is reused");
+    }
+
+    @Test
+    void aNewerSourceRebuildsAndDropsTheArchive() throws Exception {
+        assertEquals(0, run("plan", "--stack", "dev").code());
+        assertTrue(Files.exists(jsa));
+        Files.writeString(root.resolve("src/main/java/New.java"), "class New {}");
+        Files.setLastModifiedTime(root.resolve("src/main/java/New.java"),
+                FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        Run r = run("--version");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(root.resolve("built")), "mvn ran");
+        assertTrue(r.err().contains("mvn -B -q -DskipTests package"), r.err());
+        assertFalse(r.out().contains("mvn"), "build output stays off stdout");
+        assertFalse(Files.exists(jsa), "archive of the old jar dropped");
+    }
+
+    @Test
+    void shellcheckClean() throws Exception {
+        Process p = new ProcessBuilder("shellcheck", "mediaplane", "bench/startup.sh").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+    }
+}
