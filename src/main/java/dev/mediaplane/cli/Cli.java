@@ -29,7 +29,8 @@ public final class Cli {
         CommandLine cli = new CommandLine(new MediaplaneCommand())
                 .addSubcommand(new CommandLine(new PlanCommand(planner)))
                 .addSubcommand(new CommandLine(new CheckCommand(planner)))
-                .addSubcommand(new CommandLine(new PoliciesCommand()));
+                .addSubcommand(new CommandLine(new PoliciesCommand()))
+                .addSubcommand(new CommandLine(new RenderCommand()));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;

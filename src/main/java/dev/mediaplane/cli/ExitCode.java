@@ -9,6 +9,7 @@ public enum ExitCode {
     POLICY_VIOLATION(1, "check found at least one policy violation"),
     USAGE(2, "invalid command line (unknown option, missing --stack, ...)"),
     CONFIG_ERROR(3, "the stack file is missing or its config is invalid"),
+    IO_ERROR(74, "an output could not be written (render --out)"),
     INTERNAL(70, "internal error (rerun with --verbose for the stack trace)");
 
     private final int code;

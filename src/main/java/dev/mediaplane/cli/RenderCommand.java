@@ -1,8 +1,7 @@
 package dev.mediaplane.cli;
 
-import dev.mediaplane.config.ConfigException;
 import dev.mediaplane.config.StackConfig;
-import dev.mediaplane.config.StackFileLoader;
+import dev.mediaplane.infra.RecordingStore;
 import dev.mediaplane.render.Bundle;
 import dev.mediaplane.render.Renderer;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,23 +23,18 @@ import picocli.CommandLine.Spec;
  * node scripts, the manifest and the release hash, plus the startup and shutdown scripts that go
  * into instance metadata.
  */
-@Command(name = "render", mixinStandardHelpOptions = true,
+@Command(name = "render", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Render the release bundle of a stack (FreeSWITCH config, node scripts, hash) into a directory.")
-public class RenderCommand implements Callable<Integer> {
+public final class RenderCommand implements Callable<Integer> {
 
-    public static final int OK = 0;
-    public static final int IO_ERROR = 1;
-    public static final int USAGE_ERROR = 2;
-    public static final int CONFIG_ERROR = 3;
+    @Mixin
+    StackOptions stack;
+
+    @Mixin
+    CommonOptions common;
 
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--stack", required = true, description = "Stack name: reads Pulumi.<stack>.yaml.")
-    String stack;
-
-    @Option(names = "--project-dir", defaultValue = ".", description = "Directory holding Pulumi.yaml (default: ${DEFAULT-VALUE}).")
-    Path projectDir;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
             description = "Output directory: must be empty, absent, or an earlier render (it is replaced).")
@@ -51,23 +46,15 @@ public class RenderCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
-        StackConfig config;
-        try {
-            config = StackFileLoader.load(projectDir, stack).config();
-        } catch (ConfigException e) {
-            err.println("mediaplane render: invalid configuration for stack '" + stack + "':");
-            e.problems().forEach(p -> err.println("  - " + p));
-            err.flush();
-            return CONFIG_ERROR;
-        }
+        StackConfig config = stack.load().config();
         Bundle bundle = Renderer.render(config);
-        String releasesBucket = config.project() + "-" + config.prefix() + "-releases";
+        String releasesBucket = RecordingStore.releasesBucketName(config);
         try {
             if (Files.exists(out)) {
                 if (!Files.isDirectory(out)) {
                     err.println("mediaplane render: --out " + out + " is a file; give a directory");
                     err.flush();
-                    return USAGE_ERROR;
+                    return ExitCode.USAGE.code();
                 }
                 boolean empty;
                 try (Stream<Path> s = Files.list(out)) {
@@ -77,7 +64,7 @@ public class RenderCommand implements Callable<Integer> {
                     err.println("mediaplane render: --out " + out + " is not empty and holds no earlier render (no RELEASE"
                             + " file); give an empty or new directory");
                     err.flush();
-                    return USAGE_ERROR;
+                    return ExitCode.USAGE.code();
                 }
                 deleteContents(out);
             }
@@ -93,13 +80,13 @@ public class RenderCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("mediaplane render: cannot write " + out + ": " + e.getMessage());
             err.flush();
-            return IO_ERROR;
+            return ExitCode.IO_ERROR.code();
         }
         stdout.println("release " + bundle.hash());
         stdout.println(bundle.files().size() + " files in " + out + " (bundle: gs://" + releasesBucket + "/releases/"
                 + bundle.hash() + "/)");
         stdout.flush();
-        return OK;
+        return ExitCode.OK.code();
     }
 
     private static void write(Path p, byte[] bytes) throws IOException {

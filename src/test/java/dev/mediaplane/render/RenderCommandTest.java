@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mediaplane.cli.RenderCommand;
+import dev.mediaplane.cli.Cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -20,10 +20,13 @@ class RenderCommandTest {
     final StringWriter err = new StringWriter();
 
     int run(String... args) {
-        CommandLine cl = new CommandLine(new RenderCommand());
+        CommandLine cl = Cli.create();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
-        return cl.execute(args);
+        String[] full = new String[args.length + 1];
+        full[0] = "render";
+        System.arraycopy(args, 0, full, 1, args.length);
+        return cl.execute(full);
     }
 
     @Test
