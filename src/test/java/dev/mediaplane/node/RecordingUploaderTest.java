@@ -104,7 +104,7 @@ class RecordingUploaderTest {
         JsonObject up = h.events("recording_uploaded").get(0);
         assertEquals("org/org-1/recordings/CA-live/rec-1.wav", up.get("object").getAsString());
         assertTrue(up.get("latency_ms").getAsLong() >= 0, up.toString());
-        h.await("the evidence event", () -> gcp.messages().size() == 1);
+        h.await("the evidence event", () -> h.events("recording_evidence_published").size() == 1);
         w.kill();
         assertAllUploadedExactlyOnce();
     }
@@ -201,7 +201,7 @@ class RecordingUploaderTest {
 
         UploaderHarness.Running second = h.start("watch");
         h.await("the restarted watcher's sweep to upload", () -> h.events("recording_uploaded").size() == 1);
-        h.await("the evidence event", () -> gcp.messages().size() == 1);
+        h.await("the evidence event", () -> h.events("recording_evidence_published").size() == 1);
         second.kill();
         assertAllUploadedExactlyOnce();
         if (commitAfterKill) {
@@ -232,7 +232,7 @@ class RecordingUploaderTest {
             t.join(180_000);
         }
         h.await("all 30 uploads", () -> h.events("recording_uploaded").size() >= 30);
-        h.await("all evidence", () -> gcp.messages().size() >= 30);
+        h.await("all evidence", () -> h.events("recording_evidence_published").size() >= 30);
         w.kill();
         assertAllUploadedExactlyOnce();
         assertEquals(30, h.events("recording_uploaded").size(), "each recording processed once");
@@ -257,8 +257,9 @@ class RecordingUploaderTest {
         }
         UploaderHarness.Running w = h.start("watch");
         h.await("the backlog", () -> h.events("recording_uploaded").size() == 21);
-        h.await("every event incl. the republished one", () -> gcp.messages().size() == 21);
+        h.await("every event incl. the republished one", () -> h.events("recording_evidence_published").size() == 21);
         w.kill();
+        assertEquals(21, gcp.messages().size(), "one event per recording, the failed one republished once");
         assertAllUploadedExactlyOnce();
         assertOutboxEmpty();
     }
