@@ -27,6 +27,7 @@ public final class UploaderLatencyBench {
         try (GcpStandIn gcp = new GcpStandIn("bench-project-mp-recordings");
                 UploaderHarness h = new UploaderHarness(root, gcp)) {
             h.env.put("MP_QUIET_SECONDS", "60");
+            h.withoutRmShim();
             for (int i = 0; i < count; i++) {
                 // A call's directory exists from call start; the recording closes at hangup.
                 Files.createDirectories(h.recordings.resolve("org-" + (i % 7)).resolve("CA" + i));
