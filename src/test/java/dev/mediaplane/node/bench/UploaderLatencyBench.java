@@ -15,13 +15,13 @@ import java.util.List;
  * reports it in {@code recording_uploaded.latency_ms}, for N recordings written one after another
  * into a running watcher, against the loopback stand-in. Run by bench/uploader-latency.sh.
  *
- * <p>Args: count (200), interval between recordings in ms (50), recording length in ms (10000).
+ * <p>Args: count (200), interval between recordings in ms (250), recording length in ms (10000).
  */
 public final class UploaderLatencyBench {
 
     public static void main(String[] args) throws Exception {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 200;
-        long intervalMs = args.length > 1 ? Long.parseLong(args[1]) : 50;
+        long intervalMs = args.length > 1 ? Long.parseLong(args[1]) : 250;
         int lengthMs = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         Path root = Files.createTempDirectory("mp-uploader-bench");
         try (GcpStandIn gcp = new GcpStandIn("bench-project-mp-recordings");
