@@ -155,9 +155,9 @@ class RecordingUploaderTest {
         assertEquals(0, h.run("sweep"));
 
         assertAllUploadedExactlyOnce();
-        // The retry hit the precondition (the object exists) and verified it by its metadata.
-        assertTrue(gcp.preconditionFailures() >= 1);
-        assertEquals(1, gcp.creations("org/org-1/recordings/CA1/r1.wav"));
+        // The retry read the object's metadata back instead of sending the bytes again.
+        assertEquals(2, gcp.uploadRequests(), "one wav and one manifest upload");
+        assertEquals(2, h.events("recording_uploaded").get(0).get("attempts").getAsInt());
     }
 
     @Test
@@ -176,6 +176,8 @@ class RecordingUploaderTest {
         assertTrue(f.get("error").getAsString().contains("checksum mismatch"), f.toString());
         assertTrue(gcp.deletions().isEmpty());
         assertTrue(gcp.messages().isEmpty(), "no evidence for an object that is not the recording");
+        assertEquals(1, gcp.uploadRequests(), "retries of a conflict read the object, they do not resend the body");
+        assertEquals(4, f.get("attempts").getAsInt());
     }
 
     @ParameterizedTest(name = "server commits the stalled upload after the kill: {0}")
