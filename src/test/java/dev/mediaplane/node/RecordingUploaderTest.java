@@ -267,6 +267,49 @@ class RecordingUploaderTest {
     }
 
     @Test
+    void aRerunAfterALostOutboxAdoptsTheStoredManifestInsteadOfConflicting() throws Exception {
+        byte[] bytes = Wav.make(Wav.PCM, 8000, 1, 400, false, 5);
+        record(h::writeOld, "org-1", "CA1", "r1", bytes);
+        assertEquals(0, h.run("sweep"));
+        String manifestName = "org/org-1/recordings/CA1/r1.manifest.json";
+        byte[] stored = gcp.objects().get(manifestName).bytes();
+
+        // The same recording appears again (restored from a backup, or a crash before the local
+        // delete with the state directory lost): new mtime, so a fresh manifest would differ.
+        Path again = h.write("org-1", "CA1", "r1", bytes);
+        Files.setLastModifiedTime(again, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(120)));
+        assertEquals(0, h.run("sweep"));
+
+        assertFalse(Files.exists(again));
+        assertEquals(1, gcp.creations("org/org-1/recordings/CA1/r1.wav"));
+        assertEquals(1, gcp.creations(manifestName));
+        assertEquals(new String(stored, StandardCharsets.UTF_8), new String(gcp.objects().get(manifestName).bytes(), StandardCharsets.UTF_8));
+        List<GcpStandIn.Message> msgs = gcp.messages();
+        assertEquals(2, msgs.size(), "at least once: the re-run announces the evidence of record again");
+        assertEquals(new String(stored, StandardCharsets.UTF_8), new String(msgs.get(1).data(), StandardCharsets.UTF_8));
+        assertTrue(h.events("recording_upload_failed").isEmpty(), h.output().toString());
+        gcp.deletions().forEach(d -> assertTrue(d.verified(), d.toString()));
+        assertTokenNeverLogged();
+    }
+
+    @Test
+    void aHeaderLeftByAKilledRecorderIsRepairedFromTheFileSize() throws Exception {
+        byte[] bytes = Wav.make(Wav.MULAW, 8000, 1, 1000, false, 9);
+        // data chunk size 0, as a recorder killed before fixing up the header leaves it
+        int dataSizeAt = bytes.length - 8000 - 4;
+        bytes[dataSizeAt] = bytes[dataSizeAt + 1] = bytes[dataSizeAt + 2] = bytes[dataSizeAt + 3] = 0;
+        record(h::writeOld, "org-1", "CA1", "killed", bytes);
+
+        assertEquals(0, h.run("sweep"));
+
+        assertAllUploadedExactlyOnce();
+        JsonObject audio = manifest("org-1", "CA1", "killed").getAsJsonObject("audio");
+        assertEquals(1000, audio.get("duration_ms").getAsLong());
+        assertEquals("mulaw", audio.get("format").getAsString());
+        assertTrue(audio.get("note").getAsString().contains("repaired"), audio.toString());
+    }
+
+    @Test
     void disallowedPathsAreReportedAndNeverTouched() throws Exception {
         Path tooDeep = Files.createDirectories(h.recordings.resolve("org-1/CA1/sub")).resolve("r.wav");
         Path badId = Files.createDirectories(h.recordings.resolve("org 1/CA1")).resolve("r.wav");
