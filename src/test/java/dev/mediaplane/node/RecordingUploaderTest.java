@@ -97,6 +97,8 @@ class RecordingUploaderTest {
     void watcherUploadsWhenFreeswitchClosesTheFileNotOnASweep() throws Exception {
         // A quiet period longer than the test: only the close_write event can start this upload.
         h.env.put("MP_QUIET_SECONDS", "3600");
+        // The call's directory exists before the watcher: only the file's close_write can trigger.
+        Files.createDirectories(h.recordings.resolve("org-1/CA-live"));
         UploaderHarness.Running w = h.start("watch");
         h.await("the watcher to watch", () -> !h.events("uploader_watching").isEmpty());
         record(h::write, "org-1", "CA-live", "rec-1", Wav.make(Wav.PCM, 8000, 1, 1000, false, 7));
@@ -307,6 +309,25 @@ class RecordingUploaderTest {
         assertEquals(1000, audio.get("duration_ms").getAsLong());
         assertEquals("mulaw", audio.get("format").getAsString());
         assertTrue(audio.get("note").getAsString().contains("repaired"), audio.toString());
+    }
+
+    @Test
+    void theSweepLeavesAFileThatIsStillOpenForWriting() throws Exception {
+        byte[] bytes = Wav.make(Wav.PCM, 8000, 1, 500, false, 3);
+        Path p = Files.createDirectories(h.recordings.resolve("org-1/CA1")).resolve("r1.wav");
+        try (var out = Files.newOutputStream(p)) {
+            out.write(bytes, 0, 1000);
+            out.flush();
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(600)));
+            // Old mtime, but this JVM still holds it open, as FreeSWITCH does while recording.
+            assertEquals(0, h.run("sweep"));
+            assertTrue(gcp.objects().isEmpty(), gcp.objects().keySet().toString());
+            out.write(bytes, 1000, bytes.length - 1000);
+        }
+        written.put("org/org-1/recordings/CA1/r1.wav", bytes);
+        localPath.put("org/org-1/recordings/CA1/r1.wav", p);
+        assertEquals(0, h.run("sweep"));
+        assertAllUploadedExactlyOnce();
     }
 
     @Test
