@@ -1,0 +1,230 @@
+package dev.mediaplane.node;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs the real {@code startup-scripts/node/mp-recording-uploader} under bash against a
+ * {@link GcpStandIn}, in a temp root. An {@code rm} shim first in PATH asks the stand-in to judge
+ * each deletion of a recording while the file still exists.
+ */
+public final class UploaderHarness implements AutoCloseable {
+
+    public static final Path SCRIPT = Path.of("startup-scripts/node/mp-recording-uploader").toAbsolutePath();
+
+    public final Path root;
+    public final Path recordings;
+    public final Path state;
+    public final Path nodeEnv;
+    public final GcpStandIn gcp;
+    public final Map<String, String> env = new HashMap<>();
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final List<Running> running = new ArrayList<>();
+
+    public UploaderHarness(Path root, GcpStandIn gcp) throws IOException {
+        this.root = root;
+        this.gcp = gcp;
+        this.recordings = Files.createDirectories(root.resolve("recordings"));
+        this.state = Files.createDirectories(root.resolve("state"));
+        Path bin = Files.createDirectories(root.resolve("bin"));
+        gcp.recordingsDir(recordings);
+        nodeEnv = root.resolve("node.env");
+        Files.writeString(nodeEnv, String.join("\n",
+                "# written by boot",
+                "PROJECT=test-project-1",
+                "ZONE=europe-west1-b",
+                "NODE_NAME=mp-node-test",
+                "RELEASE_HASH=0123abcd",
+                "RECORDINGS_DIR=" + recordings,
+                "RECORDINGS_BUCKET=" + gcp.bucket,
+                "EVENTS_TOPIC=mp-test-recording-events",
+                "RELEASES_BUCKET=test-project-1-mp-releases",
+                "STACK=dev", ""));
+        Path rm = bin.resolve("rm");
+        Files.writeString(rm, """
+                #!/bin/bash
+                # Test shim: the stand-in judges each recording deletion while the file still exists.
+                for a in "$@"; do
+                  case $a in
+                    *.wav) curl -s -o /dev/null -X POST --data-urlencode "path=$a" "$STAND_IN/__test/before-rm" ;;
+                  esac
+                done
+                exec /bin/rm "$@"
+                """);
+        Files.setPosixFilePermissions(rm, PosixFilePermissions.fromString("rwxr-xr-x"));
+        env.put("PATH", bin + ":" + System.getenv("PATH"));
+        env.put("STAND_IN", gcp.url());
+        env.put("MP_NODE_ENV", nodeEnv.toString());
+        env.put("GCS_ENDPOINT", gcp.url());
+        env.put("PUBSUB_ENDPOINT", gcp.url());
+        env.put("METADATA_ENDPOINT", gcp.url());
+        env.put("MP_UPLOADER_STATE_DIR", state.toString());
+        env.put("MP_QUIET_SECONDS", "0");
+        env.put("MP_MAX_ATTEMPTS", "4");
+        env.put("MP_BACKOFF_BASE_MS", "20");
+        env.put("MP_BACKOFF_MAX_MS", "200");
+        env.put("MP_DISK_CHECK_SECONDS", "1");
+    }
+
+    /** Writes a finished recording in place (open, write, close: one close_write). */
+    public Path write(String org, String call, String rec, byte[] bytes) throws IOException {
+        Path p = Files.createDirectories(recordings.resolve(org).resolve(call)).resolve(rec + ".wav");
+        Files.write(p, bytes);
+        return p;
+    }
+
+    /** Writes a recording left behind earlier (a crash, a reboot): old mtime. */
+    public Path writeOld(String org, String call, String rec, byte[] bytes) throws IOException {
+        Path p = write(org, call, rec, bytes);
+        Files.setLastModifiedTime(p, FileTime.from(Instant.now().minus(Duration.ofMinutes(10))));
+        return p;
+    }
+
+    /** Writes elsewhere and renames into place (moved_to): the file is never seen half-written. */
+    public Path writeByRename(String org, String call, String rec, byte[] bytes) throws IOException {
+        Path dir = Files.createDirectories(recordings.resolve(org).resolve(call));
+        Path tmp = Files.createDirectories(root.resolve("staging")).resolve(org + "_" + call + "_" + rec);
+        Files.write(tmp, bytes);
+        return Files.move(tmp, dir.resolve(rec + ".wav"));
+    }
+
+    /** For the benchmark: no per-deletion round trip to the stand-in. */
+    public void withoutRmShim() { env.put("PATH", System.getenv("PATH")); }
+
+    public int run(String... args) throws IOException, InterruptedException {
+        Running r = start(args);
+        if (!r.process.waitFor(180, TimeUnit.SECONDS)) {
+            r.kill();
+            throw new AssertionError("uploader " + String.join(" ", args) + " did not finish; output:\n" + output());
+        }
+        r.drain();
+        return r.process.exitValue();
+    }
+
+    public Running start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
+        pb.environment().putAll(env);
+        Running r = new Running(pb.start());
+        running.add(r);
+        return r;
+    }
+
+    public List<String> output() { synchronized (output) { return List.copyOf(output); } }
+
+    /** Structured log lines (JSON objects) with this event name. */
+    public List<JsonObject> events(String event) {
+        List<JsonObject> found = new ArrayList<>();
+        for (String line : output()) {
+            if (line.startsWith("{")) {
+                JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                if (o.has("event") && o.get("event").getAsString().equals(event)) {
+                    found.add(o);
+                }
+            }
+        }
+        return found;
+    }
+
+    public void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; output:\n" + String.join("\n", output()));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Running r : running) {
+            r.kill();
+        }
+    }
+
+    /** A started uploader; {@link #kill()} SIGKILLs it and every descendant (curl, inotifywait). */
+    public final class Running {
+        public final Process process;
+        private final Thread out;
+        private final Thread err;
+
+        Running(Process process) {
+            this.process = process;
+            this.out = pump(process.getInputStream(), "");
+            this.err = pump(process.getErrorStream(), "stderr: ");
+        }
+
+        public void kill() {
+            // Snapshot first: children of a killed bash are re-parented and no longer descendants.
+            List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+            process.destroyForcibly();
+            tree.forEach(ProcessHandle::destroyForcibly);
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+                for (ProcessHandle h : tree) {
+                    h.onExit().get(30, TimeUnit.SECONDS);
+                }
+                drain();
+            } catch (Exception e) {
+                throw new AssertionError("could not kill the uploader tree", e);
+            }
+        }
+
+        /** Command lines of the uploader and all its descendants, as /proc shows them. */
+        public List<String> commandLines() {
+            List<String> lines = new ArrayList<>();
+            List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+            all.add(process.toHandle());
+            for (ProcessHandle h : all) {
+                try {
+                    byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(h.pid()), "cmdline"));
+                    lines.add(new String(raw, StandardCharsets.UTF_8).replace('\0', ' '));
+                } catch (IOException gone) {
+                    // exited in between
+                }
+            }
+            return lines;
+        }
+
+        void drain() throws InterruptedException {
+            out.join(30_000);
+            err.join(30_000);
+        }
+
+        private Thread pump(InputStream in, String prefix) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        output.add(prefix + line);
+                    }
+                } catch (IOException ignored) {
+                    // process killed
+                }
+            }, "uploader-output");
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+    }
+}
