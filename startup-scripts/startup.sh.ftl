@@ -333,6 +333,17 @@ if [[ "$have_freeswitch" == 0 ]]; then
   changed=1
 fi
 
+# The recording uploader's tools (curl is on every GCE image; these are not always).
+node_tools=()
+command -v jq >/dev/null 2>&1 || node_tools+=(jq)
+command -v inotifywait >/dev/null 2>&1 || node_tools+=(inotify-tools)
+if ((${#node_tools[@]})); then
+  log "installing the node tools: ${node_tools[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${node_tools[@]}" \
+    || fail "apt-get could not install ${node_tools[*]} (needed by the recording uploader)"
+  changed=1
+fi
+
 # ---- run --------------------------------------------------------------------------------------
 rm -f -- "$RUN_DIR/draining"
 systemctl enable freeswitch.service >/dev/null 2>&1 || fail "cannot enable freeswitch.service"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 7ba64d38111fb0affe1dcdf82666447da7b18f8aa630be26275ad349d2c64095 of stack dev.
+# mediaplane node boot, release 86da3e1ca0249d382f4fcd706b0ed246e8c616fc38f4e6190a70bccddf48186f of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='7ba64d38111fb0affe1dcdf82666447da7b18f8aa630be26275ad349d2c64095'
+readonly RELEASE_HASH='86da3e1ca0249d382f4fcd706b0ed246e8c616fc38f4e6190a70bccddf48186f'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -346,6 +346,17 @@ if [[ "$have_freeswitch" == 0 ]]; then
     || fail "apt-get could not install FreeSWITCH"
   command -v freeswitch >/dev/null 2>&1 || fail "FreeSWITCH is still missing after apt-get install"
   check_version
+  changed=1
+fi
+
+# The recording uploader's tools (curl is on every GCE image; these are not always).
+node_tools=()
+command -v jq >/dev/null 2>&1 || node_tools+=(jq)
+command -v inotifywait >/dev/null 2>&1 || node_tools+=(inotify-tools)
+if ((${#node_tools[@]})); then
+  log "installing the node tools: ${node_tools[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${node_tools[@]}" \
+    || fail "apt-get could not install ${node_tools[*]} (needed by the recording uploader)"
   changed=1
 fi
 

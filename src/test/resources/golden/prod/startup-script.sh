@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 365197c1ad9c09f69fac5f2efb19ad87e4a7a9fe15ab9de59eff9b503633bcd2 of stack prod.
+# mediaplane node boot, release a09235ad26740181f0e083fee573e81c738eca34482472b47f4fd2427b62b88f of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='365197c1ad9c09f69fac5f2efb19ad87e4a7a9fe15ab9de59eff9b503633bcd2'
+readonly RELEASE_HASH='a09235ad26740181f0e083fee573e81c738eca34482472b47f4fd2427b62b88f'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -346,6 +346,17 @@ if [[ "$have_freeswitch" == 0 ]]; then
     || fail "apt-get could not install FreeSWITCH"
   command -v freeswitch >/dev/null 2>&1 || fail "FreeSWITCH is still missing after apt-get install"
   check_version
+  changed=1
+fi
+
+# The recording uploader's tools (curl is on every GCE image; these are not always).
+node_tools=()
+command -v jq >/dev/null 2>&1 || node_tools+=(jq)
+command -v inotifywait >/dev/null 2>&1 || node_tools+=(inotify-tools)
+if ((${#node_tools[@]})); then
+  log "installing the node tools: ${node_tools[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${node_tools[@]}" \
+    || fail "apt-get could not install ${node_tools[*]} (needed by the recording uploader)"
   changed=1
 fi
 
