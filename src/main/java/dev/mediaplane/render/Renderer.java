@@ -164,7 +164,8 @@ public final class Renderer {
                 // The JarFile the URL handler caches, not a zip file system: building one indexes all
                 // ~44k entries of the shaded jar and cost a plan 150-300 ms.
                 JarURLConnection dir = (JarURLConnection) url.openConnection();
-                String prefix = dir.getEntryName() + "/";
+                // getResource of a directory may or may not end in '/', depending on the jar's entries.
+                String prefix = dir.getEntryName().replaceAll("/+$", "") + "/";
                 // Connect to the jar's root: a jar need not hold an entry for the directory itself.
                 JarFile jar = ((JarURLConnection) new URL("jar:" + dir.getJarFileURL() + "!/").openConnection()).getJarFile();
                 for (JarEntry entry : java.util.Collections.list(jar.entries())) {

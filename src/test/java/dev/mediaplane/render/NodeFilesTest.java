@@ -28,6 +28,8 @@ class NodeFilesTest {
         }
         var files = Renderer.nodeFilesAt(new URL("jar:" + jar.toUri() + "!/startup-scripts/node"));
         assertEquals(java.util.Set.of("a.sh", "b@.service"), files.keySet());
+        // The shaded jar has directory entries, and getResource then answers with a trailing '/'.
+        assertEquals(files.keySet(), Renderer.nodeFilesAt(new URL("jar:" + jar.toUri() + "!/startup-scripts/node/")).keySet());
         assertEquals("content of startup-scripts/node/a.sh", new String(files.get("a.sh"), StandardCharsets.UTF_8));
     }
 
