@@ -1,7 +1,6 @@
 package dev.mediaplane.cli;
 
 import dev.mediaplane.config.StackConfig;
-import dev.mediaplane.infra.RecordingStore;
 import dev.mediaplane.render.Bundle;
 import dev.mediaplane.render.Renderer;
 import java.io.IOException;
@@ -48,7 +47,7 @@ public final class RenderCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         StackConfig config = stack.load().config();
         Bundle bundle = Renderer.render(config);
-        String releasesBucket = RecordingStore.releasesBucketName(config);
+        String releasesBucket = config.releasesBucketName();
         try {
             if (Files.exists(out)) {
                 if (!Files.isDirectory(out)) {

@@ -53,6 +53,23 @@ public record StackConfig(
         providedSecrets = Set.copyOf(providedSecrets);
     }
 
+    // Names both the program and the node scripts use; one definition so they cannot drift.
+
+    /** The recordings bucket: {@code <project>-<prefix>-recordings} (bucket names are global). */
+    public String recordingsBucketName() {
+        return project + "-" + prefix + "-recordings";
+    }
+
+    /** The bucket of release bundles: {@code <project>-<prefix>-releases}. */
+    public String releasesBucketName() {
+        return project + "-" + prefix + "-releases";
+    }
+
+    /** The Pub/Sub topic id of recording evidence events: {@code <prefix>-recording-events}. */
+    public String eventsTopicName() {
+        return prefix + "-recording-events";
+    }
+
     /** Where the nodes live. */
     public record Network(
             /** {@code dedicated} (default) creates a custom-mode VPC; {@code existing} uses one. */

@@ -308,7 +308,7 @@ public final class Fleet extends ComponentResource {
     /** The instance metadata contract (see HELPERS-COMMON): no secrets, node-independent. */
     static Map<String, String> metadata(StackConfig c, String releaseHash) {
         Map<String, String> m = new TreeMap<>();
-        String releasesBucket = RecordingStore.releasesBucketName(c);
+        String releasesBucket = c.releasesBucketName();
         m.put("startup-script", Renderer.startupScript(c, releasesBucket, releaseHash));
         m.put("shutdown-script", Renderer.shutdownScript(c));
         m.put("enable-oslogin", "TRUE");
@@ -317,8 +317,8 @@ public final class Fleet extends ComponentResource {
         m.put("mediaplane-stack", c.stack());
         m.put("mediaplane-release", releaseHash);
         m.put("mediaplane-releases-bucket", releasesBucket);
-        m.put("mediaplane-recordings-bucket", RecordingStore.recordingsBucketName(c));
-        m.put("mediaplane-events-topic", RecordingStore.eventsTopicName(c));
+        m.put("mediaplane-recordings-bucket", c.recordingsBucketName());
+        m.put("mediaplane-events-topic", c.eventsTopicName());
         m.put("mediaplane-secret-prefix", c.prefix());
         return m;
     }

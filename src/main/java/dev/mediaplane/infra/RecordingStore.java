@@ -56,18 +56,6 @@ public final class RecordingStore extends ComponentResource {
         }
     }
 
-    public static String recordingsBucketName(StackConfig c) {
-        return c.project() + "-" + c.prefix() + "-recordings";
-    }
-
-    public static String releasesBucketName(StackConfig c) {
-        return c.project() + "-" + c.prefix() + "-releases";
-    }
-
-    public static String eventsTopicName(StackConfig c) {
-        return c.prefix() + "-recording-events";
-    }
-
     public final Output<String> recordingsBucket;
     public final Output<String> releasesBucket;
     /** Full topic id ({@code projects/P/topics/T}). */
@@ -82,7 +70,7 @@ public final class RecordingStore extends ComponentResource {
 
         var recordingsArgs = BucketArgs.builder()
                 .project(c.project())
-                .name(recordingsBucketName(c))
+                .name(c.recordingsBucketName())
                 .location(rec.location())
                 .storageClass(rec.storageClass())
                 .uniformBucketLevelAccess(true)
@@ -103,16 +91,16 @@ public final class RecordingStore extends ComponentResource {
                     .isLocked(false)
                     .build());
         }
-        Bucket recordings = new Bucket(recordingsBucketName(c), recordingsArgs.build(), Common.child(this));
+        Bucket recordings = new Bucket(c.recordingsBucketName(), recordingsArgs.build(), Common.child(this));
         new BucketIAMMember(prefix + "-recordings-node-creator", BucketIAMMemberArgs.builder()
                 .bucket(recordings.name())
                 .role("roles/storage.objectCreator")
                 .member(nodeMember)
                 .build(), Common.child(this));
 
-        Bucket releases = new Bucket(releasesBucketName(c), BucketArgs.builder()
+        Bucket releases = new Bucket(c.releasesBucketName(), BucketArgs.builder()
                 .project(c.project())
-                .name(releasesBucketName(c))
+                .name(c.releasesBucketName())
                 .location(c.region().toUpperCase(java.util.Locale.ROOT))
                 .storageClass("STANDARD")
                 .uniformBucketLevelAccess(true)
@@ -143,9 +131,9 @@ public final class RecordingStore extends ComponentResource {
                 .contentType("text/plain; charset=utf-8")
                 .build(), keep);
 
-        Topic events = new Topic(eventsTopicName(c), TopicArgs.builder()
+        Topic events = new Topic(c.eventsTopicName(), TopicArgs.builder()
                 .project(c.project())
-                .name(eventsTopicName(c))
+                .name(c.eventsTopicName())
                 .labels(Common.labels(c, "recordings"))
                 .build(), Common.child(this));
         new TopicIAMMember(prefix + "-recording-events-node-publisher", TopicIAMMemberArgs.builder()

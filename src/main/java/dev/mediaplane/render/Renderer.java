@@ -120,8 +120,8 @@ public final class Renderer {
         root.put("m", NodeModel.of(config));
         root.put("releaseBucket", releaseBucket);
         root.put("releaseHash", releaseHash);
-        root.put("recordingsBucket", config.project() + "-" + config.prefix() + "-recordings");
-        root.put("eventsTopic", config.prefix() + "-recording-events");
+        root.put("recordingsBucket", config.recordingsBucketName());
+        root.put("eventsTopic", config.eventsTopicName());
         return process("startup-scripts/startup.sh.ftl", root);
     }
 

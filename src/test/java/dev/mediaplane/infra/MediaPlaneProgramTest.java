@@ -252,8 +252,8 @@ class MediaPlaneProgramTest {
 
     @Test
     void bucketsAreHardenedAndRecordingsFollowConfig() {
-        PlannedResource rec = Stacks.named(prod, "gcp:storage/bucket:Bucket", RecordingStore.recordingsBucketName(prodConfig));
-        PlannedResource rel = Stacks.named(prod, "gcp:storage/bucket:Bucket", RecordingStore.releasesBucketName(prodConfig));
+        PlannedResource rec = Stacks.named(prod, "gcp:storage/bucket:Bucket", prodConfig.recordingsBucketName());
+        PlannedResource rel = Stacks.named(prod, "gcp:storage/bucket:Bucket", prodConfig.releasesBucketName());
         for (PlannedResource b : List.of(rec, rel)) {
             assertEquals(true, b.inputs().get("uniformBucketLevelAccess"), b.name());
             assertEquals("enforced", b.inputs().get("publicAccessPrevention"), b.name());
@@ -264,7 +264,7 @@ class MediaPlaneProgramTest {
         assertEquals(2555L, ((Number) at(rec.inputs(), "lifecycleRules", "0", "condition", "age")).longValue());
         assertEquals("Delete", at(rec.inputs(), "lifecycleRules", "0", "action", "type"));
         // dev: no retention policy configured, so none declared
-        assertFalse(Stacks.named(dev, "gcp:storage/bucket:Bucket", RecordingStore.recordingsBucketName(devConfig))
+        assertFalse(Stacks.named(dev, "gcp:storage/bucket:Bucket", devConfig.recordingsBucketName())
                 .inputs().containsKey("retentionPolicy"));
     }
 
@@ -274,7 +274,7 @@ class MediaPlaneProgramTest {
         Set<String> names = new TreeSet<>();
         dev.ofType("gcp:storage/bucketObject:BucketObject").forEach(o -> {
             names.add((String) o.inputs().get("name"));
-            assertEquals(RecordingStore.releasesBucketName(devConfig), o.inputs().get("bucket"));
+            assertEquals(devConfig.releasesBucketName(), o.inputs().get("bucket"));
         });
         Set<String> expected = new TreeSet<>();
         bundle.files().keySet().forEach(p -> expected.add("releases/" + bundle.hash() + "/" + p));
@@ -332,12 +332,12 @@ class MediaPlaneProgramTest {
             assertEquals("TRUE", md.get("block-project-ssh-keys"));
             assertEquals("FALSE", md.get("serial-port-enable"));
             assertEquals(c.stack(), md.get("mediaplane-stack"));
-            assertEquals(RecordingStore.releasesBucketName(c), md.get("mediaplane-releases-bucket"));
-            assertEquals(RecordingStore.recordingsBucketName(c), md.get("mediaplane-recordings-bucket"));
+            assertEquals(c.releasesBucketName(), md.get("mediaplane-releases-bucket"));
+            assertEquals(c.recordingsBucketName(), md.get("mediaplane-recordings-bucket"));
             assertEquals(c.prefix() + "-recording-events", md.get("mediaplane-events-topic"));
             assertEquals(c.prefix(), md.get("mediaplane-secret-prefix"));
             String release = (String) md.get("mediaplane-release");
-            assertEquals(Renderer.startupScript(c, RecordingStore.releasesBucketName(c), release), md.get("startup-script"));
+            assertEquals(Renderer.startupScript(c, c.releasesBucketName(), release), md.get("startup-script"));
             assertEquals(Renderer.shutdownScript(c), md.get("shutdown-script"));
             assertEquals(false, t.inputs().get("canIpForward"));
             assertEquals(Map.of("enableIntegrityMonitoring", true, "enableSecureBoot", true, "enableVtpm", true),
@@ -431,7 +431,7 @@ class MediaPlaneProgramTest {
         assertEquals(MediaPlaneProgram.EPHEMERAL_NOTE, prod.outputs().get("nodeAddresses"));
         assertEquals(Renderer.render(devConfig).hash(), dev.outputs().get("stableRelease"));
         assertEquals("", dev.outputs().get("canaryRelease"));
-        assertEquals(RecordingStore.recordingsBucketName(devConfig), dev.outputs().get("recordingsBucket"));
+        assertEquals(devConfig.recordingsBucketName(), dev.outputs().get("recordingsBucket"));
         assertEquals("mp-dev-node@" + devConfig.project() + ".iam.gserviceaccount.com", dev.outputs().get("nodeServiceAccount"));
         Map<String, Object> ids = at(dev.outputs(), "secretIds");
         assertEquals(NodeSecret.values().length, ids.size());
