@@ -65,7 +65,7 @@ public final class Observability extends ComponentResource {
                 eventFilter(c, "recording_uploaded"), "EXTRACT(jsonPayload.latency_ms)", "ms", 10, 2);
         Metric packetLoss = distribution(c, prefix + "-rtcp-packet-loss", "RTCP packet loss per call",
                 eventFilter(c, "call_quality"), "EXTRACT(jsonPayload.packet_loss_percent)", "%", 0.1, 2);
-        distribution(c, prefix + "-disk-pressure", "Recordings disk use when under pressure",
+        Metric disk = distribution(c, prefix + "-disk-pressure", "Recordings disk use when under pressure",
                 eventFilter(c, "disk_pressure"), "EXTRACT(jsonPayload.used_percent)", "%", 50, 1.1);
         Metric firewall = counter(c, prefix + "-firewall-changes", "VPC firewall rule changes (CIS 2.7)",
                 FIREWALL_CHANGE_FILTER);
@@ -117,6 +117,14 @@ public final class Observability extends ComponentResource {
                         "ALIGN_SUM", "REDUCE_SUM", "300s", 0)), failures,
                 "Recordings of stack " + c.stack() + " failed to upload; they stay on the node's disk. "
                         + "Check the node service account's access to the recordings bucket.");
+
+        // The uploader reports disk_pressure only past its threshold (default 85% used), so any
+        // report is the alert: recordings are never deleted to make room, an operator must act.
+        alert(c, prefix + "-disk-pressure", "mediaplane " + c.stack() + ": recordings disk filling", List.of(
+                threshold("any disk pressure report in 5 min", userMetric(prefix + "-disk-pressure"),
+                        "ALIGN_COUNT", "REDUCE_SUM", "300s", 0)), disk,
+                "A node of stack " + c.stack() + " has its recordings disk past the pressure threshold. Unverified "
+                        + "recordings are never deleted: check recording_upload_failed, drain the node if it keeps filling.");
 
         alert(c, prefix + "-firewall-changes", "mediaplane " + c.stack() + ": firewall rules changed", List.of(
                 threshold("any firewall change", userMetric(prefix + "-firewall-changes"),

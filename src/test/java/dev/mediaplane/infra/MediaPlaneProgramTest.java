@@ -70,7 +70,7 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/address:Address", 1L),
                 Map.entry("gcp:compute/regionPerInstanceConfig:RegionPerInstanceConfig", 1L),
                 Map.entry("gcp:logging/metric:Metric", 5L),
-                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 4L)));
+                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 5L)));
         assertEquals(expected, Stacks.countsByType(dev));
     }
 
@@ -107,7 +107,7 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/regionBackendService:RegionBackendService", 1L),
                 Map.entry("gcp:compute/forwardingRule:ForwardingRule", 1L),
                 Map.entry("gcp:logging/metric:Metric", 5L),
-                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 4L)));
+                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 5L)));
         assertEquals(expected, Stacks.countsByType(prod));
     }
 
@@ -418,7 +418,11 @@ class MediaPlaneProgramTest {
         assertNotEquals(devConfig.alerts().packetLossPercent(), prodConfig.alerts().packetLossPercent());
         prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").forEach(a ->
                 assertEquals(prodConfig.alerts().notificationChannels(), a.inputs().get("notificationChannels"), a.name()));
-        assertEquals(4, prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").count());
+        assertEquals(5, prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").count());
+        // Disk pressure (issue: recordings never lost) alerts on the uploader's own report.
+        PlannedResource disk = Stacks.named(prod, "gcp:monitoring/alertPolicy:AlertPolicy", "mp-prod-disk-pressure");
+        assertTrue(at(disk.inputs(), "conditions", "0", "conditionThreshold", "filter").toString()
+                .contains("logging.googleapis.com/user/mp-prod-disk-pressure"));
     }
 
     // ---- outputs ----
