@@ -173,6 +173,16 @@ public final class ConfigParser {
                 release, recordings, secrets, alerts, provided);
     }
 
+    /** vCPUs of a predefined ({@code e2-standard-4}) or custom ({@code e2-custom-4-8192}) machine type. */
+    static int vcpus(String machineType) {
+        java.util.regex.Matcher m = Pattern.compile(".*-(?:standard|highcpu|highmem)-([0-9]+)|.*-custom-([0-9]+)-[0-9]+")
+                .matcher(machineType);
+        if (!m.matches()) {
+            return 0;
+        }
+        return Integer.parseInt(m.group(1) != null ? m.group(1) : m.group(2));
+    }
+
     static String defaultPrefix(String stack) {
         String cleaned = ("mp-" + stack.toLowerCase(Locale.ROOT)).replaceAll("[^a-z0-9-]", "-");
         if (cleaned.length() > 18) {
@@ -415,6 +425,14 @@ public final class ConfigParser {
             problems.add(String.format("%s..%s holds %d ports (%d-%d) but %s=%d needs at least %d (RTP+RTCP per session)",
                     NS + ":rtpStartPort", NS + ":rtpEndPort", rtp.size(), rtp.startPort(), rtp.endPort(),
                     NS + ":fleetMaxSessions", fleet.maxSessions(), needed));
+        }
+        // Sizing rule (docs/freeswitch-control.md): a recorded G.711 call costs ~0.16% of a core and a
+        // 2-vCPU node stays healthy to ~500 recorded calls, so at most 250 sessions per vCPU.
+        int vcpus = vcpus(fleet.machineType());
+        if (vcpus > 0 && fleet.maxSessions() > 250 * vcpus) {
+            problems.add(String.format("%s=%d exceeds the sizing rule of 250 sessions per vCPU: %s has %d vCPU%s, so "
+                    + "at most %d", NS + ":fleetMaxSessions", fleet.maxSessions(), fleet.machineType(), vcpus,
+                    vcpus == 1 ? "" : "s", 250 * vcpus));
         }
         Map<String, Integer> tcp = new LinkedHashMap<>();
         tcp.put(NS + ":trunkSipTlsPort", trunk.sipTlsPort());

@@ -83,6 +83,10 @@ class ConfigValidationTest {
                         "mediaplane:alertsNotificationChannels[0] must be projects/PROJECT/notificationChannels/ID, got 'email-oncall'"),
                 bad(DEV, "mediaplane:controllerServiceAccount", "coe", "mediaplane:controllerServiceAccount must be a service account email"),
                 bad(DEV, "mediaplane:trunkGatewayHost", "not a host", "mediaplane:trunkGatewayHost must be a DNS host name", "'not a host'"),
+                bad(DEV, "mediaplane:fleetMaxSessions", "600",
+                        "mediaplane:fleetMaxSessions=600 exceeds the sizing rule of 250 sessions per vCPU: e2-standard-2 has 2 vCPUs, so at most 500"),
+                bad(PROD, "mediaplane:fleetMachineType", "e2-custom-2-4096",
+                        "mediaplane:fleetMaxSessions=1000 exceeds the sizing rule", "e2-custom-2-4096 has 2 vCPUs, so at most 500"),
                 bad(DEV, "mediaplane:fleetDrainTimeoutSec", "300", "mediaplane:fleetDrainTimeoutSec must be between 5 and 85"));
     }
 
