@@ -34,7 +34,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.render.Bundle;
-import dev.mediaplane.render.Renderer;
+import dev.mediaplane.render.BootScripts;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.TreeMap;
 
 /**
@@ -79,24 +80,28 @@ public final class Fleet extends ComponentResource {
     }
 
     /**
-     * Which release hashes run: {@code stable} on every node but the canaries; {@code canary}, when
-     * present, on {@code release.canarySize} nodes.
+     * Which releases run: {@code stable} on every node but the canaries; {@code canary}, when
+     * present, on {@code release.canarySize} nodes. Each comes with its rendered boot scripts.
      */
-    public record Releases(String stable, Optional<String> canary) {
+    public record Releases(BootScripts stable, Optional<BootScripts> canary) {
         public Releases {
             Objects.requireNonNull(stable, "stable");
             canary = Objects.requireNonNull(canary, "canary");
-            if (canary.isPresent() && canary.get().equals(stable)) {
-                throw new IllegalArgumentException("mediaplane:releaseStable is the current render's hash " + stable
-                        + ": a canary must differ from the stable release; set releaseCanarySize to 0 to run it everywhere");
+            if (canary.isPresent() && canary.get().releaseHash().equals(stable.releaseHash())) {
+                throw new IllegalArgumentException("mediaplane:releaseStable is the current render's hash "
+                        + stable.releaseHash() + ": a canary must differ from the stable release; set "
+                        + "releaseCanarySize to 0 to run it everywhere");
             }
         }
 
-        /** Stable from config when pinned, else the current render; the canary is always the current render. */
-        public static Releases of(StackConfig config, Bundle current) {
+        /**
+         * Stable from config when pinned, else the current render; the canary is always the current
+         * render. {@code boot} renders a release's scripts (the program passes Renderer::bootScripts).
+         */
+        public static Releases of(StackConfig config, Bundle current, Function<String, BootScripts> boot) {
             String stable = config.release().stable().orElse(current.hash());
             Optional<String> canary = config.release().canary() ? Optional.of(current.hash()) : Optional.empty();
-            return new Releases(stable, canary);
+            return new Releases(boot.apply(stable), canary.map(boot));
         }
     }
 
@@ -115,7 +120,7 @@ public final class Fleet extends ComponentResource {
         var fleet = c.fleet();
         boolean staticAddresses = fleet.addressMode() == StackConfig.AddressMode.STATIC;
 
-        Map<String, String> names = new LinkedHashMap<>();
+        Map<String, BootScripts> names = new LinkedHashMap<>();
         Map<String, InstanceTemplate> templates = new LinkedHashMap<>();
         names.put("stable", args.releases().stable());
         args.releases().canary().ifPresent(h -> names.put("canary", h));
@@ -124,7 +129,7 @@ public final class Fleet extends ComponentResource {
             templates.put(e.getKey(), t);
         }
         Map<String, String> templateNamesOut = new LinkedHashMap<>();
-        names.forEach((role, hash) -> templateNamesOut.put(role, templateName(c, hash)));
+        names.forEach((role, release) -> templateNamesOut.put(role, templateName(c, release)));
         this.templateNames = Map.copyOf(templateNamesOut);
 
         HealthCheck liveness = new HealthCheck(prefix + "-live", HealthCheckArgs.builder()
@@ -261,15 +266,15 @@ public final class Fleet extends ComponentResource {
     }
 
     /** Everything a template holds, as plain values; its hash names the template. */
-    static Map<String, Object> templateContent(StackConfig c, String releaseHash) {
+    static Map<String, Object> templateContent(StackConfig c, BootScripts release) {
         var fleet = c.fleet();
         Map<String, Object> content = new TreeMap<>();
         content.put("machineType", fleet.machineType());
         content.put("image", fleet.image());
         content.put("diskSizeGb", fleet.diskSizeGb());
         content.put("diskType", "pd-balanced");
-        content.put("metadata", metadata(c, releaseHash));
-        content.put("labels", templateLabels(c, releaseHash));
+        content.put("metadata", metadata(c, release));
+        content.put("labels", templateLabels(c, release.releaseHash()));
         content.put("tags", List.of(c.prefix() + "-node"));
         content.put("serviceAccount", c.prefix() + "-node@" + c.project() + ".iam.gserviceaccount.com");
         content.put("scopes", List.of("https://www.googleapis.com/auth/cloud-platform"));
@@ -281,8 +286,8 @@ public final class Fleet extends ComponentResource {
     }
 
     /** {@code <prefix>-node-<first 10 hex of sha256(content)>}: 18 + 6 + 10 chars, under GCE's 63. */
-    public static String templateName(StackConfig c, String releaseHash) {
-        String hash = Bundle.sha256(canonical(templateContent(c, releaseHash)).getBytes(StandardCharsets.UTF_8));
+    public static String templateName(StackConfig c, BootScripts release) {
+        String hash = Bundle.sha256(canonical(templateContent(c, release)).getBytes(StandardCharsets.UTF_8));
         return c.prefix() + "-node-" + hash.substring(0, 10);
     }
 
@@ -306,16 +311,16 @@ public final class Fleet extends ComponentResource {
     }
 
     /** The instance metadata contract (see HELPERS-COMMON): no secrets, node-independent. */
-    static Map<String, String> metadata(StackConfig c, String releaseHash) {
+    static Map<String, String> metadata(StackConfig c, BootScripts release) {
         Map<String, String> m = new TreeMap<>();
         String releasesBucket = c.releasesBucketName();
-        m.put("startup-script", Renderer.startupScript(c, releasesBucket, releaseHash));
-        m.put("shutdown-script", Renderer.shutdownScript(c));
+        m.put("startup-script", release.startupScript());
+        m.put("shutdown-script", release.shutdownScript());
         m.put("enable-oslogin", "TRUE");
         m.put("block-project-ssh-keys", "TRUE");
         m.put("serial-port-enable", "FALSE");
         m.put("mediaplane-stack", c.stack());
-        m.put("mediaplane-release", releaseHash);
+        m.put("mediaplane-release", release.releaseHash());
         m.put("mediaplane-releases-bucket", releasesBucket);
         m.put("mediaplane-recordings-bucket", c.recordingsBucketName());
         m.put("mediaplane-events-topic", c.eventsTopicName());
@@ -329,9 +334,10 @@ public final class Fleet extends ComponentResource {
         return labels;
     }
 
-    private InstanceTemplate template(StackConfig c, String releaseHash, Args args) {
+    private InstanceTemplate template(StackConfig c, BootScripts release, Args args) {
         var fleet = c.fleet();
-        String name = templateName(c, releaseHash);
+        String releaseHash = release.releaseHash();
+        String name = templateName(c, release);
         return new InstanceTemplate(name, InstanceTemplateArgs.builder()
                 .project(c.project())
                 .name(name)
@@ -351,7 +357,7 @@ public final class Fleet extends ComponentResource {
                         .enableIntegrityMonitoring(true)
                         .build())
                 // CIS 4.3/4.4/4.5: block project keys, OS Login, no serial port (metadata()).
-                .metadata(new TreeMap<String, Object>(metadata(c, releaseHash)))
+                .metadata(new TreeMap<String, Object>(metadata(c, release)))
                 // CIS 4.6: no IP forwarding.
                 .canIpForward(false)
                 // CIS 4.2 forbids full API scope for the *default* account. For a dedicated account,

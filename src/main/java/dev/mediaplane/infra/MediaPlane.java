@@ -5,6 +5,7 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.mediaplane.config.LoadedConfig;
 import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.render.BootScripts;
 import dev.mediaplane.render.Bundle;
 import java.time.Instant;
 import java.util.List;
@@ -25,12 +26,14 @@ public final class MediaPlane extends ComponentResource {
      *
      * @param config the validated stack config and its secret values
      * @param release the current render of the release bundle
+     * @param releases the releases in service with their rendered boot scripts
      * @param now the clock for the secrets' rotation schedule
      */
-    public record Args(LoadedConfig config, Bundle release, Instant now) {
+    public record Args(LoadedConfig config, Bundle release, Fleet.Releases releases, Instant now) {
         public Args {
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(release, "release");
+            Objects.requireNonNull(releases, "releases");
             Objects.requireNonNull(now, "now");
         }
     }
@@ -60,7 +63,7 @@ public final class MediaPlane extends ComponentResource {
                 new Secrets.Args(c, args.config().secrets(), sa, args.now()), mine);
         RecordingStore store = new RecordingStore(prefix + "-recording-store",
                 new RecordingStore.Args(c, args.release(), sa), mine);
-        Fleet.Releases releases = Fleet.Releases.of(c, args.release());
+        Fleet.Releases releases = args.releases();
         Fleet fleet = new Fleet(prefix + "-fleet",
                 new Fleet.Args(c, releases, sa, network.subnetwork), mine);
         Optional<Output<String>> lb = Optional.empty();
@@ -77,8 +80,8 @@ public final class MediaPlane extends ComponentResource {
         this.secretIds = secrets.secretIds;
         this.nodeAddresses = fleet.nodeAddresses;
         this.lbAddress = lb;
-        this.stableRelease = releases.stable();
-        this.canaryRelease = releases.canary().orElse("");
+        this.stableRelease = releases.stable().releaseHash();
+        this.canaryRelease = releases.canary().map(BootScripts::releaseHash).orElse("");
         registerOutputs(Map.of(
                 "nodeServiceAccount", nodeServiceAccount,
                 "recordingsBucket", recordingsBucket,

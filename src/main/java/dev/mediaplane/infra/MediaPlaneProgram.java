@@ -29,7 +29,9 @@ public final class MediaPlaneProgram {
     public static void define(Context ctx, LoadedConfig config, Instant now) {
         StackConfig c = config.config();
         Bundle release = Renderer.render(c);
-        MediaPlane plane = new MediaPlane(c.prefix(), new MediaPlane.Args(config, release, now),
+        // All rendering happens here; components receive bytes.
+        Fleet.Releases releases = Fleet.Releases.of(c, release, hash -> Renderer.bootScripts(c, hash));
+        MediaPlane plane = new MediaPlane(c.prefix(), new MediaPlane.Args(config, release, releases, now),
                 ComponentResourceOptions.builder().build());
 
         plane.lbAddress.ifPresent(a -> ctx.export("lbAddress", a));

@@ -125,6 +125,12 @@ public final class Renderer {
         return process("startup-scripts/startup.sh.ftl", root);
     }
 
+    /** Both metadata scripts of a release, for its instance template. */
+    public static BootScripts bootScripts(StackConfig config, String releaseHash) {
+        return new BootScripts(releaseHash, startupScript(config, config.releasesBucketName(), releaseHash),
+                shutdownScript(config));
+    }
+
     /** The VM's shutdown script: drains the node within GCE's shutdown window. */
     public static String shutdownScript(StackConfig config) {
         return process("startup-scripts/shutdown.sh.ftl", Map.of("m", NodeModel.of(config)));

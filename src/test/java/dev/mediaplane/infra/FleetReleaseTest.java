@@ -116,10 +116,11 @@ class FleetReleaseTest {
         var c = Stacks.load("dev").config();
         String name = templateName(dev);
         assertTrue(name.matches("mp-dev-node-[0-9a-f]{10}"), name);
-        assertEquals(Fleet.templateName(c, Renderer.render(c).hash()), name);
+        assertEquals(Fleet.templateName(c, Renderer.bootScripts(c, Renderer.render(c).hash())), name);
         // Same content, same name, whatever the run.
-        assertEquals(Fleet.templateName(c, OLD), Fleet.templateName(c, OLD));
-        assertNotEquals(Fleet.templateName(c, OLD), Fleet.templateName(c, OLD.replace('0', 'f')));
+        assertEquals(Fleet.templateName(c, Renderer.bootScripts(c, OLD)), Fleet.templateName(c, Renderer.bootScripts(c, OLD)));
+        assertNotEquals(Fleet.templateName(c, Renderer.bootScripts(c, OLD)),
+                Fleet.templateName(c, Renderer.bootScripts(c, OLD.replace('0', 'f'))));
     }
 
     @Test
