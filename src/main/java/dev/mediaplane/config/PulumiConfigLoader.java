@@ -23,6 +23,15 @@ public final class PulumiConfigLoader {
     private PulumiConfigLoader() {}
 
     public static LoadedConfig load(Context ctx) {
+        return load(ctx, System.getenv("PULUMI_CONFIG"));
+    }
+
+    /**
+     * As {@link #load(Context)}; {@code engineConfigJson} is the language host's PULUMI_CONFIG
+     * (every key the stack sets), used only to name keys the program does not know, so a typo in
+     * a stack file fails {@code pulumi up} as it fails the offline plan. Null: not checked.
+     */
+    static LoadedConfig load(Context ctx, String engineConfigJson) {
         var project = ctx.config(ConfigParser.NS);
         var gcp = ctx.config("gcp");
         Map<String, Object> values = new TreeMap<>();
@@ -43,7 +52,30 @@ public final class PulumiConfigLoader {
             }
             project.get(key).ifPresent(v -> values.put(full, fromEngine(full, v)));
         }
-        return new LoadedConfig(ConfigParser.parse(ctx.stackName(), new RawConfig(values, secretKeys, false)), secrets);
+        boolean complete = engineConfigJson != null;
+        if (complete) {
+            for (String key : engineKeys(engineConfigJson)) {
+                // Only our namespace: the engine also passes other providers' and Pulumi's own keys.
+                if (key.startsWith(ConfigParser.NS + ":") && !ConfigParser.KEYS.contains(key.substring(ConfigParser.NS.length() + 1))) {
+                    values.put(key, "(set)");
+                }
+            }
+        }
+        return new LoadedConfig(ConfigParser.parse(ctx.stackName(), new RawConfig(values, secretKeys, complete)), secrets);
+    }
+
+    /** Keys of PULUMI_CONFIG, with the host's {@code ns:config:key} form cleaned to {@code ns:key}. */
+    private static List<String> engineKeys(String json) {
+        List<String> keys = new java.util.ArrayList<>();
+        try {
+            new Gson().fromJson(json, JsonElement.class).getAsJsonObject().keySet().forEach(k -> {
+                int colon = k.indexOf(':');
+                keys.add(colon > 0 && k.startsWith("config:", colon + 1) ? k.substring(0, colon + 1) + k.substring(colon + 8) : k);
+            });
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new ConfigException(List.of("PULUMI_CONFIG from the Pulumi language host is not a JSON object: " + e.getMessage()));
+        }
+        return keys;
     }
 
     /** The engine passes objects and lists as JSON text and scalars as plain text. */

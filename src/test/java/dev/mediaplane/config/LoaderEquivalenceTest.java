@@ -73,6 +73,33 @@ class LoaderEquivalenceTest {
     }
 
     @org.junit.jupiter.api.Test
+    void unknownKeysFailUnderTheEngineToo() {
+        Map<String, String> engineConfig = new TreeMap<>();
+        engineView(StackConfigFixtures.stackFile("dev"), engineConfig, new HashSet<>());
+        engineConfig.put("mediaplane:fleetSizee", "2");
+        Map<String, String> hostView = new TreeMap<>();
+        engineConfig.forEach((k, v) -> hostView.put(k.replace(":", ":config:"), v));
+        hostView.put("gcp:config:zone", "europe-west1-b"); // other namespaces pass through
+        String pulumiConfig = new Gson().toJson(hostView);
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        PulumiTestInternal.builder()
+                .options(TestOptions.builder().projectName("mediaplane").stackName("dev").build())
+                .config(engineConfig, Set.of())
+                .build()
+                .runTest(ctx -> {
+                    try {
+                        PulumiConfigLoader.load(ctx, pulumiConfig);
+                    } catch (ConfigException e) {
+                        error.set(e);
+                    }
+                });
+        assertTrue(error.get() instanceof ConfigException, "engine loader accepted an unknown key");
+        assertEquals(List.of("unknown config key 'mediaplane:fleetSizee'; allowed mediaplane:* keys: "
+                        + String.join(", ", new java.util.TreeSet<>(ConfigParser.KEYS))),
+                ((ConfigException) error.get()).problems());
+    }
+
+    @org.junit.jupiter.api.Test
     void malformedJsonFromTheEngineNamesTheKey() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> PulumiConfigLoader.fromEngine("mediaplane:zones", "[\"europe-west1-b\","));
