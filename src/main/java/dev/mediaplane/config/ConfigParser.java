@@ -483,17 +483,6 @@ public final class ConfigParser {
         return c;
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> map(String key, Object v) {
-        if (v instanceof Map<?, ?> m) {
-            Map<String, Object> out = new TreeMap<>();
-            m.forEach((k, val) -> out.put(String.valueOf(k), val));
-            return out;
-        }
-        problems.add(String.format("%s must be a map of keys to values, got %s", key, describe(v)));
-        return Map.of();
-    }
-
     private List<String> stringList(String key, Object v) {
         if (!(v instanceof List<?> list)) {
             problems.add(String.format("%s must be a list, got %s", key, describe(v)));
@@ -628,28 +617,6 @@ public final class ConfigParser {
 
         int port(String name, int dflt) {
             return intIn(name, dflt, 1, 65535, "between 1 and 65535");
-        }
-
-        double dbl(String name, double dflt, double min, double max, String allowed) {
-            Object v = get(name);
-            if (v == null) {
-                return dflt;
-            }
-            Double d = null;
-            if (v instanceof Number n) {
-                d = n.doubleValue();
-            } else if (v instanceof String s) {
-                try {
-                    d = Double.parseDouble(s);
-                } catch (NumberFormatException e) {
-                    d = null;
-                }
-            }
-            if (d == null || d.isNaN() || d < min || d > max) {
-                problems.add(String.format("%s must be a number %s, got %s", key(name), allowed, describe(v)));
-                return dflt;
-            }
-            return d;
         }
 
         <E extends Enum<E>> E enumValue(String name, Class<E> type, E dflt) {
