@@ -76,12 +76,7 @@ public final class CheckCommand implements Callable<Integer> {
             TreeSet<String> failed) {
         List<Object> checks = new ArrayList<>();
         for (Policy p : policies) {
-            Map<String, Object> c = new LinkedHashMap<>();
-            c.put("id", p.id());
-            c.put("title", p.title());
-            c.put("cis", p.cis());
-            c.put("checkov", p.checkov());
-            c.put("trivy", p.trivy());
+            Map<String, Object> c = p.describe();
             c.put("passed", !failed.contains(p.id()));
             checks.add(c);
         }

@@ -5,9 +5,7 @@ import dev.mediaplane.policy.Policy;
 import dev.mediaplane.policy.PolicyEngine;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,13 +33,7 @@ public final class PoliciesCommand implements Callable<Integer> {
         if (output.json) {
             List<Object> rows = new ArrayList<>();
             for (Policy p : policies) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("id", p.id());
-                m.put("title", p.title());
-                m.put("cis", p.cis());
-                m.put("checkov", p.checkov());
-                m.put("trivy", p.trivy());
-                rows.add(m);
+                rows.add(p.describe());
             }
             out.print(CanonicalJson.write(rows));
         } else {

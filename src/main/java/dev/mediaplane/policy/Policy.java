@@ -34,6 +34,17 @@ public record Policy(String id, String title, String cis, String checkov, String
         return found;
     }
 
+    /** The catalogue entry as ordered fields (id, title, cis, checkov, trivy), for JSON reports. */
+    public java.util.Map<String, Object> describe() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("id", id);
+        m.put("title", title);
+        m.put("cis", cis);
+        m.put("checkov", checkov);
+        m.put("trivy", trivy);
+        return m;
+    }
+
     /** {@code CIS 4.4 / CKV_GCP_34}, the reference printed beside the id. */
     public String references() {
         List<String> refs = new ArrayList<>();
