@@ -33,5 +33,6 @@ class ReadmeTest {
         assertTrue(readme.contains("\n" + testCommand + "\n"), "README lost its test command");
         assertTrue(ci.contains("\n" + testCommand + "\n"), ".ci/run does not run the README's test command");
         assertTrue(readme.contains("\n./mediaplane plan --stack dev\n"), "README lost its main command");
+        assertTrue(ci.contains("\n./mediaplane plan --stack dev"), ".ci/run does not run the README's main command");
     }
 }
