@@ -1,5 +1,6 @@
 package dev.mediaplane.config;
 
+import dev.mediaplane.config.ConfigKey.Default;
 import dev.mediaplane.config.StackConfig.AddressMode;
 import dev.mediaplane.config.StackConfig.Alerts;
 import dev.mediaplane.config.StackConfig.Autoscaling;
@@ -12,10 +13,13 @@ import dev.mediaplane.config.StackConfig.Release;
 import dev.mediaplane.config.StackConfig.Rtp;
 import dev.mediaplane.config.StackConfig.SecretsPolicy;
 import dev.mediaplane.config.StackConfig.Trunk;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,76 +31,32 @@ import java.util.regex.Pattern;
 
 /**
  * The one place that turns raw stack config into a {@link StackConfig}. Both loaders end here, so
- * they cannot disagree on defaults or rules. All problems are collected and reported together;
- * each message names the key, the value received and what is allowed.
+ * they cannot disagree on defaults or rules. Type conversion, single-key checks and defaults come
+ * from the rows of {@link ConfigKeys}; the nested records are bound from the rows by name
+ * (section {@code fleet} + field {@code size} = {@code mediaplane:fleetSize}); the section
+ * methods here hold only the rules that relate several keys. All problems are collected and
+ * reported together; each message names the key, the value received and what is allowed.
  */
 public final class ConfigParser {
 
     public static final String NS = "mediaplane";
 
-    /**
-     * Every key of the {@code mediaplane:} namespace with its Pulumi config type. Keys are flat
-     * (a section name, then the field: {@code fleetSize}) because {@code Pulumi.yaml} can declare
-     * only string, integer, boolean and array keys, and every key is declared there.
-     */
-    public static final Map<String, String> SCHEMA;
-
-    /** The keys of {@link #SCHEMA}. */
+    /** Names (without the namespace) of every {@code mediaplane:} key, sorted. */
     public static final Set<String> KEYS;
 
     static {
-        Map<String, String> schema = new TreeMap<>();
-        for (String k : List.of("prefix", "networkMode", "networkVpc", "networkSubnetwork", "networkSubnetCidr",
-                "trunkGatewayHost", "trunkUsername", "controllerServiceAccount", "fleetMachineType", "fleetAddressMode",
-                "fleetImage", "releaseStable", "recordingsLocation", "recordingsStorageClass")) {
-            schema.put(k, "string");
-        }
-        for (String k : List.of("trunkSipTlsPort", "controllerEslPort", "controllerInternalSipPort", "rtpStartPort",
-                "rtpEndPort", "fleetSize", "fleetDiskSizeGb", "fleetMaxSessions", "fleetSessionsPerSecond",
-                "fleetLivenessInitialDelaySec", "fleetHealthPort", "fleetDrainTimeoutSec", "autoscalingMinReplicas",
-                "autoscalingMaxReplicas", "autoscalingCpuPercent", "autoscalingCooldownSec", "releaseCanarySize",
-                "recordingsRetentionDays", "recordingsDeleteAfterDays", "secretsRotationDays", "alertsPacketLossPercent")) {
-            schema.put(k, "integer");
-        }
-        for (String k : List.of("trunkVerifyPeer", "trunkAllowAnySignaling", "trunkAllowAnyMedia", "fleetSsh",
-                "secretsRotationNotices")) {
-            schema.put(k, "boolean");
-        }
-        for (String k : List.of("zones", "labels", "trunkSignalingCidrs", "trunkMediaCidrs", "controllerCidrs",
-                "alertsNotificationChannels")) {
-            schema.put(k, "array");
-        }
-        for (NodeSecret s : NodeSecret.values()) {
-            schema.put(s.configKey(), "string");
-        }
-        SCHEMA = java.util.Collections.unmodifiableMap(schema);
-        KEYS = SCHEMA.keySet();
+        Set<String> keys = new TreeSet<>();
+        ConfigKeys.mediaplane().forEach(k -> keys.add(k.shortName()));
+        KEYS = java.util.Collections.unmodifiableSet(keys);
     }
 
-    private static final Pattern PROJECT = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]");
-    private static final Pattern REGION = Pattern.compile("[a-z]+-[a-z]+[0-9]+");
-    private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9-]{0,16}[a-z0-9]");
     private static final Pattern LABEL_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     private static final Pattern LABEL_VALUE = Pattern.compile("[a-z0-9_-]{0,63}");
-    private static final Pattern MACHINE_TYPE = Pattern.compile(
-            "(e2|n1|n2|n2d|n4|c2|c2d|c3|c3d|c4|c4a|t2d|t2a)-(standard|highcpu|highmem)-([0-9]{1,3})"
-                    + "|(e2|n1|n2|n2d)-custom-[0-9]{1,3}-[0-9]{3,7}");
-    private static final Pattern HOST = Pattern.compile(
-            "(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]{2,63}");
-    private static final Pattern SA_EMAIL = Pattern.compile(
-            "[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\\.iam\\.gserviceaccount\\.com");
-    private static final Pattern RELEASE_HASH = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern CHANNEL = Pattern.compile("projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/notificationChannels/[0-9]+");
-    private static final Pattern SIP_USER = Pattern.compile("[A-Za-z0-9._~+-]{1,64}");
-    private static final Set<String> STORAGE_CLASSES = Set.of("STANDARD", "NEARLINE", "COLDLINE", "ARCHIVE");
-    private static final Pattern IMAGE = Pattern.compile(
-            "projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/global/images/(family/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
-    private static final Pattern RESOURCE_REF = Pattern.compile(
-            "(projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/(global|regions/[a-z0-9-]+)/(networks|subnetworks)/)?"
-                    + "[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
 
     private final List<String> problems = new ArrayList<>();
     private final RawConfig raw;
+    /** Converted, checked and defaulted value of every non-secret row; null when none applies. */
+    private final Map<String, Object> values = new HashMap<>();
 
     private ConfigParser(RawConfig raw) {
         this.raw = raw;
@@ -121,7 +81,7 @@ public final class ConfigParser {
                 String name = key.substring(colon + 1);
                 if (ns.equals(NS) && !KEYS.contains(name)) {
                     problems.add(String.format("unknown config key '%s'; allowed %s:* keys: %s", key, NS,
-                            String.join(", ", new TreeSet<>(KEYS))));
+                            String.join(", ", KEYS)));
                 } else if (!ns.equals(NS) && !ns.equals("gcp")) {
                     problems.add(String.format("unknown config namespace in key '%s'; allowed: mediaplane:*, gcp:*", key));
                 }
@@ -139,29 +99,27 @@ public final class ConfigParser {
             }
         }
         for (String key : raw.secretKeys()) {
-            String name = key.substring(key.indexOf(':') + 1);
-            if (key.startsWith(NS + ":") && KEYS.contains(name) && NodeSecret.byConfigKey(name).isEmpty()) {
+            if (ConfigKeys.byName(key).filter(k -> !k.secret()).isPresent()) {
                 problems.add(String.format("config key '%s' is a secret but takes a plain value; set it without --secret", key));
             }
         }
 
-        String project = requiredString("gcp:project", raw.values().get("gcp:project"), PROJECT,
-                "a GCP project id: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter");
-        String region = requiredString("gcp:region", raw.values().get("gcp:region"), REGION, "a GCP region such as europe-west1");
-        String prefix = optionalString(NS + ":prefix", top("prefix"), PREFIX,
-                "2-18 characters: lowercase letters, digits, hyphens; starting with a letter, not ending with a hyphen")
-                .orElse(defaultPrefix(stack));
-        List<String> zones = zones(region);
+        readRows(stack);
+        String project = (String) values.get("gcp:project");
+        String region = (String) values.get("gcp:region");
+        String prefix = (String) values.get(NS + ":prefix");
+        @SuppressWarnings("unchecked")
+        List<String> zones = (List<String>) values.get(NS + ":zones");
         Map<String, String> labels = labels();
         Network network = network();
-        Trunk trunk = trunk();
-        Controller controller = controller();
+        Trunk trunk = bind(Trunk.class, "trunk", Map.of());
+        Controller controller = bind(Controller.class, "controller", Map.of());
         Rtp rtp = rtp();
         Fleet fleet = fleet();
         Release release = release(fleet);
-        Recordings recordings = recordings(region);
+        Recordings recordings = recordings();
         SecretsPolicy secrets = secretsPolicy();
-        Alerts alerts = alerts();
+        Alerts alerts = bind(Alerts.class, "alerts", Map.of());
 
         if (problems.isEmpty()) {
             crossChecks(trunk, controller, rtp, fleet, network);
@@ -171,6 +129,162 @@ public final class ConfigParser {
         }
         return new StackConfig(stack, project, region, prefix, zones, labels, network, trunk, controller, rtp, fleet,
                 release, recordings, secrets, alerts, provided);
+    }
+
+    /**
+     * Converts every set key to its row's type, applies fixed defaults, checks each set value
+     * against its row's constraint, then applies computed defaults (they may read other keys).
+     */
+    private void readRows(String stack) {
+        List<ConfigKey> rows = ConfigKeys.ALL.stream().filter(k -> !k.secret()).toList();
+        Map<String, Object> set = new LinkedHashMap<>();
+        for (ConfigKey row : rows) {
+            Object v = raw.values().get(row.name());
+            if (v == null) {
+                if (row.dflt() instanceof Default.Required) {
+                    problems.add(String.format("%s is required: %s", row.name(), row.constraint().allowed()));
+                }
+                continue;
+            }
+            Object converted = convert(row, v);
+            if (converted != null) {
+                set.put(row.name(), converted);
+            }
+        }
+        for (ConfigKey row : rows) {
+            values.put(row.name(), set.containsKey(row.name()) ? set.get(row.name()) : fixedDefault(row));
+        }
+        ConfigKey.Constraint.Checks checks = new ConfigKey.Constraint.Checks() {
+            @Override
+            public void problem(String format, Object... args) {
+                problems.add(String.format(format, args));
+            }
+
+            @Override
+            public Object value(String key) {
+                return values.get(key);
+            }
+        };
+        for (var e : set.entrySet()) {
+            ConfigKey row = ConfigKeys.get(e.getKey());
+            Object kept = row.constraint().check(row.name(), e.getValue(), checks);
+            values.put(row.name(), kept != null ? kept : fixedDefault(row));
+        }
+        Default.Inputs inputs = new Default.Inputs() {
+            @Override
+            public String stack() {
+                return stack;
+            }
+
+            @Override
+            public Object value(String key) {
+                return values.get(key);
+            }
+        };
+        for (ConfigKey row : rows) {
+            if (values.get(row.name()) == null && row.dflt() instanceof Default.Computed c) {
+                values.put(row.name(), c.compute().apply(inputs));
+            }
+        }
+    }
+
+    private static Object fixedDefault(ConfigKey row) {
+        if (row.dflt() instanceof Default.Value v) {
+            return v.value() instanceof Integer i ? Long.valueOf(i) : v.value();
+        }
+        return null;
+    }
+
+    /** The value as the row's type (Long, Boolean, String, List of String), or null after reporting why not. */
+    private Object convert(ConfigKey row, Object v) {
+        String key = row.name();
+        return switch (row.type()) {
+            case STRING -> scalarString(key, v);
+            case ARRAY -> stringList(key, v);
+            case BOOLEAN -> {
+                if (v instanceof Boolean b) {
+                    yield b;
+                }
+                if ("true".equals(v) || "false".equals(v)) {
+                    yield Boolean.parseBoolean((String) v);
+                }
+                problems.add(String.format("%s must be true or false, got %s", key, describe(v)));
+                yield null;
+            }
+            case INTEGER -> {
+                if (v instanceof Integer || v instanceof Long) {
+                    yield ((Number) v).longValue();
+                }
+                if (v instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+                    yield d.longValue();
+                }
+                if (v instanceof String s && s.matches("-?[0-9]{1,18}")) {
+                    yield Long.parseLong(s);
+                }
+                problems.add(String.format("%s must be a whole number %s, got %s", key, row.constraint().allowed(), describe(v)));
+                yield null;
+            }
+        };
+    }
+
+    /**
+     * The record {@code type} with each field taken from the row {@code <section><Field>}, or
+     * from {@code overrides} for fields no single row holds.
+     */
+    private <R extends Record> R bind(Class<R> type, String section, Map<String, Object> overrides) {
+        RecordComponent[] components = type.getRecordComponents();
+        Object[] args = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent c = components[i];
+            types[i] = c.getType();
+            if (overrides.containsKey(c.getName())) {
+                args[i] = overrides.get(c.getName());
+                continue;
+            }
+            String key = sectionKey(section, c.getName());
+            Object v = values.get(ConfigKeys.get(key).name());
+            args[i] = fieldValue(key, c.getType(), v);
+        }
+        try {
+            Constructor<R> ctor = type.getDeclaredConstructor(types);
+            return ctor.newInstance(args);
+        } catch (InvocationTargetException e) {
+            throw new IllegalStateException("cannot build " + type.getSimpleName(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build " + type.getSimpleName(), e);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object fieldValue(String key, Class<?> type, Object v) {
+        if (type == int.class) {
+            return v == null ? 0 : ((Number) v).intValue();
+        }
+        if (type == double.class) {
+            return v == null ? 0.0 : ((Number) v).doubleValue();
+        }
+        if (type == boolean.class) {
+            return Boolean.TRUE.equals(v);
+        }
+        if (type == Optional.class) {
+            return Optional.ofNullable(v);
+        }
+        if (type == List.class) {
+            return v == null ? List.of() : v;
+        }
+        if (type.isEnum()) {
+            return v == null ? null : Enum.valueOf((Class) type, ((String) v).toUpperCase(Locale.ROOT));
+        }
+        if (type == String.class) {
+            return v;
+        }
+        throw new IllegalStateException(key + ": no binding for a field of type " + type.getName());
+    }
+
+    /** {@code mediaplane:fleetSize} for section {@code fleet} and field {@code size}. */
+    static String sectionKey(String section, String field) {
+        return NS + ":" + section + Character.toUpperCase(field.charAt(0)) + field.substring(1);
     }
 
     /** vCPUs of a predefined ({@code e2-standard-4}) or custom ({@code e2-custom-4-8192}) machine type. */
@@ -191,38 +305,15 @@ public final class ConfigParser {
         return cleaned.replaceAll("-+$", "");
     }
 
-    // ---- sections -------------------------------------------------------------------------
-
-    private List<String> zones(String region) {
-        String key = NS + ":zones";
-        Object v = top("zones");
-        if (v == null) {
-            return region == null ? List.of() : List.of(region + "-b", region + "-c", region + "-d");
-        }
-        List<String> zones = stringList(key, v);
-        if (zones.isEmpty()) {
-            problems.add(String.format("%s must list at least one zone, got []", key));
-        }
-        Set<String> seen = new LinkedHashSet<>();
-        for (int i = 0; i < zones.size(); i++) {
-            String z = zones.get(i);
-            if (region != null && !z.matches(Pattern.quote(region) + "-[a-z]")) {
-                problems.add(String.format("%s[%d] must be a zone in region %s (like %s-b), got '%s'", key, i, region, region, z));
-            }
-            if (!seen.add(z)) {
-                problems.add(String.format("%s[%d] repeats zone '%s'; each zone may appear once", key, i, z));
-            }
-        }
-        return zones;
-    }
+    // ---- rules that relate several keys -------------------------------------------------------
 
     private Map<String, String> labels() {
         String key = NS + ":labels";
-        Object v = top("labels");
-        if (v == null) {
+        @SuppressWarnings("unchecked")
+        List<String> items = (List<String>) values.get(key);
+        if (items == null) {
             return Map.of();
         }
-        List<String> items = stringList(key, v);
         Map<String, String> out = new TreeMap<>();
         for (int i = 0; i < items.size(); i++) {
             String item = items.get(i);
@@ -256,166 +347,100 @@ public final class ConfigParser {
     }
 
     private Network network() {
-        Section s = new Section("network");
-        NetworkMode mode = s.enumValue("mode", NetworkMode.class, NetworkMode.DEDICATED);
-        Optional<String> network = s.optString("vpc", RESOURCE_REF, "a VPC name or self-link");
-        Optional<String> subnetwork = s.optString("subnetwork", RESOURCE_REF, "a subnetwork name or self-link");
-        String subnetCidr = s.optString("subnetCidr", null, null).orElse("10.42.0.0/24");
-        Cidr cidr = cidr(s.key("subnetCidr"), subnetCidr);
-        if (cidr != null && (cidr.prefix() < 8 || cidr.prefix() > 29 || !cidr.isPrivate())) {
-            problems.add(String.format("%s must be a private (RFC 1918) range between /8 and /29, got '%s'",
-                    s.key("subnetCidr"), subnetCidr));
+        Network n = bind(Network.class, "network", Map.of());
+        if (n.mode() == NetworkMode.EXISTING && n.subnetwork().isEmpty()) {
+            problems.add(String.format("%s is required when %s is 'existing'", k("networkSubnetwork"), k("networkMode")));
         }
-        if (mode == NetworkMode.EXISTING && subnetwork.isEmpty()) {
-            problems.add(String.format("%s is required when %s is 'existing'", s.key("subnetwork"), s.key("mode")));
-        }
-        if (mode == NetworkMode.DEDICATED && (network.isPresent() || subnetwork.isPresent())) {
+        if (n.mode() == NetworkMode.DEDICATED && (n.vpc().isPresent() || n.subnetwork().isPresent())) {
             problems.add(String.format("%s/%s are only allowed when %s is 'existing', got mode 'dedicated'",
-                    s.key("vpc"), s.key("subnetwork"), s.key("mode")));
+                    k("networkVpc"), k("networkSubnetwork"), k("networkMode")));
         }
-        return new Network(mode, network, subnetwork, subnetCidr);
-    }
-
-    private Trunk trunk() {
-        Section s = new Section("trunk");
-        boolean anySig = s.bool("allowAnySignaling", false);
-        boolean anyMedia = s.bool("allowAnyMedia", false);
-        List<String> sig = s.cidrs("signalingCidrs", true, anySig, "allowAnySignaling");
-        List<String> media = s.cidrs("mediaCidrs", true, anyMedia, "allowAnyMedia");
-        int tls = s.port("sipTlsPort", 5061);
-        String gateway = s.reqString("gatewayHost", HOST, "a DNS host name such as example.sip.signalwire.com");
-        String user = s.reqString("username", SIP_USER, "1-64 characters: letters, digits, . _ ~ + -");
-        boolean verify = s.bool("verifyPeer", true);
-        return new Trunk(sig, media, tls, gateway, user, verify, anySig, anyMedia);
-    }
-
-    private Controller controller() {
-        Section s = new Section("controller");
-        List<String> cidrs = s.cidrs("cidrs", true, false, null);
-        for (int i = 0; i < cidrs.size(); i++) {
-            Cidr c = Cidr.tryParse(cidrs.get(i));
-            if (c != null && !c.isPrivate()) {
-                problems.add(String.format("%s[%d] must be a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, "
-                        + "100.64.0.0/10): ESL and internal SIP never face the internet, got '%s'", s.key("cidrs"), i, cidrs.get(i)));
-            }
-        }
-        Optional<String> sa = s.optString("serviceAccount", SA_EMAIL, "a service account email like coe@PROJECT.iam.gserviceaccount.com");
-        int esl = s.port("eslPort", 8021);
-        int internalSip = s.port("internalSipPort", 5080);
-        return new Controller(cidrs, sa, esl, internalSip);
+        return n;
     }
 
     private Rtp rtp() {
-        Section s = new Section("rtp");
-        int start = s.intIn("startPort", 16384, 1024, 65534, "between 1024 and 65534");
-        int end = s.intIn("endPort", 32767, 1025, 65535, "between 1025 and 65535");
-        if (start % 2 != 0) {
+        Rtp r = bind(Rtp.class, "rtp", Map.of());
+        if (r.startPort() % 2 != 0) {
             problems.add(String.format("%s must be even (RTP uses even ports, RTCP the odd port above), got %d",
-                    s.key("startPort"), start));
+                    k("rtpStartPort"), r.startPort()));
         }
-        if (end <= start) {
-            problems.add(String.format("%s must be greater than %s (%d), got %d", s.key("endPort"), s.key("startPort"), start, end));
+        if (r.endPort() <= r.startPort()) {
+            problems.add(String.format("%s must be greater than %s (%d), got %d", k("rtpEndPort"), k("rtpStartPort"),
+                    r.startPort(), r.endPort()));
         }
-        return new Rtp(start, end);
+        return r;
     }
 
     private Fleet fleet() {
-        Section s = new Section("fleet");
-        String machineType = s.optString("machineType", MACHINE_TYPE,
-                "a predefined or custom GCE machine type such as e2-standard-2, n2-highcpu-8 or e2-custom-4-8192")
-                .orElse("e2-standard-2");
-        int size = s.intIn("size", 1, 1, 1000, "between 1 and 1000");
-        AddressMode addressMode = s.enumValue("addressMode", AddressMode.class, AddressMode.STATIC);
-        String image = s.optString("image", IMAGE, "projects/PROJECT/global/images/NAME or .../images/family/FAMILY")
-                .orElse("projects/debian-cloud/global/images/family/debian-12");
-        int disk = s.intIn("diskSizeGb", 30, 20, 2000, "between 20 and 2000");
-        int maxSessions = s.intIn("maxSessions", 500, 1, 10000, "between 1 and 10000");
-        int sps = s.intIn("sessionsPerSecond", 50, 1, 1000, "between 1 and 1000");
-        int delay = s.intIn("livenessInitialDelaySec", 300, 0, 3600, "between 0 and 3600");
-        int health = s.port("healthPort", 8088);
-        int drain = s.intIn("drainTimeoutSec", 80, 5, 85, "between 5 and 85 (GCE gives a shutdown script about 90 s)");
-        boolean ssh = s.bool("ssh", false);
         Optional<Autoscaling> autoscaling = Optional.empty();
-        Section a = new Section("autoscaling");
-        if (a.get("minReplicas") != null || a.get("maxReplicas") != null || a.get("cpuPercent") != null
-                || a.get("cooldownSec") != null) {
-            int min = a.reqInt("minReplicas", 1, 1000, "between 1 and 1000");
-            int max = a.reqInt("maxReplicas", 1, 1000, "between 1 and 1000");
-            int cpu = a.intIn("cpuPercent", 60, 5, 95, "between 5 and 95");
-            int cooldown = a.intIn("cooldownSec", 300, 60, 3600, "between 60 and 3600");
+        String addressMode = (String) values.get(k("fleetAddressMode"));
+        if (isSet("autoscalingMinReplicas") || isSet("autoscalingMaxReplicas") || isSet("autoscalingCpuPercent")
+                || isSet("autoscalingCooldownSec")) {
+            int min = requiredInt("autoscalingMinReplicas");
+            int max = requiredInt("autoscalingMaxReplicas");
             if (min > max) {
-                problems.add(String.format("%s (%d) must not exceed %s (%d)", a.key("minReplicas"), min, a.key("maxReplicas"), max));
+                problems.add(String.format("%s (%d) must not exceed %s (%d)", k("autoscalingMinReplicas"), min,
+                        k("autoscalingMaxReplicas"), max));
             }
-            if (s.get("size") != null) {
+            if (isSet("fleetSize")) {
                 problems.add(String.format("%s and %s exclude each other: an autoscaled fleet is sized by "
-                        + "%s/%s, got size %d", s.key("size"), a.key("minReplicas"), a.key("minReplicas"),
-                        a.key("maxReplicas"), size));
+                        + "%s/%s, got size %d", k("fleetSize"), k("autoscalingMinReplicas"), k("autoscalingMinReplicas"),
+                        k("autoscalingMaxReplicas"), ((Number) values.get(k("fleetSize"))).intValue()));
             }
-            if (addressMode == AddressMode.STATIC) {
+            if (AddressMode.STATIC.name().toLowerCase(Locale.ROOT).equals(addressMode)) {
                 problems.add(String.format("%s must be 'ephemeral' when autoscaling (%s is set): reserved addresses "
-                        + "are per node of a fixed fleet, got 'static'", s.key("addressMode"), a.key("minReplicas")));
+                        + "are per node of a fixed fleet, got 'static'", k("fleetAddressMode"), k("autoscalingMinReplicas")));
             }
-            autoscaling = Optional.of(new Autoscaling(min, max, cpu / 100.0, cooldown));
+            double cpuTarget = ((Number) values.get(k("autoscalingCpuPercent"))).intValue() / 100.0;
+            autoscaling = Optional.of(bind(Autoscaling.class, "autoscaling",
+                    Map.of("minReplicas", min, "maxReplicas", max, "cpuTarget", cpuTarget)));
         }
-        return new Fleet(machineType, size, addressMode, image, disk, maxSessions, sps, delay, health, drain, ssh, autoscaling);
+        return bind(Fleet.class, "fleet", Map.of("autoscaling", autoscaling));
+    }
+
+    /** A key required only in some modes: its lower bound stands in when it is missing or refused. */
+    private int requiredInt(String name) {
+        ConfigKey row = ConfigKeys.get(k(name));
+        int min = ((ConfigKey.Range) row.constraint()).min();
+        if (!isSet(name)) {
+            problems.add(String.format("%s is required: a whole number %s", row.name(), row.constraint().allowed()));
+            return min;
+        }
+        Object v = values.get(row.name());
+        return v == null ? min : ((Number) v).intValue();
     }
 
     private Release release(Fleet fleet) {
-        Section s = new Section("release");
-        Optional<String> stable = s.optString("stable", RELEASE_HASH, "a release hash: 64 lowercase hex characters");
-        int canary = s.intIn("canarySize", 0, 0, 1000, "between 0 and 1000");
+        Release r = bind(Release.class, "release", Map.of());
         int nodes = fleet.baseSize();
-        if (canary > 0 && canary >= nodes) {
+        if (r.canarySize() > 0 && r.canarySize() >= nodes) {
             problems.add(String.format("%s must be smaller than the fleet (%d node%s) so the stable release keeps "
-                    + "serving, got %d", s.key("canarySize"), nodes, nodes == 1 ? "" : "s", canary));
+                    + "serving, got %d", k("releaseCanarySize"), nodes, nodes == 1 ? "" : "s", r.canarySize()));
         }
-        if (canary > 0 && stable.isEmpty()) {
+        if (r.canarySize() > 0 && r.stable().isEmpty()) {
             problems.add(String.format("%s is required when %s > 0: the canary runs the current render beside the "
-                    + "promoted release", s.key("stable"), s.key("canarySize")));
+                    + "promoted release", k("releaseStable"), k("releaseCanarySize")));
         }
-        return new Release(stable, canary);
+        return r;
     }
 
-    private Recordings recordings(String region) {
-        Section s = new Section("recordings");
-        String location = s.optString("location", Pattern.compile("[A-Za-z0-9-]{2,32}"), "a GCS location such as EU or europe-west1")
-                .orElse(region == null ? "" : region).toUpperCase(Locale.ROOT);
-        String storageClass = s.optString("storageClass", null, null).orElse("STANDARD");
-        if (!STORAGE_CLASSES.contains(storageClass)) {
-            problems.add(String.format("%s must be one of %s, got '%s'", s.key("storageClass"), new TreeSet<>(STORAGE_CLASSES), storageClass));
-        }
-        int retention = s.intIn("retentionDays", 0, 0, 3650, "between 0 and 3650");
-        int delete = s.intIn("deleteAfterDays", 365, 0, 36500, "between 0 (never) and 36500");
-        if (delete > 0 && retention > delete) {
+    private Recordings recordings() {
+        String location = ((String) values.get(k("recordingsLocation"))).toUpperCase(Locale.ROOT);
+        Recordings r = bind(Recordings.class, "recordings", Map.of("location", location));
+        if (r.deleteAfterDays() > 0 && r.retentionDays() > r.deleteAfterDays()) {
             problems.add(String.format("%s (%d) must not exceed %s (%d): objects cannot be deleted while retained",
-                    s.key("retentionDays"), retention, s.key("deleteAfterDays"), delete));
+                    k("recordingsRetentionDays"), r.retentionDays(), k("recordingsDeleteAfterDays"), r.deleteAfterDays()));
         }
-        return new Recordings(location, storageClass, retention, delete);
+        return r;
     }
 
     private SecretsPolicy secretsPolicy() {
-        Section s = new Section("secrets");
-        int days = s.intIn("rotationDays", 90, 0, 3650, "between 0 (no rotation) and 3650");
-        boolean notices = s.bool("rotationNotices", false);
-        if (notices && days == 0) {
-            problems.add(String.format("%s needs %s > 0: without rotation there is nothing to notify", s.key("rotationNotices"),
-                    s.key("rotationDays")));
+        SecretsPolicy s = bind(SecretsPolicy.class, "secrets", Map.of());
+        if (s.rotationNotices() && s.rotationDays() == 0) {
+            problems.add(String.format("%s needs %s > 0: without rotation there is nothing to notify", k("secretsRotationNotices"),
+                    k("secretsRotationDays")));
         }
-        return new SecretsPolicy(days, notices);
-    }
-
-    private Alerts alerts() {
-        Section s = new Section("alerts");
-        List<String> channels = s.get("notificationChannels") == null ? List.of()
-                : stringList(s.key("notificationChannels"), s.get("notificationChannels"));
-        for (int i = 0; i < channels.size(); i++) {
-            if (!CHANNEL.matcher(channels.get(i)).matches()) {
-                problems.add(String.format("%s[%d] must be projects/PROJECT/notificationChannels/ID, got '%s'",
-                        s.key("notificationChannels"), i, channels.get(i)));
-            }
-        }
-        double loss = s.intIn("packetLossPercent", 5, 1, 50, "between 1 and 50");
-        return new Alerts(channels, loss);
+        return s;
     }
 
     private void crossChecks(Trunk trunk, Controller controller, Rtp rtp, Fleet fleet, Network network) {
@@ -471,22 +496,19 @@ public final class ConfigParser {
 
     // ---- value helpers ----------------------------------------------------------------------
 
-    private Object top(String name) {
-        return raw.values().get(NS + ":" + name);
+    private static String k(String name) {
+        return NS + ":" + name;
     }
 
-    private Cidr cidr(String key, String value) {
-        Cidr c = Cidr.tryParse(value);
-        if (c == null) {
-            problems.add(String.format("%s must be an IPv4 CIDR like 10.0.0.0/24 with no host bits set, got '%s'", key, value));
-        }
-        return c;
+    /** Whether the stack sets {@code mediaplane:<name>} at all (valid or not). */
+    private boolean isSet(String name) {
+        return raw.values().get(k(name)) != null;
     }
 
     private List<String> stringList(String key, Object v) {
         if (!(v instanceof List<?> list)) {
             problems.add(String.format("%s must be a list, got %s", key, describe(v)));
-            return List.of();
+            return null;
         }
         List<String> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -509,22 +531,6 @@ public final class ConfigParser {
         return null;
     }
 
-    private String requiredString(String key, Object v, Pattern pattern, String allowed) {
-        if (v == null) {
-            problems.add(String.format("%s is required: %s", key, allowed));
-            return null;
-        }
-        String s = scalarString(key, v);
-        if (s != null && pattern != null && !pattern.matcher(s).matches()) {
-            problems.add(String.format("%s must be %s, got '%s'", key, allowed, s));
-        }
-        return s;
-    }
-
-    private Optional<String> optionalString(String key, Object v, Pattern pattern, String allowed) {
-        return v == null ? Optional.empty() : Optional.ofNullable(requiredString(key, v, pattern, allowed));
-    }
-
     private static String describe(Object v) {
         if (v == null) {
             return "nothing";
@@ -536,144 +542,5 @@ public final class ConfigParser {
             return "a list";
         }
         return "'" + v + "'";
-    }
-
-    /** A group of flat keys sharing a name prefix: section {@code fleet}, field {@code size} is {@code mediaplane:fleetSize}. */
-    private final class Section {
-        private final String section;
-
-        Section(String section) {
-            this.section = section;
-        }
-
-        String key(String name) {
-            return NS + ":" + section + Character.toUpperCase(name.charAt(0)) + name.substring(1);
-        }
-
-        Object get(String name) {
-            return raw.values().get(key(name));
-        }
-
-        Optional<String> optString(String name, Pattern pattern, String allowed) {
-            return optionalString(key(name), get(name), pattern, allowed);
-        }
-
-        String reqString(String name, Pattern pattern, String allowed) {
-            return requiredString(key(name), get(name), pattern, allowed);
-        }
-
-        boolean bool(String name, boolean dflt) {
-            Object v = get(name);
-            if (v == null) {
-                return dflt;
-            }
-            if (v instanceof Boolean b) {
-                return b;
-            }
-            if ("true".equals(v) || "false".equals(v)) {
-                return Boolean.parseBoolean((String) v);
-            }
-            problems.add(String.format("%s must be true or false, got %s", key(name), describe(v)));
-            return dflt;
-        }
-
-        private Long integer(String name, Object v, String allowed) {
-            if (v instanceof Integer || v instanceof Long) {
-                return ((Number) v).longValue();
-            }
-            if (v instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
-                return d.longValue();
-            }
-            if (v instanceof String s && s.matches("-?[0-9]{1,18}")) {
-                return Long.parseLong(s);
-            }
-            problems.add(String.format("%s must be a whole number %s, got %s", key(name), allowed, describe(v)));
-            return null;
-        }
-
-        int intIn(String name, int dflt, int min, int max, String allowed) {
-            Object v = get(name);
-            if (v == null) {
-                return dflt;
-            }
-            Long n = integer(name, v, allowed);
-            if (n == null) {
-                return dflt;
-            }
-            if (n < min || n > max) {
-                problems.add(String.format("%s must be %s, got %d", key(name), allowed, n));
-                return dflt;
-            }
-            return n.intValue();
-        }
-
-        int reqInt(String name, int min, int max, String allowed) {
-            if (get(name) == null) {
-                problems.add(String.format("%s is required: a whole number %s", key(name), allowed));
-                return min;
-            }
-            return intIn(name, min, min, max, allowed);
-        }
-
-        int port(String name, int dflt) {
-            return intIn(name, dflt, 1, 65535, "between 1 and 65535");
-        }
-
-        <E extends Enum<E>> E enumValue(String name, Class<E> type, E dflt) {
-            Object v = get(name);
-            if (v == null) {
-                return dflt;
-            }
-            List<String> allowed = new ArrayList<>();
-            for (E e : type.getEnumConstants()) {
-                String lower = e.name().toLowerCase(Locale.ROOT);
-                allowed.add(lower);
-                if (lower.equals(v)) {
-                    return e;
-                }
-            }
-            problems.add(String.format("%s must be one of %s, got %s", key(name), allowed, describe(v)));
-            return dflt;
-        }
-
-        List<String> cidrs(String name, boolean required, boolean allowAny, String allowAnyKey) {
-            Object v = get(name);
-            if (v == null) {
-                if (required) {
-                    problems.add(String.format("%s is required: a list of IPv4 CIDRs (no default: mediaplane never "
-                            + "guesses who may reach a node)", key(name)));
-                }
-                return List.of();
-            }
-            List<String> list = stringList(key(name), v);
-            if (required && list.isEmpty() && v instanceof List) {
-                problems.add(String.format("%s must list at least one CIDR, got []", key(name)));
-            }
-            List<Cidr> parsed = new ArrayList<>();
-            for (int i = 0; i < list.size(); i++) {
-                String item = key(name) + "[" + i + "]";
-                Cidr c = cidr(item, list.get(i));
-                if (c == null) {
-                    continue;
-                }
-                if (c.prefix() == 0 && !allowAny) {
-                    problems.add(allowAnyKey == null
-                            ? String.format("%s must not be 0.0.0.0/0: this port is never open to the internet", item)
-                            : String.format("%s is 0.0.0.0/0; that opens the port to the internet and needs %s: true",
-                                    item, key(allowAnyKey)));
-                }
-                for (int j = 0; j < parsed.size(); j++) {
-                    if (parsed.get(j) != null && parsed.get(j).overlaps(c)) {
-                        problems.add(String.format("%s '%s' overlaps %s[%d] '%s'; list each range once", item, list.get(i),
-                                key(name), j, list.get(j)));
-                    }
-                }
-                while (parsed.size() < i) {
-                    parsed.add(null);
-                }
-                parsed.add(c);
-            }
-            return list;
-        }
     }
 }

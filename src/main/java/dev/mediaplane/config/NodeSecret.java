@@ -5,21 +5,28 @@ package dev.mediaplane.config;
  * value ({@code pulumi config set --secret mediaplane:<configKey>}) and a Secret Manager id suffix.
  */
 public enum NodeSecret {
-    SIP_TRUNK_PASSWORD("sipTrunkPassword", "sip-trunk-password"),
-    ESL_PASSWORD("eslPassword", "esl-password"),
-    TLS_CERTIFICATE("tlsCertificate", "tls-certificate"),
-    TLS_PRIVATE_KEY("tlsPrivateKey", "tls-private-key"),
-    DEEPGRAM_API_KEY("deepgramApiKey", "deepgram-api-key"),
-    ASSEMBLYAI_API_KEY("assemblyaiApiKey", "assemblyai-api-key"),
-    /** Token for SignalWire's FreeSWITCH package repository; boot reads it only when the image lacks FreeSWITCH. */
-    SIGNALWIRE_REPO_TOKEN("signalwireRepoToken", "signalwire-repo-token");
+    SIP_TRUNK_PASSWORD("sipTrunkPassword", "sip-trunk-password", "SIP trunk password."),
+    ESL_PASSWORD("eslPassword", "esl-password", "Event Socket password."),
+    TLS_CERTIFICATE("tlsCertificate", "tls-certificate", "PEM certificate chain of the external SIP TLS profile."),
+    TLS_PRIVATE_KEY("tlsPrivateKey", "tls-private-key", "PEM private key of the external SIP TLS profile."),
+    DEEPGRAM_API_KEY("deepgramApiKey", "deepgram-api-key", "Deepgram API key for the streaming bridge."),
+    ASSEMBLYAI_API_KEY("assemblyaiApiKey", "assemblyai-api-key", "AssemblyAI API key for the streaming bridge."),
+    SIGNALWIRE_REPO_TOKEN("signalwireRepoToken", "signalwire-repo-token",
+            "Token for SignalWire's FreeSWITCH package repository, read at boot only when the image lacks FreeSWITCH.");
 
     private final String configKey;
     private final String secretSuffix;
+    private final String description;
 
-    NodeSecret(String configKey, String secretSuffix) {
+    NodeSecret(String configKey, String secretSuffix, String description) {
         this.configKey = configKey;
         this.secretSuffix = secretSuffix;
+        this.description = description;
+    }
+
+    /** One line for the key's catalogue row ({@link ConfigKeys}). */
+    public String description() {
+        return description;
     }
 
     /** Key under the {@code mediaplane:} namespace that holds the value as a Pulumi secret. */

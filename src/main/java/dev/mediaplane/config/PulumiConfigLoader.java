@@ -32,25 +32,24 @@ public final class PulumiConfigLoader {
      * a stack file fails {@code pulumi up} as it fails the offline plan. Null: not checked.
      */
     static LoadedConfig load(Context ctx, String engineConfigJson) {
-        var project = ctx.config(ConfigParser.NS);
-        var gcp = ctx.config("gcp");
         Map<String, Object> values = new TreeMap<>();
         Set<String> secretKeys = new HashSet<>();
         Map<NodeSecret, SecretValue> secrets = new EnumMap<>(NodeSecret.class);
-        gcp.get("project").ifPresent(v -> values.put("gcp:project", v));
-        gcp.get("region").ifPresent(v -> values.put("gcp:region", v));
-        for (String key : ConfigParser.KEYS) {
-            String full = ConfigParser.NS + ":" + key;
+        // Only the catalogue's keys: ctx.config() can look keys up, not list them.
+        for (ConfigKey row : ConfigKeys.ALL) {
+            String key = row.shortName();
+            String full = row.name();
+            var config = ctx.config(row.namespace());
             Optional<NodeSecret> secret = NodeSecret.byConfigKey(key);
-            if (secret.isPresent()) {
-                Optional<String> value = project.get(key);
+            if (row.secret() && secret.isPresent()) {
+                Optional<String> value = config.get(key);
                 if (value.isPresent()) {
                     secretKeys.add(full);
                     secrets.put(secret.get(), SecretValue.of(value.get()));
                 }
                 continue;
             }
-            project.get(key).ifPresent(v -> values.put(full, fromEngine(full, v)));
+            config.get(key).ifPresent(v -> values.put(full, fromEngine(full, v)));
         }
         boolean complete = engineConfigJson != null;
         if (complete) {
