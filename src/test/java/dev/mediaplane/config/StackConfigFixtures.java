@@ -29,6 +29,15 @@ public final class StackConfigFixtures {
         }
     }
 
+    /** A file of the project root, as text. */
+    public static String readProjectFile(String path) {
+        try {
+            return Files.readString(projectDir().resolve(path), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The stack file of {@code stack} with a line replaced: {@code key: value} lines only. */
     public static String withValue(String text, String key, String yamlValue) {
         String marker = "  " + key + ":";
