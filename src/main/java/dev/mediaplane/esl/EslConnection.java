@@ -315,8 +315,10 @@ public final class EslConnection implements Closeable {
         } catch (EslException e) {
             fail(e);
         } catch (IOException e) {
-            fail(new EslException(closing ? EslException.Kind.DISCONNECTED : EslException.Kind.IO,
-                    "reading from " + where() + " failed: " + e.getMessage(), e));
+            String notice = disconnectNotice;
+            fail(new EslException(closing || notice != null ? EslException.Kind.DISCONNECTED : EslException.Kind.IO,
+                    "reading from " + where() + " failed: " + e.getMessage()
+                    + (notice == null ? "" : " after a disconnect notice: " + notice), e));
         } catch (RuntimeException e) {
             fail(new EslException(EslException.Kind.PROTOCOL, "unexpected failure reading from " + where() + ": " + e, e));
         }

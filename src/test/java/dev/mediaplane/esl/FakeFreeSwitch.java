@@ -278,6 +278,17 @@ final class FakeFreeSwitch implements AutoCloseable {
             kill();
         }
 
+        /** close_socket: FreeSWITCH shuts the socket down in order, so what it sent is still read. */
+        void closeGracefully() {
+            try {
+                socket.shutdownOutput();
+                socket.close();
+            } catch (IOException ignored) {
+                // already gone
+            }
+        }
+
+        /** A reset: whatever the client has not read yet may be lost, as on a crashed node. */
         void kill() {
             try {
                 socket.setSoLinger(true, 0);
