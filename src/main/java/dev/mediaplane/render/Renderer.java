@@ -54,10 +54,22 @@ public final class Renderer {
             "sip_profiles/external.xml",
             "sip_profiles/internal.xml");
 
-    /** Rendered node files: bundle path under {@code node/} -> template under {@code startup-scripts/}. */
-    static final Map<String, String> NODE_TEMPLATES = Map.of(
+    /**
+     * Rendered node files: bundle path under {@code node/} -> template under {@code startup-scripts/}.
+     * Every node file that names a node path, unit, variable or event is rendered from the
+     * {@link NodeContract}; {@code startup-scripts/node/} keeps only what names none of them, and the
+     * uploader, which reads its paths from node.env until the Java agent replaces it.
+     */
+    static final Map<String, String> NODE_TEMPLATES = new TreeMap<>(Map.of(
             "mediaplane-drain.sh", "shutdown.sh.ftl",
-            "mediaplane-health.socket", "mediaplane-health.socket.ftl");
+            "mediaplane-health.socket", "mediaplane-health.socket.ftl",
+            "mediaplane-health.sh", "mediaplane-health.sh.ftl",
+            "mediaplane-health@.service", "mediaplane-health@.service.ftl",
+            "mediaplane-call-quality.sh", "mediaplane-call-quality.sh.ftl",
+            "mediaplane-call-quality.service", "mediaplane-call-quality.service.ftl",
+            "freeswitch-mediaplane.conf", "freeswitch-mediaplane.conf.ftl",
+            "mp-recording-uploader.service", "mp-recording-uploader.service.ftl",
+            "mp-recording-uploader-sweep.service", "mp-recording-uploader-sweep.service.ftl"));
 
     private static final Pattern NODE_FILE = Pattern.compile("[A-Za-z0-9._@-]+");
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
@@ -87,8 +99,12 @@ public final class Renderer {
 
     /** The bundle: {@code freeswitch/...} (a complete config dir) and {@code node/...} (scripts and units). */
     public static Bundle render(StackConfig config) {
-        NodeModel model = NodeModel.of(config);
-        Map<String, Object> root = Map.of("m", model);
+        return render(config, NodeContract.STANDARD);
+    }
+
+    /** The bundle of a stack under a given node contract (tests prove every file follows it). */
+    public static Bundle render(StackConfig config, NodeContract contract) {
+        Map<String, Object> root = Map.of("m", NodeModel.of(config), "c", contract);
         Map<String, byte[]> files = new TreeMap<>();
         for (String f : FREESWITCH_FILES) {
             files.put("freeswitch/" + f, bytes(process("templates/freeswitch/" + f + ".ftlx", root)));
@@ -109,6 +125,12 @@ public final class Renderer {
      * it against the hash and boots it.
      */
     public static String startupScript(StackConfig config, String releaseBucket, String releaseHash) {
+        return startupScript(config, NodeContract.STANDARD, releaseBucket, releaseHash);
+    }
+
+    /** {@link #startupScript(StackConfig, String, String)} under a given node contract. */
+    public static String startupScript(StackConfig config, NodeContract contract, String releaseBucket,
+                                       String releaseHash) {
         if (releaseHash == null || !HASH.matcher(releaseHash).matches()) {
             throw new IllegalArgumentException("releaseHash must be 64 lowercase hex characters, got '" + releaseHash + "'");
         }
@@ -118,6 +140,7 @@ public final class Renderer {
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("m", NodeModel.of(config));
+        root.put("c", contract);
         root.put("releaseBucket", releaseBucket);
         root.put("releaseHash", releaseHash);
         root.put("recordingsBucket", config.recordingsBucketName());
@@ -133,7 +156,12 @@ public final class Renderer {
 
     /** The VM's shutdown script: drains the node within GCE's shutdown window. */
     public static String shutdownScript(StackConfig config) {
-        return process("startup-scripts/shutdown.sh.ftl", Map.of("m", NodeModel.of(config)));
+        return shutdownScript(config, NodeContract.STANDARD);
+    }
+
+    /** {@link #shutdownScript(StackConfig)} under a given node contract. */
+    public static String shutdownScript(StackConfig config, NodeContract contract) {
+        return process("startup-scripts/shutdown.sh.ftl", Map.of("m", NodeModel.of(config), "c", contract));
     }
 
     private static String process(String name, Map<String, Object> root) {
