@@ -380,14 +380,27 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * A structured log event: one JSON object per line, {@code {"event":"<name>",...}}.
      *
      * @param name the {@code event} value log metrics filter on
+     * @param valueField the numeric field a distribution metric reads; null: metrics only count the event
      * @param fields the fields it carries besides {@code event} (and the emitter's common fields)
      */
-    public record Event(String name, List<Field> fields) {
+    public record Event(String name, String valueField, List<Field> fields) {
         public Event {
             if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
                 throw new IllegalArgumentException("event names are snake_case, got '" + name + "'");
             }
             fields = List.copyOf(fields);
+            if (valueField != null && !fields.contains(new Field(valueField, Type.NUMBER))) {
+                throw new IllegalArgumentException("event " + name + ": valueField '" + valueField
+                        + "' must be one of its numeric fields " + fields);
+            }
+        }
+
+        /** Cloud Logging's extractor of {@link #valueField()}. */
+        public String extractor() {
+            if (valueField == null) {
+                throw new IllegalStateException("event " + name + " carries no value a metric reads");
+            }
+            return "EXTRACT(jsonPayload." + valueField + ")";
         }
 
         /** The declared field of this name; an error lists the declared ones. */
@@ -414,19 +427,19 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                          Event drainStarted, Event drainFinished, Event drainTimeout, Event drainSkipped) {
         static Events standard() {
             return new Events(
-                    new Event("recording_uploaded", List.of(num("latency_ms"), num("attempts"), str("object"),
+                    new Event("recording_uploaded", "latency_ms", List.of(num("latency_ms"), num("attempts"), str("object"),
                             str("organization_id"), str("call_sid"), str("recording_id"), num("size_bytes"),
                             str("generation"))),
-                    new Event("recording_upload_failed", List.of(num("attempts"), str("error"), str("stage"), str("object"),
+                    new Event("recording_upload_failed", null, List.of(num("attempts"), str("error"), str("stage"), str("object"),
                             str("organization_id"), str("call_sid"), str("recording_id"), str("path"))),
-                    new Event("disk_pressure", List.of(num("used_percent"), num("threshold_percent"), str("path"),
+                    new Event("disk_pressure", "used_percent", List.of(num("used_percent"), num("threshold_percent"), str("path"),
                             num("avail_bytes"))),
-                    new Event("call_quality", List.of(num("packet_loss_percent"), num("media_packets"),
+                    new Event("call_quality", "packet_loss_percent", List.of(num("packet_loss_percent"), num("media_packets"),
                             num("lost_packets"), num("mos"), str("call_uuid"), str("call_sid"), str("organization_id"))),
-                    new Event("drain_started", List.of(num("timeout_sec"))),
-                    new Event("drain_finished", List.of(num("active_channels"), str("reason"))),
-                    new Event("drain_timeout", List.of(num("active_channels"), num("timeout_sec"))),
-                    new Event("drain_skipped", List.of(str("reason"))));
+                    new Event("drain_started", null, List.of(num("timeout_sec"))),
+                    new Event("drain_finished", null, List.of(num("active_channels"), str("reason"))),
+                    new Event("drain_timeout", null, List.of(num("active_channels"), num("timeout_sec"))),
+                    new Event("drain_skipped", null, List.of(str("reason"))));
         }
 
         /** Every event, in declaration order. */
