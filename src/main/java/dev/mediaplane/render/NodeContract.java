@@ -136,7 +136,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      *
      * @param freeswitch the packaged FreeSWITCH service boot enables and restarts
      * @param freeswitchDropIn drop-in boot installs under {@code <freeswitch>.d/}
-     * @param healthSocket the health endpoint socket; its {@code @} service answers each connection
+     * @param healthSocket the health endpoint socket ({@code <name>.socket}); its {@code <name>@.service} answers each connection
      * @param healthScript script the health service runs per connection
      * @param callQualityScript script turning CDRs into call_quality events
      * @param uploaderScript the recording uploader
@@ -144,6 +144,17 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      */
     public record Units(String freeswitch, String freeswitchDropIn, String healthSocket, String healthScript,
                         String callQualityScript, String uploaderScript, String drainScript) {
+        public Units {
+            if (healthSocket == null || !healthSocket.matches("[A-Za-z0-9_-]+\\.socket")) {
+                throw new IllegalArgumentException("healthSocket must be <name>.socket, got '" + healthSocket + "'");
+            }
+        }
+
+        /** The template service of the health socket (Accept=yes starts one per connection). */
+        public String healthService() {
+            return healthSocket.substring(0, healthSocket.length() - ".socket".length()) + "@.service";
+        }
+
         static Units standard() {
             return new Units("freeswitch.service", "mediaplane.conf", "mediaplane-health.socket", "mediaplane-health.sh",
                     "mediaplane-call-quality.sh", "mp-recording-uploader", "mediaplane-drain.sh");

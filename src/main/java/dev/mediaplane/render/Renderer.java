@@ -60,16 +60,22 @@ public final class Renderer {
      * {@link NodeContract}; {@code startup-scripts/node/} keeps only what names none of them, and the
      * uploader, which reads its paths from node.env until the Java agent replaces it.
      */
-    static final Map<String, String> NODE_TEMPLATES = new TreeMap<>(Map.of(
-            "mediaplane-drain.sh", "shutdown.sh.ftl",
-            "mediaplane-health.socket", "mediaplane-health.socket.ftl",
-            "mediaplane-health.sh", "mediaplane-health.sh.ftl",
-            "mediaplane-health@.service", "mediaplane-health@.service.ftl",
-            "mediaplane-call-quality.sh", "mediaplane-call-quality.sh.ftl",
-            "mediaplane-call-quality.service", "mediaplane-call-quality.service.ftl",
-            "freeswitch-mediaplane.conf", "freeswitch-mediaplane.conf.ftl",
-            "mp-recording-uploader.service", "mp-recording-uploader.service.ftl",
-            "mp-recording-uploader-sweep.service", "mp-recording-uploader-sweep.service.ftl"));
+    static Map<String, String> nodeTemplates(NodeContract c) {
+        Map<String, String> out = new TreeMap<>();
+        out.put(c.units().drainScript(), "shutdown.sh.ftl");
+        out.put(c.units().healthSocket(), "mediaplane-health.socket.ftl");
+        out.put(c.units().healthService(), "mediaplane-health@.service.ftl");
+        out.put(c.units().healthScript(), "mediaplane-health.sh.ftl");
+        out.put(c.units().callQualityScript(), "mediaplane-call-quality.sh.ftl");
+        out.put("mediaplane-call-quality.service", "mediaplane-call-quality.service.ftl");
+        out.put("freeswitch-mediaplane.conf", "freeswitch-mediaplane.conf.ftl");
+        out.put("mp-recording-uploader.service", "mp-recording-uploader.service.ftl");
+        out.put("mp-recording-uploader-sweep.service", "mp-recording-uploader-sweep.service.ftl");
+        return out;
+    }
+
+    /** The node templates of the standard contract. */
+    static final Map<String, String> NODE_TEMPLATES = nodeTemplates(NodeContract.STANDARD);
 
     private static final Pattern NODE_FILE = Pattern.compile("[A-Za-z0-9._@-]+");
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
@@ -109,7 +115,7 @@ public final class Renderer {
         for (String f : FREESWITCH_FILES) {
             files.put("freeswitch/" + f, bytes(process("templates/freeswitch/" + f + ".ftlx", root)));
         }
-        NODE_TEMPLATES.forEach((out, tpl) -> files.put("node/" + out, bytes(process("startup-scripts/" + tpl, root))));
+        nodeTemplates(contract).forEach((out, tpl) -> files.put("node/" + out, bytes(process("startup-scripts/" + tpl, root))));
         staticNodeFiles().forEach((name, bytes) -> {
             if (files.putIfAbsent("node/" + name, bytes) != null) {
                 throw new IllegalStateException("startup-scripts/node/" + name + " collides with a rendered node file of the"
