@@ -1,20 +1,20 @@
 #!/bin/bash
-# mediaplane drain (GCE shutdown-script; also /opt/mediaplane/node/mediaplane-drain.sh for operators).
+# mediaplane drain (GCE shutdown-script; also [=c.paths.nodeDir()]/[=c.units.drainScript] for operators).
 # GCE allows ~90 s: readiness fails at once so the load balancer stops sending calls, FreeSWITCH
 # refuses new inbound calls, and active calls get up to [=m.fleet.drainTimeoutSec] s to finish.
 set -uo pipefail
 R="${MP_ROOT:-}"
-RUN_DIR="$R[=m.paths.runDir]"
+RUN_DIR="$R[=c.paths.runDir]"
 DRAIN_TIMEOUT_SEC=[=m.fleet.drainTimeoutSec]
 
 log() { printf '{"event":"%s","node":"%s"%s}\n' "$1" "$(hostname)" "${2:+,$2}"; }
 
 mkdir -p "$RUN_DIR"
-: > "$RUN_DIR/draining"
-rm -f -- "$RUN_DIR/ready"
+: > "$RUN_DIR/[=c.paths.drainingMarker]"
+rm -f -- "$RUN_DIR/[=c.paths.readyMarker]"
 
 if ! command -v fs_cli >/dev/null 2>&1; then
-  log drain_skipped '"reason":"fs_cli not installed"'
+  log [=c.events.drainSkipped.name] '"reason":"fs_cli not installed"'
   exit 0
 fi
 
@@ -27,23 +27,23 @@ active_channels() { # prints the count, fails when FreeSWITCH does not answer
 }
 
 if ! fs_cli -x 'fsctl pause inbound' >/dev/null 2>&1; then
-  log drain_skipped '"reason":"FreeSWITCH not answering on ESL"'
+  log [=c.events.drainSkipped.name] '"reason":"FreeSWITCH not answering on ESL"'
   exit 0
 fi
-log drain_started "\"timeout_sec\":$DRAIN_TIMEOUT_SEC"
+log [=c.events.drainStarted.name] "\"timeout_sec\":$DRAIN_TIMEOUT_SEC"
 
 deadline=$((SECONDS + DRAIN_TIMEOUT_SEC))
 while :; do
   if ! n="$(active_channels)"; then
-    log drain_finished '"active_channels":0,"reason":"FreeSWITCH stopped answering"'
+    log [=c.events.drainFinished.name] '"active_channels":0,"reason":"FreeSWITCH stopped answering"'
     break
   fi
   if [[ "$n" == 0 ]]; then
-    log drain_finished '"active_channels":0'
+    log [=c.events.drainFinished.name] '"active_channels":0'
     break
   fi
   if (( SECONDS >= deadline )); then
-    log drain_timeout "\"active_channels\":$n,\"timeout_sec\":$DRAIN_TIMEOUT_SEC"
+    log [=c.events.drainTimeout.name] "\"active_channels\":$n,\"timeout_sec\":$DRAIN_TIMEOUT_SEC"
     break
   fi
   sleep 1

@@ -24,13 +24,13 @@ READY_TIMEOUT_SEC="${MP_READY_TIMEOUT_SEC:-180}"
 SIGNALWIRE_REPO="${MP_SIGNALWIRE_REPO_URL:-https://freeswitch.signalwire.com/repo/deb/debian-release}"
 readonly MIN_FREESWITCH='1.11.2'
 
-OPT="$R[=m.paths.optDir]"
+OPT="$R[=c.paths.optDir]"
 RELEASE_DIR="$OPT/releases/$RELEASE_HASH"
-INCLUDE_DIR="$R[=m.paths.includeDir]"
-TLS_DIR="$R[=m.paths.tlsDir]"
-SECRETS_DIR="$R[=m.paths.secretsDir]"
-RUN_DIR="$R[=m.paths.runDir]"
-SYSTEMD_DIR="$R/etc/systemd/system"
+INCLUDE_DIR="$R[=c.paths.includeDir]"
+TLS_DIR="$R[=c.paths.tlsDir]"
+SECRETS_DIR="$R[=c.paths.secretsDir]"
+RUN_DIR="$R[=c.paths.runDir]"
+SYSTEMD_DIR="$R[=c.paths.systemdDir]"
 changed=0
 
 log() { printf 'mediaplane-boot: %s\n' "$*" >&2; }
@@ -151,13 +151,21 @@ check_password() {
     || fail "secret $SECRET_PREFIX-$1 must be 12-256 characters of A-Z a-z 0-9 . _ ~ + / = : @ % ! * , ^ -; set a new version"
 }
 
-<#list m.requiredSecrets as s>
+<#list c.requiredSecrets as s>
 require_secret '[=s.suffix]' "$WORK/[=s.suffix]"
 </#list>
-check_password '[=m.requiredSecrets[0].suffix]' "$WORK/[=m.requiredSecrets[0].suffix]"
-check_password '[=m.requiredSecrets[1].suffix]' "$WORK/[=m.requiredSecrets[1].suffix]"
-grep -q 'BEGIN CERTIFICATE' "$WORK/tls-certificate" || fail "secret $SECRET_PREFIX-tls-certificate is not a PEM certificate"
-grep -q 'PRIVATE KEY' "$WORK/tls-private-key" || fail "secret $SECRET_PREFIX-tls-private-key is not a PEM private key"
+<#list c.requiredSecrets as s>
+<#if s.check.name() == "PASSWORD">
+check_password '[=s.suffix]' "$WORK/[=s.suffix]"
+</#if>
+</#list>
+<#list c.requiredSecrets as s>
+<#if s.check.name() == "PEM_CERTIFICATE">
+grep -q 'BEGIN CERTIFICATE' "$WORK/[=s.suffix]" || fail "secret $SECRET_PREFIX-[=s.suffix] is not a PEM certificate"
+<#elseif s.check.name() == "PEM_PRIVATE_KEY">
+grep -q 'PRIVATE KEY' "$WORK/[=s.suffix]" || fail "secret $SECRET_PREFIX-[=s.suffix] is not a PEM private key"
+</#if>
+</#list>
 
 # ---- install: every write below is compare-then-rename, so an unchanged file is not touched --------
 install_file() { # source, destination, mode, owner:group
@@ -180,49 +188,54 @@ ensure_dir() { # dir, mode, owner:group
   chown "$3" -- "$1"
 }
 
-ensure_dir "$R/etc/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
-ensure_dir "$INCLUDE_DIR" 750 "$ROOT_USER:$FS_GROUP"
-ensure_dir "$TLS_DIR" 750 "$ROOT_USER:$FS_GROUP"
-ensure_dir "$SECRETS_DIR" 700 "$ROOT_USER:$ROOT_GROUP"
-ensure_dir "$R/var/lib/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
-ensure_dir "$R[=m.paths.recordingsDir]" 750 "$FS_USER:$FS_GROUP"
-mkdir -p "$R/var/log/freeswitch"
-ensure_dir "$R/var/log/freeswitch/json_cdr" 750 "$FS_USER:$FS_GROUP"
+<#macro access a>[=a.mode] "[=a.owner.shell()]"</#macro>
+ensure_dir "$R[=c.paths.etcDir]" <@access c.files.etcDir/>
+ensure_dir "$INCLUDE_DIR" <@access c.files.includeDir/>
+ensure_dir "$TLS_DIR" <@access c.files.tlsDir/>
+ensure_dir "$SECRETS_DIR" <@access c.files.secretsDir/>
+ensure_dir "$R[=c.paths.stateDir]" <@access c.files.stateDir/>
+ensure_dir "$R[=c.paths.recordingsDir]" <@access c.files.recordingsDir/>
+mkdir -p "$R[=c.paths.freeswitchLogDir]"
+ensure_dir "$R[=c.paths.jsonCdrDir]" <@access c.files.jsonCdrDir/>
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
-if [[ ! -s "$SECRETS_DIR/esl-admin-password" ]]; then
-  head -c 32 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/esl-admin-password"
-  install_file "$WORK/esl-admin-password" "$SECRETS_DIR/esl-admin-password" 600 "$ROOT_USER:$ROOT_GROUP"
+<#list c.vars.secretVars() as v>
+<#if !v.fromSecretManager()>
+if [[ ! -s "$SECRETS_DIR/[=v.localFile]" ]]; then
+  head -c 32 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/[=v.localFile]"
+  install_file "$WORK/[=v.localFile]" "$SECRETS_DIR/[=v.localFile]" <@access c.files.secretFile/>
 fi
+</#if>
+</#list>
 
 {
   printf '<include>\n'
-  printf '  <X-PRE-PROCESS cmd="set" data="mp_internal_ip=%s"/>\n' "$INTERNAL_IP"
-  printf '  <X-PRE-PROCESS cmd="set" data="mp_external_ip=%s"/>\n' "$EXTERNAL_IP"
-  printf '  <X-PRE-PROCESS cmd="set" data="mp_hostname=%s"/>\n' "$NODE_NAME"
+<#list c.vars.nodeVars() as v>
+  printf '  <X-PRE-PROCESS cmd="set" data="[=v.name]=%s"/>\n' "$[=v.fact]"
+</#list>
   printf '</include>\n'
 } > "$WORK/node.xml"
-install_file "$WORK/node.xml" "$R[=m.paths.nodeInclude]" 644 "$ROOT_USER:$ROOT_GROUP"
+install_file "$WORK/node.xml" "$R[=c.paths.nodeInclude]" <@access c.files.nodeInclude/>
 
 {
   printf '<include>\n'
-  printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_password=%s"/>\n' "$(< "$WORK/esl-password")"
-  printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_admin_password=%s"/>\n' "$(< "$SECRETS_DIR/esl-admin-password")"
-  printf '  <X-PRE-PROCESS cmd="set" data="mp_sip_trunk_password=%s"/>\n' "$(< "$WORK/sip-trunk-password")"
+<#list c.vars.secretVars() as v>
+  printf '  <X-PRE-PROCESS cmd="set" data="[=v.name]=%s"/>\n' "$(< "<#if v.fromSecretManager()>$WORK/[=v.secret]<#else>$SECRETS_DIR/[=v.localFile]</#if>")"
+</#list>
   printf '</include>\n'
 } > "$WORK/secrets.xml"
-install_file "$WORK/secrets.xml" "$R[=m.paths.secretsInclude]" 640 "$ROOT_USER:$FS_GROUP"
+install_file "$WORK/secrets.xml" "$R[=c.paths.secretsInclude]" <@access c.files.secretsInclude/>
 
-cat "$WORK/tls-certificate" "$WORK/tls-private-key" > "$WORK/agent.pem"
-install_file "$WORK/agent.pem" "$TLS_DIR/agent.pem" 640 "$ROOT_USER:$FS_GROUP"
+cat<#list c.secrets as s><#if s.lands.name() == "TLS"> "$WORK/[=s.suffix]"</#if></#list> > "$WORK/agent.pem"
+install_file "$WORK/agent.pem" "$TLS_DIR/agent.pem" <@access c.files.tlsFile/>
 ca_bundle="${MP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 [[ -s "$ca_bundle" ]] || fail "no CA bundle at $ca_bundle to verify the trunk's certificate (install ca-certificates)"
-install_file "$ca_bundle" "$TLS_DIR/cafile.pem" 644 "$ROOT_USER:$ROOT_GROUP"
+install_file "$ca_bundle" "$TLS_DIR/cafile.pem" <@access c.files.caFile/>
 
-<#list m.optionalSecrets as s>
+<#list c.optionalSecrets as s>
 status="$(secret_get '[=s.suffix]' "$WORK/[=s.suffix]")"
 if [[ "$status" == 200 && -s "$WORK/[=s.suffix]" ]]; then
-  install_file "$WORK/[=s.suffix]" "$SECRETS_DIR/[=s.suffix]" 600 "$ROOT_USER:$ROOT_GROUP"
+  install_file "$WORK/[=s.suffix]" "$SECRETS_DIR/[=s.suffix]" <@access c.files.secretFile/>
 else
   log "optional secret $SECRET_PREFIX-[=s.suffix] not available (HTTP ${status:-none}); streaming to its service stays off"
 fi
@@ -232,9 +245,11 @@ fi
   printf '[default]\n'
   printf 'host => %s\n' "$INTERNAL_IP"
   printf 'port => %s\n' '[=m.controller.eslPort]'
-  printf 'password => %s\n' "$(< "$SECRETS_DIR/esl-admin-password")"
+<#list c.vars.secretVars() as v><#if !v.fromSecretManager()>
+  printf 'password => %s\n' "$(< "$SECRETS_DIR/[=v.localFile]")"
+</#if></#list>
 } > "$WORK/fs_cli.conf"
-install_file "$WORK/fs_cli.conf" "$R/etc/fs_cli.conf" 600 "$ROOT_USER:$ROOT_GROUP"
+install_file "$WORK/fs_cli.conf" "$R[=c.paths.fsCliConf]" <@access c.files.fsCliConf/>
 # Decoded secrets are installed: drop them now, keep only the auth header for the calls below.
 find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
 
@@ -245,12 +260,12 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'NODE_NAME=%s\n' "$NODE_NAME"
   printf 'RELEASE_HASH=%s\n' "$RELEASE_HASH"
   printf 'RELEASES_BUCKET=%s\n' "$RELEASES_BUCKET"
-  printf 'RECORDINGS_DIR=%s\n' '[=m.paths.recordingsDir]'
+  printf 'RECORDINGS_DIR=%s\n' '[=c.paths.recordingsDir]'
   printf 'RECORDINGS_BUCKET=%s\n' "$RECORDINGS_BUCKET"
   printf 'EVENTS_TOPIC=%s\n' "$EVENTS_TOPIC"
   printf 'HEALTH_PORT=%s\n' '[=m.fleet.healthPort]'
 } > "$WORK/node.env"
-install_file "$WORK/node.env" "$R[=m.paths.nodeEnv]" 644 "$ROOT_USER:$ROOT_GROUP"
+install_file "$WORK/node.env" "$R[=c.paths.nodeEnv]" <@access c.files.nodeEnv/>
 
 # ---- FreeSWITCH binary ----------------------------------------------------------------------
 freeswitch_version() {
@@ -271,7 +286,7 @@ if command -v freeswitch >/dev/null 2>&1; then
   check_version
 else
   # Read before anything switches, so a missing token leaves the previous configuration in place.
-  require_secret signalwire-repo-token "$WORK/repo-token"
+  require_secret [=c.repoToken().suffix] "$WORK/repo-token"
 fi
 
 # ---- switch to the release: one rename each ------------------------------------------------------
@@ -289,12 +304,12 @@ units_changed=0
 install_unit() {
   local before="$changed"
   changed=0
-  install_file "$1" "$2" 644 "$ROOT_USER:$ROOT_GROUP"
+  install_file "$1" "$2" <@access c.files.unit/>
   [[ "$changed" == 1 ]] && units_changed=1
   [[ "$before" == 1 ]] && changed=1
   return 0
 }
-install_unit "$RELEASE_DIR/node/freeswitch-mediaplane.conf" "$SYSTEMD_DIR/freeswitch.service.d/mediaplane.conf"
+install_unit "$RELEASE_DIR/node/freeswitch-mediaplane.conf" "$SYSTEMD_DIR/[=c.units.freeswitch].d/[=c.units.freeswitchDropIn]"
 units=()
 for unit in "$RELEASE_DIR"/node/*.service "$RELEASE_DIR"/node/*.socket "$RELEASE_DIR"/node/*.timer "$RELEASE_DIR"/node/*.path; do
   [[ -f "$unit" ]] || continue
@@ -315,7 +330,7 @@ if [[ "$have_freeswitch" == 0 ]]; then
   printf 'machine %s login signalwire password %s\n' "$repo_host" "$(< "$WORK/repo-token")" > "$netrc"
   install_file "$netrc" "$R/etc/apt/auth.conf.d/freeswitch.conf" 600 "$ROOT_USER:$ROOT_GROUP"
   curl -sS -f --netrc-file "$netrc" -o "$WORK/signalwire.gpg" "$SIGNALWIRE_REPO/signalwire-freeswitch-repo.gpg" \
-    || fail "cannot download SignalWire's repository key from $SIGNALWIRE_REPO (check the $SECRET_PREFIX-signalwire-repo-token secret)"
+    || fail "cannot download SignalWire's repository key from $SIGNALWIRE_REPO (check the $SECRET_PREFIX-[=c.repoToken().suffix] secret)"
   install_file "$WORK/signalwire.gpg" "$R/usr/share/keyrings/signalwire-freeswitch-repo.gpg" 644 "$ROOT_USER:$ROOT_GROUP"
   rm -f -- "$netrc" "$WORK/repo-token"
   # shellcheck source=/dev/null
@@ -345,16 +360,16 @@ if ((${#node_tools[@]})); then
 fi
 
 # ---- run --------------------------------------------------------------------------------------
-rm -f -- "$RUN_DIR/draining"
-systemctl enable freeswitch.service >/dev/null 2>&1 || fail "cannot enable freeswitch.service"
+rm -f -- "$RUN_DIR/[=c.paths.drainingMarker]"
+systemctl enable [=c.units.freeswitch] >/dev/null 2>&1 || fail "cannot enable [=c.units.freeswitch]"
 for unit in "${units[@]}"; do
   systemctl enable --now "$unit" >/dev/null 2>&1 || fail "cannot enable $unit"
 done
-if ! systemctl is-active --quiet freeswitch.service; then
-  systemctl start freeswitch.service || fail "freeswitch.service did not start; see journalctl -u freeswitch"
+if ! systemctl is-active --quiet [=c.units.freeswitch]; then
+  systemctl start [=c.units.freeswitch] || fail "[=c.units.freeswitch] did not start; see journalctl -u freeswitch"
 elif [[ "$changed" == 1 ]]; then
   log "configuration changed: restarting FreeSWITCH"
-  systemctl restart freeswitch.service || fail "freeswitch.service did not restart; see journalctl -u freeswitch"
+  systemctl restart [=c.units.freeswitch] || fail "[=c.units.freeswitch] did not restart; see journalctl -u freeswitch"
 fi
 
 ready() {
@@ -370,5 +385,5 @@ until ready; do
   (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and both sofia profiles RUNNING within ${READY_TIMEOUT_SEC}s"
   sleep 2
 done
-[[ -e "$RUN_DIR/ready" ]] || : > "$RUN_DIR/ready"
+[[ -e "$RUN_DIR/[=c.paths.readyMarker]" ]] || : > "$RUN_DIR/[=c.paths.readyMarker]"
 log "node ready: release $RELEASE_HASH, ESL on $INTERNAL_IP:[=m.controller.eslPort], SIP TLS on :[=m.trunk.sipTlsPort]"

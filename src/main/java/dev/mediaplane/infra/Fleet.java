@@ -265,30 +265,125 @@ public final class Fleet extends ComponentResource {
         return RegionInstanceGroupManagerNamedPortArgs.builder().name(name).port(port).build();
     }
 
-    /** Everything a template holds, as plain values; its hash names the template. */
-    static Map<String, Object> templateContent(StackConfig c, BootScripts release) {
-        var fleet = c.fleet();
-        Map<String, Object> content = new TreeMap<>();
-        content.put("machineType", fleet.machineType());
-        content.put("image", fleet.image());
-        content.put("diskSizeGb", fleet.diskSizeGb());
-        content.put("diskType", "pd-balanced");
-        content.put("metadata", metadata(c, release));
-        content.put("labels", templateLabels(c, release.releaseHash()));
-        content.put("tags", List.of(c.prefix() + "-node"));
-        content.put("serviceAccount", c.prefix() + "-node@" + c.project() + ".iam.gserviceaccount.com");
-        content.put("scopes", List.of("https://www.googleapis.com/auth/cloud-platform"));
-        content.put("subnetwork", c.network().mode() + ":" + c.network().subnetwork().orElse(c.prefix() + "-subnet"));
-        content.put("region", c.region());
-        content.put("accessConfig", "PREMIUM-ephemeral");
-        content.put("shielded", "secureBoot,vtpm,integrityMonitoring");
-        return content;
+    /**
+     * Everything an instance template declares, as plain values, built in one place
+     * ({@link #of}). The template's args are built from it ({@link #template}) and its canonical
+     * form ({@link #content()}) names the template, so no field reaches the template without
+     * reaching its name. The two args that are outputs (the node account's email, the subnet's
+     * link) enter as what identifies them at construction: the account id in the project, the
+     * network mode and subnet name.
+     *
+     * @param namePrefix the template name before its hash: {@code <prefix>-node}
+     * @param project the project the template is in (and its node account's)
+     * @param machineType the VM's machine type
+     * @param image the boot disk's source image
+     * @param diskSizeGb the boot disk's size
+     * @param diskType the boot disk's type
+     * @param diskAutoDelete whether the boot disk goes with the VM
+     * @param metadata instance metadata: boot scripts and the node's settings, never a secret
+     * @param labels the template's labels (the stack's, plus fleet and release)
+     * @param tags network tags the firewall rules target
+     * @param serviceAccountId the node account's id in {@code project}
+     * @param scopes OAuth scopes of the node account
+     * @param subnetwork {@code <network mode>:<subnet name>} of the NIC's subnet
+     * @param region the subnet's region
+     * @param networkTier tier of the NIC's ephemeral external address
+     * @param secureBoot Shielded VM secure boot
+     * @param vtpm Shielded VM vTPM
+     * @param integrityMonitoring Shielded VM integrity monitoring
+     * @param canIpForward IP forwarding (CIS 4.6: off)
+     */
+    public record TemplateSpec(String namePrefix, String project, String machineType, String image, int diskSizeGb,
+                               String diskType, boolean diskAutoDelete, Map<String, String> metadata,
+                               Map<String, String> labels, List<String> tags, String serviceAccountId,
+                               List<String> scopes, String subnetwork, String region, String networkTier,
+                               boolean secureBoot, boolean vtpm, boolean integrityMonitoring, boolean canIpForward) {
+        public TemplateSpec {
+            metadata = Map.copyOf(metadata);
+            labels = Map.copyOf(labels);
+            tags = List.copyOf(tags);
+            scopes = List.copyOf(scopes);
+            for (String key : List.of(STACK_KEY, RELEASE_KEY)) {
+                if (!metadata.containsKey(key)) {
+                    throw new IllegalArgumentException("template metadata must carry " + key + "; it has "
+                            + new TreeMap<>(metadata).keySet());
+                }
+            }
+        }
+
+        /** The one place a template's values are taken from the stack and the release. */
+        public static TemplateSpec of(StackConfig c, BootScripts release) {
+            var fleet = c.fleet();
+            return new TemplateSpec(c.prefix() + "-node", c.project(), fleet.machineType(), fleet.image(),
+                    fleet.diskSizeGb(), "pd-balanced", true, Fleet.metadata(c, release),
+                    Fleet.templateLabels(c, release.releaseHash()), List.of(c.prefix() + "-node"), c.prefix() + "-node",
+                    List.of("https://www.googleapis.com/auth/cloud-platform"),
+                    c.network().mode() + ":" + c.network().subnetwork().orElse(c.prefix() + "-subnet"), c.region(),
+                    "PREMIUM", true, true, true, false);
+        }
+
+        /** Names the stack and the release the metadata carries. */
+        public String description() {
+            return "mediaplane " + metadata.get(STACK_KEY) + " node, release " + metadata.get(RELEASE_KEY);
+        }
+
+        /** The node account's email, as Identity creates it. */
+        public String serviceAccountEmail() {
+            return serviceAccountId + "@" + project + ".iam.gserviceaccount.com";
+        }
+
+        /**
+         * The canonical form the name hashes. Keys and their text are those of the names already
+         * deployed, so existing templates keep their names; a field at GCE's fixed value for our
+         * templates (no IP forwarding, boot disk deleted with the VM) appears only when it differs.
+         */
+        public Map<String, Object> content() {
+            Map<String, Object> content = new TreeMap<>();
+            content.put("machineType", machineType);
+            content.put("image", image);
+            content.put("diskSizeGb", diskSizeGb);
+            content.put("diskType", diskType);
+            content.put("metadata", new TreeMap<>(metadata));
+            content.put("labels", new TreeMap<>(labels));
+            content.put("tags", tags);
+            content.put("serviceAccount", serviceAccountEmail());
+            content.put("scopes", scopes);
+            content.put("subnetwork", subnetwork);
+            content.put("region", region);
+            content.put("accessConfig", networkTier + "-ephemeral");
+            List<String> shielded = new ArrayList<>();
+            if (secureBoot) {
+                shielded.add("secureBoot");
+            }
+            if (vtpm) {
+                shielded.add("vtpm");
+            }
+            if (integrityMonitoring) {
+                shielded.add("integrityMonitoring");
+            }
+            content.put("shielded", String.join(",", shielded));
+            if (!diskAutoDelete) {
+                content.put("diskAutoDelete", false);
+            }
+            if (canIpForward) {
+                content.put("canIpForward", true);
+            }
+            return content;
+        }
+
+        /** {@code <namePrefix>-<first 10 hex of sha256(content)>}: 18 + 6 + 10 chars, under GCE's 63. */
+        public String name() {
+            String hash = Bundle.sha256(canonical(content()).getBytes(StandardCharsets.UTF_8));
+            return namePrefix + "-" + hash.substring(0, 10);
+        }
     }
 
-    /** {@code <prefix>-node-<first 10 hex of sha256(content)>}: 18 + 6 + 10 chars, under GCE's 63. */
+    static final String STACK_KEY = "mediaplane-stack";
+    static final String RELEASE_KEY = "mediaplane-release";
+
+    /** The name of the template of a release: {@link TemplateSpec#name()}. */
     public static String templateName(StackConfig c, BootScripts release) {
-        String hash = Bundle.sha256(canonical(templateContent(c, release)).getBytes(StandardCharsets.UTF_8));
-        return c.prefix() + "-node-" + hash.substring(0, 10);
+        return TemplateSpec.of(c, release).name();
     }
 
     /** A stable text form: maps are sorted, strings quoted, so no two contents print alike. */
@@ -319,8 +414,8 @@ public final class Fleet extends ComponentResource {
         m.put("enable-oslogin", "TRUE");
         m.put("block-project-ssh-keys", "TRUE");
         m.put("serial-port-enable", "FALSE");
-        m.put("mediaplane-stack", c.stack());
-        m.put("mediaplane-release", release.releaseHash());
+        m.put(STACK_KEY, c.stack());
+        m.put(RELEASE_KEY, release.releaseHash());
         m.put("mediaplane-releases-bucket", releasesBucket);
         m.put("mediaplane-recordings-bucket", c.recordingsBucketName());
         m.put("mediaplane-events-topic", c.eventsTopicName());
@@ -335,46 +430,45 @@ public final class Fleet extends ComponentResource {
     }
 
     private InstanceTemplate template(StackConfig c, BootScripts release, Args args) {
-        var fleet = c.fleet();
-        String releaseHash = release.releaseHash();
-        String name = templateName(c, release);
+        TemplateSpec spec = TemplateSpec.of(c, release);
+        String name = spec.name();
         return new InstanceTemplate(name, InstanceTemplateArgs.builder()
-                .project(c.project())
+                .project(spec.project())
                 .name(name)
-                .description("mediaplane " + c.stack() + " node, release " + releaseHash)
-                .machineType(fleet.machineType())
+                .description(spec.description())
+                .machineType(spec.machineType())
                 .disks(InstanceTemplateDiskArgs.builder()
                         .boot(true)
-                        .autoDelete(true)
-                        .sourceImage(fleet.image())
-                        .diskSizeGb(fleet.diskSizeGb())
-                        .diskType("pd-balanced")
+                        .autoDelete(spec.diskAutoDelete())
+                        .sourceImage(spec.image())
+                        .diskSizeGb(spec.diskSizeGb())
+                        .diskType(spec.diskType())
                         .build())
                 // CIS 4.8: Shielded VM.
                 .shieldedInstanceConfig(InstanceTemplateShieldedInstanceConfigArgs.builder()
-                        .enableSecureBoot(true)
-                        .enableVtpm(true)
-                        .enableIntegrityMonitoring(true)
+                        .enableSecureBoot(spec.secureBoot())
+                        .enableVtpm(spec.vtpm())
+                        .enableIntegrityMonitoring(spec.integrityMonitoring())
                         .build())
                 // CIS 4.3/4.4/4.5: block project keys, OS Login, no serial port (metadata()).
-                .metadata(new TreeMap<String, Object>(metadata(c, release)))
+                .metadata(new TreeMap<String, Object>(spec.metadata()))
                 // CIS 4.6: no IP forwarding.
-                .canIpForward(false)
+                .canIpForward(spec.canIpForward())
                 // CIS 4.2 forbids full API scope for the *default* account. For a dedicated account,
                 // Google's guidance is the cloud-platform scope with narrow IAM: scopes are a legacy
                 // second gate that cannot express "this bucket only", IAM can and does here.
                 .serviceAccount(InstanceTemplateServiceAccountArgs.builder()
                         .email(args.nodeServiceAccountEmail())
-                        .scopes("https://www.googleapis.com/auth/cloud-platform")
+                        .scopes(spec.scopes())
                         .build())
-                .tags(c.prefix() + "-node")
-                .labels(templateLabels(c, releaseHash))
+                .tags(spec.tags())
+                .labels(spec.labels())
                 .networkInterfaces(InstanceTemplateNetworkInterfaceArgs.builder()
                         .subnetwork(args.subnetwork())
                         // Always an external address: SIP/RTP to the trunk. Static fleets get their
                         // reserved address through per-instance configs, which override this one.
                         .accessConfigs(InstanceTemplateNetworkInterfaceAccessConfigArgs.builder()
-                                .networkTier("PREMIUM")
+                                .networkTier(spec.networkTier())
                                 .build())
                         .build())
                 .build(), CustomResourceOptions.builder().parent(this).deleteBeforeReplace(false).build());

@@ -16,6 +16,8 @@ import com.pulumi.gcp.monitoring.inputs.AlertPolicyDocumentationArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.render.NodeContract;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,17 +37,23 @@ public final class Observability extends ComponentResource {
      * Inputs.
      *
      * @param config the stack; thresholds and notification channels come from it (none by default)
+     * @param contract the node's log events the metrics read; {@link NodeContract#STANDARD} by default
      */
-    public record Args(StackConfig config) {
+    public record Args(StackConfig config, NodeContract contract) {
         public Args {
             Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(contract, "contract");
+        }
+
+        public Args(StackConfig config) {
+            this(config, NodeContract.STANDARD);
         }
     }
 
     /** Log filter of one node event type of this stack. */
-    public static String eventFilter(StackConfig c, String event) {
+    public static String eventFilter(StackConfig c, NodeContract.Event event) {
         return "resource.type=\"gce_instance\" AND labels.\"compute.googleapis.com/resource_name\":\"" + c.prefix()
-                + "-node\" AND jsonPayload.event=\"" + event + "\"";
+                + "-node\" AND jsonPayload.event=\"" + event.name() + "\"";
     }
 
     /** CIS 2.7: any change to VPC firewall rules. */
@@ -54,21 +62,51 @@ public final class Observability extends ComponentResource {
             + "protoPayload.methodName:\"compute.firewalls.insert\" OR "
             + "protoPayload.methodName:\"compute.firewalls.delete\")";
 
+    /**
+     * A log-based metric: a counter of matching lines, or with {@code valueExtractor} a distribution.
+     *
+     * @param name metric name (also its resource name)
+     * @param description what it counts
+     * @param filter the log lines it reads
+     * @param valueExtractor the value of a distribution; null: a counter
+     * @param unit unit of the value ("1" for counters)
+     * @param scale first bucket bound of a distribution's exponential buckets
+     * @param growth growth factor of those buckets
+     */
+    public record LogMetric(String name, String description, String filter, String valueExtractor, String unit,
+                            double scale, double growth) {}
+
+    /** Every log metric of the stack; node events come from the contract's definitions. */
+    public static List<LogMetric> logMetrics(StackConfig c, NodeContract contract) {
+        String prefix = c.prefix();
+        NodeContract.Events events = contract.events();
+        return List.of(
+                new LogMetric(prefix + "-recording-upload-failures", "Recording uploads that gave up",
+                        eventFilter(c, events.recordingUploadFailed()), null, "1", 0, 0),
+                new LogMetric(prefix + "-recording-upload-latency", "Recording upload latency",
+                        eventFilter(c, events.recordingUploaded()), events.recordingUploaded().extractor(), "ms", 10, 2),
+                new LogMetric(prefix + "-rtcp-packet-loss", "RTCP packet loss per call",
+                        eventFilter(c, events.callQuality()), events.callQuality().extractor(), "%", 0.1, 2),
+                new LogMetric(prefix + "-disk-pressure", "Recordings disk use when under pressure",
+                        eventFilter(c, events.diskPressure()), events.diskPressure().extractor(), "%", 50, 1.1),
+                new LogMetric(prefix + "-firewall-changes", "VPC firewall rule changes (CIS 2.7)",
+                        FIREWALL_CHANGE_FILTER, null, "1", 0, 0));
+    }
+
     public Observability(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
+        NodeContract.Events events = args.contract().events();
 
-        Metric failures = counter(c, prefix + "-recording-upload-failures", "Recording uploads that gave up",
-                eventFilter(c, "recording_upload_failed"));
-        distribution(c, prefix + "-recording-upload-latency", "Recording upload latency",
-                eventFilter(c, "recording_uploaded"), "EXTRACT(jsonPayload.latency_ms)", "ms", 10, 2);
-        Metric packetLoss = distribution(c, prefix + "-rtcp-packet-loss", "RTCP packet loss per call",
-                eventFilter(c, "call_quality"), "EXTRACT(jsonPayload.packet_loss_percent)", "%", 0.1, 2);
-        Metric disk = distribution(c, prefix + "-disk-pressure", "Recordings disk use when under pressure",
-                eventFilter(c, "disk_pressure"), "EXTRACT(jsonPayload.used_percent)", "%", 50, 1.1);
-        Metric firewall = counter(c, prefix + "-firewall-changes", "VPC firewall rule changes (CIS 2.7)",
-                FIREWALL_CHANGE_FILTER);
+        Map<String, Metric> metrics = new LinkedHashMap<>();
+        for (LogMetric m : logMetrics(c, args.contract())) {
+            metrics.put(m.name(), metric(c, m));
+        }
+        Metric failures = metrics.get(prefix + "-recording-upload-failures");
+        Metric packetLoss = metrics.get(prefix + "-rtcp-packet-loss");
+        Metric disk = metrics.get(prefix + "-disk-pressure");
+        Metric firewall = metrics.get(prefix + "-firewall-changes");
 
         String uptime = "metric.type=\"compute.googleapis.com/instance/uptime\" AND resource.type=\"gce_instance\""
                 + " AND metadata.user_labels.\"stack\"=\"" + Common.labelValue(c.stack()) + "\""
@@ -124,7 +162,7 @@ public final class Observability extends ComponentResource {
                 threshold("any disk pressure report in 5 min", userMetric(prefix + "-disk-pressure"),
                         "ALIGN_COUNT", "REDUCE_SUM", "300s", 0)), disk,
                 "A node of stack " + c.stack() + " has its recordings disk past the pressure threshold. Unverified "
-                        + "recordings are never deleted: check recording_upload_failed, drain the node if it keeps filling.");
+                        + "recordings are never deleted: check " + events.recordingUploadFailed().name() + ", drain the node if it keeps filling.");
 
         alert(c, prefix + "-firewall-changes", "mediaplane " + c.stack() + ": firewall rules changed", List.of(
                 threshold("any firewall change", userMetric(prefix + "-firewall-changes"),
@@ -154,6 +192,11 @@ public final class Observability extends ComponentResource {
                                 .build())
                         .build())
                 .build();
+    }
+
+    private Metric metric(StackConfig c, LogMetric m) {
+        return m.valueExtractor() == null ? counter(c, m.name(), m.description(), m.filter())
+                : distribution(c, m.name(), m.description(), m.filter(), m.valueExtractor(), m.unit(), m.scale(), m.growth());
     }
 
     private Metric counter(StackConfig c, String metricName, String description, String filter) {

@@ -1,13 +1,12 @@
 package dev.mediaplane.render;
 
-import dev.mediaplane.config.NodeSecret;
 import dev.mediaplane.config.StackConfig;
 import java.util.List;
 
 /**
  * What the templates may see: plain values derived from {@link StackConfig}, nothing node-specific
  * and nothing secret. Node values and secrets are FreeSWITCH {@code $${...}} variables defined in
- * the include files boot writes ({@link NodePaths}).
+ * the include files boot writes ({@link NodeContract}, which templates see as {@code c}).
  */
 public record NodeModel(
         /** Pulumi stack name, for comments and node.env. */
@@ -22,20 +21,13 @@ public record NodeModel(
         int rtpStartPort,
         int rtpEndPort,
         Fleet fleet,
-        NodePaths paths,
         /** FreeSWITCH modules in load order. */
         List<String> modules,
-        /** Secrets boot must read; a missing one fails boot. */
-        List<SecretRef> requiredSecrets,
-        /** Secrets boot reads when present (speech-to-text keys for the streaming bridge). */
-        List<SecretRef> optionalSecrets,
         /** API commands the controller's ESL user may run; everything else is refused. */
         List<String> eslAllowedApi) {
 
     public NodeModel {
         modules = List.copyOf(modules);
-        requiredSecrets = List.copyOf(requiredSecrets);
-        optionalSecrets = List.copyOf(optionalSecrets);
         eslAllowedApi = List.copyOf(eslAllowedApi);
     }
 
@@ -61,28 +53,6 @@ public record NodeModel(
 
     public record Fleet(int maxSessions, int sessionsPerSecond, int healthPort, int drainTimeoutSec) {}
 
-    /** A Secret Manager secret by id suffix, and the FreeSWITCH variable or file it becomes. */
-    public record SecretRef(String suffix, String target) {}
-
-    /** Where things live on the node; one place so templates, scripts and docs agree. */
-    public record NodePaths(
-            String recordingsDir,
-            String includeDir,
-            String nodeInclude,
-            String secretsInclude,
-            String tlsDir,
-            String secretsDir,
-            String optDir,
-            String nodeEnv,
-            String runDir) {
-        static NodePaths standard() {
-            return new NodePaths("/var/lib/mediaplane/recordings", "/etc/mediaplane/freeswitch",
-                    "/etc/mediaplane/freeswitch/node.xml", "/etc/mediaplane/freeswitch/secrets.xml",
-                    "/etc/mediaplane/tls", "/etc/mediaplane/secrets", "/opt/mediaplane", "/etc/mediaplane/node.env",
-                    "/run/mediaplane");
-        }
-    }
-
     static final List<String> MODULES = List.of("mod_console", "mod_logfile", "mod_event_socket", "mod_sofia",
             "mod_loopback", "mod_commands", "mod_conference", "mod_dptools", "mod_valet_parking", "mod_dialplan_xml",
             "mod_sndfile", "mod_native_file", "mod_tone_stream", "mod_json_cdr");
@@ -101,13 +71,7 @@ public record NodeModel(
                 c.rtp().startPort(), c.rtp().endPort(),
                 new Fleet(c.fleet().maxSessions(), c.fleet().sessionsPerSecond(), c.fleet().healthPort(),
                         c.fleet().drainTimeoutSec()),
-                NodePaths.standard(), MODULES,
-                List.of(new SecretRef(NodeSecret.SIP_TRUNK_PASSWORD.secretSuffix(), "mp_sip_trunk_password"),
-                        new SecretRef(NodeSecret.ESL_PASSWORD.secretSuffix(), "mp_esl_password"),
-                        new SecretRef(NodeSecret.TLS_CERTIFICATE.secretSuffix(), "tls-certificate"),
-                        new SecretRef(NodeSecret.TLS_PRIVATE_KEY.secretSuffix(), "tls-private-key")),
-                List.of(new SecretRef(NodeSecret.DEEPGRAM_API_KEY.secretSuffix(), "deepgram-api-key"),
-                        new SecretRef(NodeSecret.ASSEMBLYAI_API_KEY.secretSuffix(), "assemblyai-api-key")),
+                MODULES,
                 ESL_ALLOWED_API);
     }
 }

@@ -54,10 +54,28 @@ public final class Renderer {
             "sip_profiles/external.xml",
             "sip_profiles/internal.xml");
 
-    /** Rendered node files: bundle path under {@code node/} -> template under {@code startup-scripts/}. */
-    static final Map<String, String> NODE_TEMPLATES = Map.of(
-            "mediaplane-drain.sh", "shutdown.sh.ftl",
-            "mediaplane-health.socket", "mediaplane-health.socket.ftl");
+    /**
+     * Rendered node files: bundle path under {@code node/} -> template under {@code startup-scripts/}.
+     * Every node file that names a node path, unit, variable or event is rendered from the
+     * {@link NodeContract}; {@code startup-scripts/node/} keeps only what names none of them, and the
+     * uploader, which reads its paths from node.env until the Java agent replaces it.
+     */
+    static Map<String, String> nodeTemplates(NodeContract c) {
+        Map<String, String> out = new TreeMap<>();
+        out.put(c.units().drainScript(), "shutdown.sh.ftl");
+        out.put(c.units().healthSocket(), "mediaplane-health.socket.ftl");
+        out.put(c.units().healthService(), "mediaplane-health@.service.ftl");
+        out.put(c.units().healthScript(), "mediaplane-health.sh.ftl");
+        out.put(c.units().callQualityScript(), "mediaplane-call-quality.sh.ftl");
+        out.put("mediaplane-call-quality.service", "mediaplane-call-quality.service.ftl");
+        out.put("freeswitch-mediaplane.conf", "freeswitch-mediaplane.conf.ftl");
+        out.put("mp-recording-uploader.service", "mp-recording-uploader.service.ftl");
+        out.put("mp-recording-uploader-sweep.service", "mp-recording-uploader-sweep.service.ftl");
+        return out;
+    }
+
+    /** The node templates of the standard contract. */
+    static final Map<String, String> NODE_TEMPLATES = nodeTemplates(NodeContract.STANDARD);
 
     private static final Pattern NODE_FILE = Pattern.compile("[A-Za-z0-9._@-]+");
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
@@ -87,13 +105,17 @@ public final class Renderer {
 
     /** The bundle: {@code freeswitch/...} (a complete config dir) and {@code node/...} (scripts and units). */
     public static Bundle render(StackConfig config) {
-        NodeModel model = NodeModel.of(config);
-        Map<String, Object> root = Map.of("m", model);
+        return render(config, NodeContract.STANDARD);
+    }
+
+    /** The bundle of a stack under a given node contract (tests prove every file follows it). */
+    public static Bundle render(StackConfig config, NodeContract contract) {
+        Map<String, Object> root = Map.of("m", NodeModel.of(config), "c", contract);
         Map<String, byte[]> files = new TreeMap<>();
         for (String f : FREESWITCH_FILES) {
             files.put("freeswitch/" + f, bytes(process("templates/freeswitch/" + f + ".ftlx", root)));
         }
-        NODE_TEMPLATES.forEach((out, tpl) -> files.put("node/" + out, bytes(process("startup-scripts/" + tpl, root))));
+        nodeTemplates(contract).forEach((out, tpl) -> files.put("node/" + out, bytes(process("startup-scripts/" + tpl, root))));
         staticNodeFiles().forEach((name, bytes) -> {
             if (files.putIfAbsent("node/" + name, bytes) != null) {
                 throw new IllegalStateException("startup-scripts/node/" + name + " collides with a rendered node file of the"
@@ -109,6 +131,12 @@ public final class Renderer {
      * it against the hash and boots it.
      */
     public static String startupScript(StackConfig config, String releaseBucket, String releaseHash) {
+        return startupScript(config, NodeContract.STANDARD, releaseBucket, releaseHash);
+    }
+
+    /** {@link #startupScript(StackConfig, String, String)} under a given node contract. */
+    public static String startupScript(StackConfig config, NodeContract contract, String releaseBucket,
+                                       String releaseHash) {
         if (releaseHash == null || !HASH.matcher(releaseHash).matches()) {
             throw new IllegalArgumentException("releaseHash must be 64 lowercase hex characters, got '" + releaseHash + "'");
         }
@@ -118,6 +146,7 @@ public final class Renderer {
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("m", NodeModel.of(config));
+        root.put("c", contract);
         root.put("releaseBucket", releaseBucket);
         root.put("releaseHash", releaseHash);
         root.put("recordingsBucket", config.recordingsBucketName());
@@ -133,7 +162,12 @@ public final class Renderer {
 
     /** The VM's shutdown script: drains the node within GCE's shutdown window. */
     public static String shutdownScript(StackConfig config) {
-        return process("startup-scripts/shutdown.sh.ftl", Map.of("m", NodeModel.of(config)));
+        return shutdownScript(config, NodeContract.STANDARD);
+    }
+
+    /** {@link #shutdownScript(StackConfig)} under a given node contract. */
+    public static String shutdownScript(StackConfig config, NodeContract contract) {
+        return process("startup-scripts/shutdown.sh.ftl", Map.of("m", NodeModel.of(config), "c", contract));
     }
 
     private static String process(String name, Map<String, Object> root) {

@@ -133,6 +133,109 @@ class FleetReleaseTest {
         assertTrue(e.getMessage().contains(current), e.getMessage());
     }
 
+    /** A different value of the same type: every kind of component a TemplateSpec has. */
+    private static Object mutate(Object v, Class<?> type) {
+        if (type == String.class) {
+            return v + "x";
+        }
+        if (type == int.class) {
+            return (Integer) v + 1;
+        }
+        if (type == boolean.class) {
+            return !(Boolean) v;
+        }
+        if (type == Map.class) {
+            Map<Object, Object> m = new TreeMap<>((Map<?, ?>) v);
+            m.put("mutated", "x");
+            return m;
+        }
+        if (type == List.class) {
+            List<Object> l = new java.util.ArrayList<>((List<?>) v);
+            l.add("x");
+            return l;
+        }
+        throw new AssertionError("TemplateSpec has a component of a type this test cannot mutate: " + type
+                + "; teach mutate() about it");
+    }
+
+    @Test
+    void everyFieldOfTheTemplateSpecChangesTheName() throws Exception {
+        var c = Stacks.load("dev").config();
+        Fleet.TemplateSpec base = Fleet.TemplateSpec.of(c, Renderer.bootScripts(c, OLD));
+        var components = Fleet.TemplateSpec.class.getRecordComponents();
+        Class<?>[] types = java.util.Arrays.stream(components).map(java.lang.reflect.RecordComponent::getType)
+                .toArray(Class<?>[]::new);
+        var ctor = Fleet.TemplateSpec.class.getDeclaredConstructor(types);
+        Set<String> names = new TreeSet<>(Set.of(base.name()));
+        for (int i = 0; i < components.length; i++) {
+            Object[] args = new Object[components.length];
+            for (int j = 0; j < components.length; j++) {
+                args[j] = components[j].getAccessor().invoke(base);
+            }
+            args[i] = mutate(args[i], types[i]);
+            Fleet.TemplateSpec changed = ctor.newInstance(args);
+            assertTrue(names.add(changed.name()), "changing " + components[i].getName() + " keeps the template name "
+                    + changed.name());
+        }
+        assertEquals(components.length + 1, names.size());
+    }
+
+    /** Leaves of captured inputs: path -> value. */
+    private static void leaves(String path, Object v, Map<String, Object> out) {
+        if (v instanceof Map<?, ?> m) {
+            m.forEach((k, x) -> leaves(path + "/" + k, x, out));
+        } else if (v instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                leaves(path + "[" + i + "]", l.get(i), out);
+            }
+        } else {
+            out.put(path, v);
+        }
+    }
+
+    @Test
+    void everyInputThePlanCapturesForTheTemplateComesFromItsSpec() throws Exception {
+        var c = Stacks.load("dev").config();
+        PlannedResource t = Stacks.one(dev, TEMPLATE);
+        Fleet.TemplateSpec spec = Fleet.TemplateSpec.of(c, Renderer.bootScripts(c, Renderer.render(c).hash()));
+        Map<String, Object> captured = new TreeMap<>();
+        leaves("", t.inputs(), captured);
+        Map<String, Object> content = new TreeMap<>();
+        leaves("", spec.content(), content);
+        Set<Object> contentValues = new java.util.HashSet<>(content.values());
+        Map<String, Object> components = new TreeMap<>();
+        for (var rc : Fleet.TemplateSpec.class.getRecordComponents()) {
+            components.put(rc.getName(), rc.getAccessor().invoke(spec));
+        }
+        // Captured keys whose spec component has another name; "boot": the template's only disk is its boot disk.
+        Map<String, String> alias = Map.of("enableSecureBoot", "secureBoot", "enableVtpm", "vtpm",
+                "enableIntegrityMonitoring", "integrityMonitoring", "autoDelete", "diskAutoDelete");
+        String subnetName = spec.subnetwork().substring(spec.subnetwork().indexOf(':') + 1);
+        captured.forEach((path, v) -> {
+            String key = path.substring(path.lastIndexOf('/') + 1).replaceAll("\\[\\d+]$", "");
+            boolean covered;
+            if (path.equals("/name")) {
+                covered = v.equals(spec.name());
+            } else if (path.equals("/description")) {
+                covered = v.equals(spec.description());
+            } else if (path.equals("/serviceAccount/email")) {
+                covered = v.equals(spec.serviceAccountEmail());
+            } else if (path.startsWith("/networkInterfaces[0]/subnetwork")) {
+                covered = String.valueOf(v).endsWith("/regions/" + spec.region() + "/subnetworks/" + subnetName);
+            } else if (path.equals("/disks[0]/boot")) {
+                covered = Boolean.TRUE.equals(v);
+            } else if (v instanceof String) {
+                covered = contentValues.contains(v) || components.containsValue(v);
+            } else {
+                Object component = components.get(alias.getOrDefault(key, key));
+                covered = component != null && String.valueOf(component).equals(String.valueOf(v).replaceAll("\\.0$", ""));
+            }
+            assertTrue(covered, "captured template input " + path + " = " + v + " does not come from Fleet.TemplateSpec;"
+                    + " add it there so it reaches the template's name");
+        });
+        assertTrue(captured.size() > 20, "too few captured inputs to prove anything: " + captured.keySet());
+    }
+
     private static String templateName(Plan p) {
         return (String) Stacks.one(p, TEMPLATE).inputs().get("name");
     }

@@ -19,6 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 class UploaderUnitsTest {
 
     static final Path NODE = Path.of("startup-scripts/node");
+    /** The services are rendered from the node contract; the script and the timer ship verbatim. */
+    static final dev.mediaplane.render.Bundle BUNDLE = dev.mediaplane.render.Renderer.render(
+            dev.mediaplane.config.StackFileLoader.load(Path.of(System.getProperty("user.dir")), "dev").config());
+
+    static String unit(String name) {
+        return new String(BUNDLE.file("node/" + name), StandardCharsets.UTF_8);
+    }
     static final List<String> UNITS = List.of(
             "mp-recording-uploader.service", "mp-recording-uploader-sweep.service", "mp-recording-uploader-sweep.timer");
 
@@ -26,14 +33,14 @@ class UploaderUnitsTest {
     void servicesRunTheShippedScriptFromTheInstallDirectory() throws Exception {
         Pattern exec = Pattern.compile("(?m)^ExecStart=/opt/mediaplane/node/(\\S+) (\\w+)$");
         for (String unit : List.of("mp-recording-uploader.service", "mp-recording-uploader-sweep.service")) {
-            String text = Files.readString(NODE.resolve(unit));
+            String text = unit(unit);
             Matcher m = exec.matcher(text);
             assertTrue(m.find(), unit + " has no ExecStart under /opt/mediaplane/node/");
             assertTrue(Files.isExecutable(NODE.resolve(m.group(1))), unit + " starts a script that is not shipped: " + m.group(1));
             assertEquals(unit.contains("sweep") ? "sweep" : "watch", m.group(2), unit);
             assertTrue(text.contains("SyslogIdentifier=mediaplane"), unit + ": log-based metrics read SYSLOG_IDENTIFIER mediaplane");
         }
-        assertTrue(Files.readString(NODE.resolve("mp-recording-uploader-sweep.timer")).contains("WantedBy=timers.target"));
+        assertTrue(unit("mp-recording-uploader-sweep.timer").contains("WantedBy=timers.target"));
     }
 
     @Test
@@ -42,7 +49,7 @@ class UploaderUnitsTest {
         Assumptions.assumeTrue(present, "systemd-analyze not installed");
         for (String unit : UNITS) {
             // /opt/mediaplane/node does not exist here; verify checks the executable exists.
-            Files.writeString(tmp.resolve(unit), Files.readString(NODE.resolve(unit))
+            Files.writeString(tmp.resolve(unit), unit(unit)
                     .replaceAll("ExecStart=/opt/mediaplane/node/\\S+", "ExecStart=/bin/true"));
         }
         List<String> cmd = new java.util.ArrayList<>(List.of("systemd-analyze", "verify"));

@@ -3,10 +3,10 @@ Description=mediaplane: per-call RTP quality from JSON CDRs to the journal
 
 [Service]
 Type=oneshot
-ExecStart=/opt/mediaplane/node/mediaplane-call-quality.sh
+ExecStart=[=c.paths.nodeDir()]/[=c.units.callQualityScript]
 SyslogIdentifier=mediaplane
 Nice=10
 NoNewPrivileges=yes
 ProtectSystem=strict
-ReadWritePaths=/var/log/freeswitch/json_cdr
+ReadWritePaths=[=c.paths.jsonCdrDir]
 PrivateTmp=yes

@@ -4,7 +4,7 @@
 #   GET /ready -> 200 while live, both sofia profiles RUNNING, boot finished and not draining
 set -uo pipefail
 R="${MP_ROOT:-}"
-RUN_DIR="$R/run/mediaplane"
+RUN_DIR="$R[=c.paths.runDir]"
 
 answer() {
   printf 'HTTP/1.0 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s\n' \
@@ -32,8 +32,8 @@ case "$target" in
     live && answer '200 OK' 'live'
     answer '503 Service Unavailable' 'freeswitch not answering' ;;
   /ready)
-    [[ -e "$RUN_DIR/draining" ]] && answer '503 Service Unavailable' 'draining'
-    [[ -e "$RUN_DIR/ready" ]] || answer '503 Service Unavailable' 'booting'
+    [[ -e "$RUN_DIR/[=c.paths.drainingMarker]" ]] && answer '503 Service Unavailable' 'draining'
+    [[ -e "$RUN_DIR/[=c.paths.readyMarker]" ]] || answer '503 Service Unavailable' 'booting'
     live || answer '503 Service Unavailable' 'freeswitch not answering'
     profiles_running || answer '503 Service Unavailable' 'sofia profiles not running'
     answer '200 OK' 'ready' ;;

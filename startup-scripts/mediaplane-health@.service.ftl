@@ -1,9 +1,9 @@
 [Unit]
 Description=mediaplane health check answer
-Requires=mediaplane-health.socket
+Requires=[=c.units.healthSocket]
 
 [Service]
-ExecStart=/opt/mediaplane/node/mediaplane-health.sh
+ExecStart=[=c.paths.nodeDir()]/[=c.units.healthScript]
 StandardInput=socket
 StandardOutput=socket
 StandardError=journal

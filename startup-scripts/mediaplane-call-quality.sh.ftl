@@ -2,12 +2,12 @@
 # Turns each finished call's JSON CDR (mod_json_cdr) into one structured log line for the
 # packet-loss metric and alert, then deletes the CDR (it only feeds metrics; the recording and its
 # manifest are the evidence):
-#   {"event":"call_quality","packet_loss_percent":X,"media_packets":N,"lost_packets":N,...}
+#   {"event":"[=c.events.callQuality.name]","[=c.events.callQuality.fields[0].name]":X,"[=c.events.callQuality.fields[1].name]":N,"[=c.events.callQuality.fields[2].name]":N,...}
 # Loss is estimated from what FreeSWITCH counted on the inbound stream: sequence gaps
 # (rtp_audio_in_flaw_total) over packets expected (media packets + gaps).
 set -uo pipefail
 R="${MP_ROOT:-}"
-CDR_DIR="$R/var/log/freeswitch/json_cdr"
+CDR_DIR="$R[=c.paths.jsonCdrDir]"
 # mod_json_cdr writes a CDR in one go, but never read one younger than this.
 MIN_AGE_SEC="${MP_CDR_MIN_AGE_SEC:-5}"
 
@@ -28,8 +28,9 @@ for cdr in "$CDR_DIR"/*.cdr.json; do
   [[ "$mos" =~ ^[0-9]+(\.[0-9]+)?$ ]] || mos=null
   if [[ "$media" =~ ^[0-9]+$ && "$flaws" =~ ^[0-9]+$ ]] && (( media + flaws > 0 )); then
     loss="$(awk -v m="$media" -v f="$flaws" 'BEGIN { printf "%.2f", 100 * f / (m + f) }')"
-    printf '{"event":"call_quality","packet_loss_percent":%s,"media_packets":%s,"lost_packets":%s,"mos":%s,"call_uuid":"%s","call_sid":"%s","organization_id":"%s"}\n' \
-      "$loss" "$media" "$flaws" "$mos" "$(id uuid "$cdr")" "$(id mp_call_sid "$cdr")" "$(id mp_organization_id "$cdr")"
+<#-- The arguments follow the order of the contract's call_quality fields. -->
+    printf '{"event":"[=c.events.callQuality.name]"<#list c.events.callQuality.fields as f>,"[=f.name]":<#if f.number()>%s<#else>"%s"</#if></#list>}\n' \
+      "$loss" "$media" "$flaws" "$mos" "$(id uuid "$cdr")" "$(id [=c.vars.callSid] "$cdr")" "$(id [=c.vars.organizationId] "$cdr")"
   fi
   rm -f -- "$cdr"
 done

@@ -1,0 +1,471 @@
+package dev.mediaplane.render;
+
+import dev.mediaplane.config.NodeSecret;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the program and the node share, defined once: where things live on the node, the systemd
+ * units, what boot writes with which mode and owner, the secrets and where each lands, the
+ * FreeSWITCH variables the XML refers to, and the structured log events the node emits.
+ *
+ * <p>The renderer hands it to every template and node file as {@code c}; Observability builds its
+ * log metrics from {@link #events()}. {@link #STANDARD} is the one the program ships; tests build
+ * others to prove that every consumer follows a change.
+ *
+ * @param paths where things live on the node; {@link Paths#standard()} by default
+ * @param units the node's systemd units; {@link Units#standard()} by default
+ * @param files what boot writes, with modes and owners; {@link Files#standard()} by default
+ * @param secrets the Secret Manager secrets boot reads, in the order boot reads them
+ * @param vars the FreeSWITCH variables the rendered XML refers to; {@link Vars#standard()} by default
+ * @param events the structured log events node scripts emit; {@link Events#standard()} by default
+ */
+public record NodeContract(Paths paths, Units units, Files files, List<Secret> secrets, Vars vars, Events events) {
+
+    /** The contract the program ships. */
+    public static final NodeContract STANDARD = new NodeContract(Paths.standard(), Units.standard(), Files.standard(),
+            standardSecrets(), Vars.standard(), Events.standard());
+
+    public NodeContract {
+        Objects.requireNonNull(paths, "paths");
+        Objects.requireNonNull(units, "units");
+        Objects.requireNonNull(files, "files");
+        secrets = List.copyOf(secrets);
+        Objects.requireNonNull(vars, "vars");
+        Objects.requireNonNull(events, "events");
+    }
+
+    /** Secrets whose absence fails boot. */
+    public List<Secret> requiredSecrets() {
+        return secrets.stream().filter(s -> s.need() == Need.REQUIRED).toList();
+    }
+
+    /** Secrets boot installs when present (the speech-to-text keys). */
+    public List<Secret> optionalSecrets() {
+        return secrets.stream().filter(s -> s.need() == Need.OPTIONAL).toList();
+    }
+
+    /** The secret boot reads only to install FreeSWITCH from SignalWire's repository. */
+    public Secret repoToken() {
+        return secrets.stream().filter(s -> s.need() == Need.WHEN_INSTALLING).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the node contract names no WHEN_INSTALLING secret"));
+    }
+
+    /** The secret of a Secret Manager suffix; an error names the suffixes there are. */
+    public Secret secret(String suffix) {
+        return secrets.stream().filter(s -> s.suffix().equals(suffix)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no node secret with suffix '" + suffix + "'; the contract has "
+                        + secrets.stream().map(Secret::suffix).toList()));
+    }
+
+    /**
+     * Where things live on the node.
+     *
+     * @param optDir the install root; releases, the current link and the node link are under it
+     * @param runDir tmpfs state: boot's work dir and the ready/draining markers
+     * @param readyMarker file boot creates once FreeSWITCH is up; /ready answers 200 only while it exists
+     * @param drainingMarker file the drain creates first; /ready answers 503 while it exists
+     * @param etcDir the node's configuration root
+     * @param includeDir FreeSWITCH include files boot writes (node values, secrets)
+     * @param nodeInclude node values include ({@link Vars#nodeVars()})
+     * @param secretsInclude secrets include ({@link Vars#secretVars()})
+     * @param tlsDir the external profile's tls-cert-dir
+     * @param secretsDir root-only secret files (admin ESL password, speech-to-text keys)
+     * @param nodeEnv the non-secret KEY=value file boot writes for node services
+     * @param stateDir persistent node state (recordings, the uploader's outbox)
+     * @param recordingsDir where FreeSWITCH records; the uploader watches it
+     * @param freeswitchLogDir FreeSWITCH's log directory
+     * @param jsonCdrDir where mod_json_cdr writes each finished call's CDR
+     * @param freeswitchDbDir FreeSWITCH's core database directory
+     * @param fsCliConf local fs_cli login
+     * @param systemdDir where boot installs the release's units
+     */
+    public record Paths(String optDir, String runDir, String readyMarker, String drainingMarker, String etcDir,
+                        String includeDir, String nodeInclude, String secretsInclude, String tlsDir, String secretsDir,
+                        String nodeEnv, String stateDir, String recordingsDir, String freeswitchLogDir,
+                        String jsonCdrDir, String freeswitchDbDir, String fsCliConf, String systemdDir) {
+        public Paths {
+            for (String p : List.of(optDir, runDir, etcDir, includeDir, nodeInclude, secretsInclude, tlsDir, secretsDir,
+                    nodeEnv, stateDir, recordingsDir, freeswitchLogDir, jsonCdrDir, freeswitchDbDir, fsCliConf, systemdDir)) {
+                if (p == null || !p.matches("(/[A-Za-z0-9._@-]+)+")) {
+                    throw new IllegalArgumentException("node paths must be absolute, of A-Z a-z 0-9 . _ @ -, got '" + p + "'");
+                }
+            }
+            for (String f : List.of(readyMarker, drainingMarker)) {
+                if (f == null || !f.matches("[A-Za-z0-9._-]+")) {
+                    throw new IllegalArgumentException("marker names are file names under runDir, got '" + f + "'");
+                }
+            }
+        }
+
+        static Paths standard() {
+            return new Paths("/opt/mediaplane", "/run/mediaplane", "ready", "draining", "/etc/mediaplane",
+                    "/etc/mediaplane/freeswitch", "/etc/mediaplane/freeswitch/node.xml",
+                    "/etc/mediaplane/freeswitch/secrets.xml", "/etc/mediaplane/tls", "/etc/mediaplane/secrets",
+                    "/etc/mediaplane/node.env", "/var/lib/mediaplane", "/var/lib/mediaplane/recordings",
+                    "/var/log/freeswitch", "/var/log/freeswitch/json_cdr", "/var/lib/freeswitch/db", "/etc/fs_cli.conf",
+                    "/etc/systemd/system");
+        }
+
+        /** The active release's directory: FreeSWITCH runs {@code <current>/freeswitch}. */
+        public String currentDir() {
+            return optDir + "/current";
+        }
+
+        /** Where units start node scripts from: a link into the current release's {@code node/}. */
+        public String nodeDir() {
+            return optDir + "/node";
+        }
+
+        /**
+         * Directory name under /var/lib for systemd's {@code StateDirectory=} of the uploader:
+         * {@code stateDir} without its {@code /var/lib/} root, plus {@code uploader}.
+         */
+        public String uploaderStateDirectory() {
+            if (!stateDir.startsWith("/var/lib/")) {
+                throw new IllegalStateException("stateDir must be under /var/lib for systemd's StateDirectory=, got '"
+                        + stateDir + "'");
+            }
+            return stateDir.substring("/var/lib/".length()) + "/uploader";
+        }
+    }
+
+    /**
+     * The node's systemd units and the scripts they start (file names in the bundle's {@code node/}).
+     *
+     * @param freeswitch the packaged FreeSWITCH service boot enables and restarts
+     * @param freeswitchDropIn drop-in boot installs under {@code <freeswitch>.d/}
+     * @param healthSocket the health endpoint socket ({@code <name>.socket}); its {@code <name>@.service} answers each connection
+     * @param healthScript script the health service runs per connection
+     * @param callQualityScript script turning CDRs into call_quality events
+     * @param uploaderScript the recording uploader
+     * @param drainScript the drain (also the GCE shutdown-script)
+     */
+    public record Units(String freeswitch, String freeswitchDropIn, String healthSocket, String healthScript,
+                        String callQualityScript, String uploaderScript, String drainScript) {
+        public Units {
+            if (healthSocket == null || !healthSocket.matches("[A-Za-z0-9_-]+\\.socket")) {
+                throw new IllegalArgumentException("healthSocket must be <name>.socket, got '" + healthSocket + "'");
+            }
+        }
+
+        /** The template service of the health socket (Accept=yes starts one per connection). */
+        public String healthService() {
+            return healthSocket.substring(0, healthSocket.length() - ".socket".length()) + "@.service";
+        }
+
+        static Units standard() {
+            return new Units("freeswitch.service", "mediaplane.conf", "mediaplane-health.socket", "mediaplane-health.sh",
+                    "mediaplane-call-quality.sh", "mp-recording-uploader", "mediaplane-drain.sh");
+        }
+    }
+
+    /** Who owns what boot writes. */
+    public enum Owner {
+        /** root:root. */
+        ROOT_ROOT("$ROOT_USER:$ROOT_GROUP"),
+        /** root:freeswitch: FreeSWITCH reads, only root writes. */
+        ROOT_FREESWITCH("$ROOT_USER:$FS_GROUP"),
+        /** freeswitch:freeswitch: FreeSWITCH writes. */
+        FREESWITCH("$FS_USER:$FS_GROUP");
+
+        private final String shell;
+
+        Owner(String shell) {
+            this.shell = shell;
+        }
+
+        /** The owner as boot's shell writes it (its user/group variables are test seams). */
+        public String shell() {
+            return shell;
+        }
+    }
+
+    /**
+     * A mode and owner boot gives a file or directory.
+     *
+     * @param mode octal mode as {@code stat -c %a} prints it
+     * @param owner owner and group
+     */
+    public record Access(String mode, Owner owner) {
+        public Access {
+            if (mode == null || !mode.matches("[0-7]{3}")) {
+                throw new IllegalArgumentException("mode must be three octal digits, got '" + mode + "'");
+            }
+            Objects.requireNonNull(owner, "owner");
+        }
+    }
+
+    /**
+     * What boot writes, with its mode and owner (the README's "Include files boot writes").
+     *
+     * @param etcDir {@link Paths#etcDir()}
+     * @param includeDir {@link Paths#includeDir()}
+     * @param tlsDir {@link Paths#tlsDir()}
+     * @param secretsDir {@link Paths#secretsDir()}
+     * @param stateDir {@link Paths#stateDir()}
+     * @param recordingsDir {@link Paths#recordingsDir()}; FreeSWITCH writes there
+     * @param jsonCdrDir {@link Paths#jsonCdrDir()}; FreeSWITCH writes there
+     * @param nodeInclude {@link Paths#nodeInclude()}
+     * @param secretsInclude {@link Paths#secretsInclude()}
+     * @param tlsFile the external profile's certificate and key
+     * @param caFile the CA bundle the external profile verifies the trunk with
+     * @param secretFile every file in {@link Paths#secretsDir()}
+     * @param fsCliConf {@link Paths#fsCliConf()}
+     * @param nodeEnv {@link Paths#nodeEnv()}
+     * @param unit every unit and drop-in boot installs
+     */
+    public record Files(Access etcDir, Access includeDir, Access tlsDir, Access secretsDir, Access stateDir,
+                        Access recordingsDir, Access jsonCdrDir, Access nodeInclude, Access secretsInclude,
+                        Access tlsFile, Access caFile, Access secretFile, Access fsCliConf, Access nodeEnv, Access unit) {
+        static Files standard() {
+            Access rootDir = new Access("755", Owner.ROOT_ROOT);
+            Access fsReadDir = new Access("750", Owner.ROOT_FREESWITCH);
+            Access fsDir = new Access("750", Owner.FREESWITCH);
+            Access rootPublic = new Access("644", Owner.ROOT_ROOT);
+            Access rootOnly = new Access("600", Owner.ROOT_ROOT);
+            Access fsRead = new Access("640", Owner.ROOT_FREESWITCH);
+            return new Files(rootDir, fsReadDir, fsReadDir, new Access("700", Owner.ROOT_ROOT), rootDir, fsDir, fsDir,
+                    rootPublic, fsRead, fsRead, rootPublic, rootOnly, rootOnly, rootPublic, rootPublic);
+        }
+    }
+
+    /** When boot reads a secret. */
+    public enum Need {
+        /** Every boot; a missing one fails boot and leaves the previous configuration in place. */
+        REQUIRED,
+        /** Installed when present; its feature stays off otherwise. */
+        OPTIONAL,
+        /** Only when the image lacks FreeSWITCH and boot installs it. */
+        WHEN_INSTALLING
+    }
+
+    /** What boot checks a secret's payload is. */
+    public enum Check {
+        /** No check beyond being non-empty. */
+        NONE,
+        /** 12-256 characters that survive FreeSWITCH's preprocessor unquoted. */
+        PASSWORD,
+        /** A PEM certificate. */
+        PEM_CERTIFICATE,
+        /** A PEM private key. */
+        PEM_PRIVATE_KEY
+    }
+
+    /** Where a secret ends up on the node. */
+    public enum Lands {
+        /** A variable of {@link Paths#secretsInclude()} ({@link Vars#secretVars()} names it). */
+        SECRETS_INCLUDE,
+        /** Part of the external profile's certificate file in {@link Paths#tlsDir()}. */
+        TLS,
+        /** A root-only file of its suffix's name in {@link Paths#secretsDir()}. */
+        SECRETS_DIR,
+        /** Handed to apt for the install and dropped. */
+        APT
+    }
+
+    /**
+     * A Secret Manager secret the node reads.
+     *
+     * @param suffix id suffix: the secret is {@code <prefix>-<suffix>}
+     * @param need when boot reads it
+     * @param check what boot checks its payload is
+     * @param lands where it ends up
+     */
+    public record Secret(String suffix, Need need, Check check, Lands lands) {
+        public Secret {
+            if (suffix == null || !suffix.matches("[a-z0-9][a-z0-9-]*")) {
+                throw new IllegalArgumentException("secret suffix must be of a-z 0-9 -, got '" + suffix + "'");
+            }
+            Objects.requireNonNull(need, "need");
+            Objects.requireNonNull(check, "check");
+            Objects.requireNonNull(lands, "lands");
+        }
+    }
+
+    private static List<Secret> standardSecrets() {
+        return List.of(
+                new Secret(NodeSecret.SIP_TRUNK_PASSWORD.secretSuffix(), Need.REQUIRED, Check.PASSWORD, Lands.SECRETS_INCLUDE),
+                new Secret(NodeSecret.ESL_PASSWORD.secretSuffix(), Need.REQUIRED, Check.PASSWORD, Lands.SECRETS_INCLUDE),
+                new Secret(NodeSecret.TLS_CERTIFICATE.secretSuffix(), Need.REQUIRED, Check.PEM_CERTIFICATE, Lands.TLS),
+                new Secret(NodeSecret.TLS_PRIVATE_KEY.secretSuffix(), Need.REQUIRED, Check.PEM_PRIVATE_KEY, Lands.TLS),
+                new Secret(NodeSecret.DEEPGRAM_API_KEY.secretSuffix(), Need.OPTIONAL, Check.NONE, Lands.SECRETS_DIR),
+                new Secret(NodeSecret.ASSEMBLYAI_API_KEY.secretSuffix(), Need.OPTIONAL, Check.NONE, Lands.SECRETS_DIR),
+                new Secret(NodeSecret.SIGNALWIRE_REPO_TOKEN.secretSuffix(), Need.WHEN_INSTALLING, Check.NONE, Lands.APT));
+    }
+
+    /** The node fact a node variable holds; boot's shell has it in the variable of this name. */
+    public enum NodeFact { INTERNAL_IP, EXTERNAL_IP, NODE_NAME }
+
+    /**
+     * A FreeSWITCH variable of the node include: a node fact boot learns from the metadata server.
+     *
+     * @param name the {@code $${name}} the XML refers to
+     * @param fact the value boot writes for it
+     */
+    public record NodeVar(String name, NodeFact fact) {}
+
+    /**
+     * A FreeSWITCH variable of the secrets include.
+     *
+     * @param name the {@code $${name}} the XML refers to
+     * @param secret the Secret Manager suffix it comes from; null: {@code localFile} instead
+     * @param localFile a root-only file of {@link Paths#secretsDir()} boot generates per node; null: {@code secret}
+     */
+    public record SecretVar(String name, String secret, String localFile) {
+        public SecretVar {
+            if ((secret == null) == (localFile == null)) {
+                throw new IllegalArgumentException("secret variable " + name + " needs exactly one of secret, localFile");
+            }
+        }
+
+        /** True when boot reads the value from Secret Manager. */
+        public boolean fromSecretManager() {
+            return secret != null;
+        }
+    }
+
+    /**
+     * The FreeSWITCH variables the rendered XML refers to.
+     *
+     * @param internalIp the NIC's private address
+     * @param externalIp the node's external address (ext-sip-ip, ext-rtp-ip)
+     * @param hostname the instance name
+     * @param eslPassword the controller's ESL password
+     * @param eslAdminPassword the per-node full-access ESL password
+     * @param sipTrunkPassword the trunk gateway's password
+     * @param recordingsDir the recordings root, set in vars.xml
+     * @param organizationId channel variable: the call's organization (from the trunk's header)
+     * @param callSid channel variable: the call's id
+     * @param recordingId channel variable: the recording's id
+     * @param recordingPath channel variable: where the call is recorded
+     */
+    public record Vars(String internalIp, String externalIp, String hostname, String eslPassword, String eslAdminPassword,
+                       String sipTrunkPassword, String recordingsDir, String organizationId, String callSid,
+                       String recordingId, String recordingPath) {
+        static Vars standard() {
+            return new Vars("mp_internal_ip", "mp_external_ip", "mp_hostname", "mp_esl_password", "mp_esl_admin_password",
+                    "mp_sip_trunk_password", "mp_recordings_dir", "mp_organization_id", "mp_call_sid", "mp_recording_id",
+                    "mp_recording_path");
+        }
+
+        /** The node include's variables, in the order boot writes them. */
+        public List<NodeVar> nodeVars() {
+            return List.of(new NodeVar(internalIp, NodeFact.INTERNAL_IP), new NodeVar(externalIp, NodeFact.EXTERNAL_IP),
+                    new NodeVar(hostname, NodeFact.NODE_NAME));
+        }
+
+        /** The secrets include's variables, in the order boot writes them. */
+        public List<SecretVar> secretVars() {
+            return List.of(new SecretVar(eslPassword, NodeSecret.ESL_PASSWORD.secretSuffix(), null),
+                    new SecretVar(eslAdminPassword, null, "esl-admin-password"),
+                    new SecretVar(sipTrunkPassword, NodeSecret.SIP_TRUNK_PASSWORD.secretSuffix(), null));
+        }
+    }
+
+    /** The JSON type of an event field. */
+    public enum Type { NUMBER, STRING }
+
+    /**
+     * A field of a structured log event.
+     *
+     * @param name key in the JSON line ({@code jsonPayload.<name>} in Cloud Logging)
+     * @param type its JSON type
+     */
+    public record Field(String name, Type type) {
+        public Field {
+            if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException("event field names are snake_case, got '" + name + "'");
+            }
+            Objects.requireNonNull(type, "type");
+        }
+
+        /** True for numbers, which the JSON line carries unquoted. */
+        public boolean number() {
+            return type == Type.NUMBER;
+        }
+    }
+
+    /**
+     * A structured log event: one JSON object per line, {@code {"event":"<name>",...}}.
+     *
+     * @param name the {@code event} value log metrics filter on
+     * @param valueField the numeric field a distribution metric reads; null: metrics only count the event
+     * @param fields the fields it carries besides {@code event} (and the emitter's common fields)
+     */
+    public record Event(String name, String valueField, List<Field> fields) {
+        public Event {
+            if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException("event names are snake_case, got '" + name + "'");
+            }
+            fields = List.copyOf(fields);
+            if (valueField != null && !fields.contains(new Field(valueField, Type.NUMBER))) {
+                throw new IllegalArgumentException("event " + name + ": valueField '" + valueField
+                        + "' must be one of its numeric fields " + fields);
+            }
+        }
+
+        /** Cloud Logging's extractor of {@link #valueField()}. */
+        public String extractor() {
+            if (valueField == null) {
+                throw new IllegalStateException("event " + name + " carries no value a metric reads");
+            }
+            return "EXTRACT(jsonPayload." + valueField + ")";
+        }
+
+        /** The declared field of this name; an error lists the declared ones. */
+        public Field field(String field) {
+            return fields.stream().filter(f -> f.name().equals(field)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("event " + name + " has no field '" + field
+                            + "'; it has " + fields.stream().map(Field::name).toList()));
+        }
+    }
+
+    /**
+     * The structured log events of the node scripts.
+     *
+     * @param recordingUploaded the uploader verified a recording in GCS; latency_ms feeds the latency metric
+     * @param recordingUploadFailed the uploader gave up on a file (it stays on disk); the failure alert counts it
+     * @param diskPressure the recordings disk is past the uploader's threshold; the disk alert counts it
+     * @param callQuality one finished call's RTP quality; packet_loss_percent feeds the packet-loss alert
+     * @param drainStarted the drain paused inbound calls
+     * @param drainFinished no call is left, or FreeSWITCH stopped answering
+     * @param drainTimeout calls were still up when the drain's time ran out
+     * @param drainSkipped nothing to drain (no fs_cli, or FreeSWITCH not answering)
+     */
+    public record Events(Event recordingUploaded, Event recordingUploadFailed, Event diskPressure, Event callQuality,
+                         Event drainStarted, Event drainFinished, Event drainTimeout, Event drainSkipped) {
+        static Events standard() {
+            return new Events(
+                    new Event("recording_uploaded", "latency_ms", List.of(num("latency_ms"), num("attempts"), str("object"),
+                            str("organization_id"), str("call_sid"), str("recording_id"), num("size_bytes"),
+                            str("generation"))),
+                    new Event("recording_upload_failed", null, List.of(num("attempts"), str("error"), str("stage"), str("object"),
+                            str("organization_id"), str("call_sid"), str("recording_id"), str("path"))),
+                    new Event("disk_pressure", "used_percent", List.of(num("used_percent"), num("threshold_percent"), str("path"),
+                            num("avail_bytes"))),
+                    new Event("call_quality", "packet_loss_percent", List.of(num("packet_loss_percent"), num("media_packets"),
+                            num("lost_packets"), num("mos"), str("call_uuid"), str("call_sid"), str("organization_id"))),
+                    new Event("drain_started", null, List.of(num("timeout_sec"))),
+                    new Event("drain_finished", null, List.of(num("active_channels"), str("reason"))),
+                    new Event("drain_timeout", null, List.of(num("active_channels"), num("timeout_sec"))),
+                    new Event("drain_skipped", null, List.of(str("reason"))));
+        }
+
+        /** Every event, in declaration order. */
+        public List<Event> all() {
+            List<Event> out = new ArrayList<>(List.of(recordingUploaded, recordingUploadFailed, diskPressure, callQuality,
+                    drainStarted, drainFinished, drainTimeout, drainSkipped));
+            return List.copyOf(out);
+        }
+
+        private static Field num(String name) {
+            return new Field(name, Type.NUMBER);
+        }
+
+        private static Field str(String name) {
+            return new Field(name, Type.STRING);
+        }
+    }
+}
