@@ -34,15 +34,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * google-cloud-secretmanager pulls protobuf 4.x and grpc 1.76 over Pulumi's 3.25 / 1.57. This
- * proves the winners still serve both: the real Secret Manager client over in-process gRPC and
- * the Pulumi mock engine, in one JVM, in both orders.
+ * The libraries-bom manages protobuf and grpc for every scope, so the shaded CLI runs Pulumi on
+ * protobuf 4.x and grpc 1.76 rather than the 3.25 / 1.57 Pulumi was built with; the test classpath
+ * resolves the very same versions (Maven picks one per artifact for the whole build). This proves
+ * they serve both sides in one JVM, in both orders: the Pulumi mock engine, and the real Secret
+ * Manager client over in-process gRPC (test scope until the rotation issue uses it in main).
  */
 class ClasspathConvergenceTest {
 
     @Test
     void secretManagerClientAndPulumiMockEngineShareOneJvm() throws Exception {
         assertTrue(com.google.protobuf.RuntimeVersion.MAJOR >= 4, "expected protobuf 4.x to win the convergence");
+        assertTrue(io.grpc.internal.GrpcUtil.IMPLEMENTATION_VERSION.matches("1\\.(7[6-9]|[89][0-9])\\..*"),
+                "expected the BOM's grpc (1.76 or later), got " + io.grpc.internal.GrpcUtil.IMPLEMENTATION_VERSION);
         assertEquals("stand-in-value", readThroughRealClient());
         assertEquals(List.of("gcp:secretmanager/secret:Secret"), declareUnderMockEngine());
         assertEquals("stand-in-value", readThroughRealClient());

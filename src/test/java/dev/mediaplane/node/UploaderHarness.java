@@ -2,6 +2,9 @@ package dev.mediaplane.node;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.mediaplane.testing.GcpStandIn;
+import dev.mediaplane.testing.PlannedNode;
+import dev.mediaplane.testing.RequiredTools;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,13 +26,39 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Runs the real {@code startup-scripts/node/mp-recording-uploader} under bash against a
- * {@link GcpStandIn}, in a temp root. An {@code rm} shim first in PATH asks the stand-in to judge
- * each deletion of a recording while the file still exists.
+ * {@link GcpStandIn}, in a temp root. An {@code rm} shim first in PATH asks the harness (over
+ * HTTP, on the stand-in's port) to judge each deletion of a recording while the file still exists.
  */
 public final class UploaderHarness implements AutoCloseable {
 
     public static final Path SCRIPT = Path.of("startup-scripts/node/mp-recording-uploader").toAbsolutePath();
+    public static final String PROJECT = "test-project-1";
+    public static final String BUCKET = "test-project-1-mp-recordings";
+    public static final String TOPIC = "mp-test-recording-events";
+    /** The downstream consumer of evidence events: a subscription and an account allowed to pull it. */
+    public static final String SUBSCRIPTION = "mp-test-evidence-consumer";
+    public static final String CONSUMER = "evidence-consumer@test-project-1.iam.gserviceaccount.com";
 
+    /** One local deletion seen by the rm shim, judged while the file still existed. */
+    public record Deletion(String path, boolean verified, String detail) {}
+
+    /**
+     * The node's cloud as the plan declares it today: the node account with objectCreator on the
+     * recordings bucket and publisher on the events topic, plus one subscription to that topic.
+     */
+    public static GcpStandIn plannedCloud() throws IOException {
+        GcpStandIn gcp = new GcpStandIn(PROJECT, 123456789012L);
+        String node = PlannedNode.attach(gcp, "mp-test");
+        PlannedNode.recordings(gcp, node, BUCKET);
+        PlannedNode.events(gcp, node, TOPIC);
+        gcp.createSubscription(SUBSCRIPTION, TOPIC);
+        gcp.iam.grant(gcp.subscriptionResource(SUBSCRIPTION), GcpStandIn.sa(CONSUMER), "roles/pubsub.subscriber");
+        return gcp;
+    }
+
+    public final String bucket = BUCKET;
+    /** What the evidence consumer has received so far. */
+    public final GcpStandIn.Subscriber consumer;
     public final Path root;
     public final Path recordings;
     public final Path state;
@@ -38,14 +67,25 @@ public final class UploaderHarness implements AutoCloseable {
     public final Map<String, String> env = new HashMap<>();
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
     private final List<Running> running = new ArrayList<>();
+    private final List<Deletion> deletions = Collections.synchronizedList(new ArrayList<>());
+    private volatile Path recordingsDir;
 
     public UploaderHarness(Path root, GcpStandIn gcp) throws IOException {
+        // Before anything starts: without inotifywait the watcher would wait for events forever.
+        RequiredTools.require("bash", "curl", "jq", "inotifywait", "flock", "md5sum", "sha256sum", "base64", "od",
+                "stat", "realpath", "find", "df", "mkfifo");
         this.root = root;
         this.gcp = gcp;
+        this.consumer = gcp.subscriber(SUBSCRIPTION, CONSUMER);
         this.recordings = Files.createDirectories(root.resolve("recordings"));
         this.state = Files.createDirectories(root.resolve("state"));
         Path bin = Files.createDirectories(root.resolve("bin"));
-        gcp.recordingsDir(recordings);
+        recordingsDir = recordings;
+        gcp.route("/__test/before-rm", ex -> {
+            String file = GcpStandIn.query(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)).get("path");
+            deletions.add(judgeDeletion(file));
+            ex.sendResponseHeaders(204, -1);
+        });
         nodeEnv = root.resolve("node.env");
         Files.writeString(nodeEnv, String.join("\n",
                 "# written by boot",
@@ -54,8 +94,8 @@ public final class UploaderHarness implements AutoCloseable {
                 "NODE_NAME=mp-node-test",
                 "RELEASE_HASH=0123abcd",
                 "RECORDINGS_DIR=" + recordings,
-                "RECORDINGS_BUCKET=" + gcp.bucket,
-                "EVENTS_TOPIC=mp-test-recording-events",
+                "RECORDINGS_BUCKET=" + BUCKET,
+                "EVENTS_TOPIC=" + TOPIC,
                 "RELEASES_BUCKET=test-project-1-mp-releases",
                 "STACK=dev", ""));
         Path rm = bin.resolve("rm");
@@ -82,6 +122,46 @@ public final class UploaderHarness implements AutoCloseable {
         env.put("MP_BACKOFF_BASE_MS", "20");
         env.put("MP_BACKOFF_MAX_MS", "200");
         env.put("MP_DISK_CHECK_SECONDS", "1");
+    }
+
+    /** The node's access token: a marker that must appear in no argv, file or log. */
+    public String token() { return gcp.tokenFor(gcp.instanceServiceAccount()); }
+
+    public List<Deletion> deletions() { synchronized (deletions) { return List.copyOf(deletions); } }
+
+    /** Where the rm-shim judge expects recordings (a test that mounts another directory moves it). */
+    public void recordingsDir(Path dir) { this.recordingsDir = dir; }
+
+    private Deletion judgeDeletion(String file) {
+        Path dir = recordingsDir;
+        if (file == null || dir == null || !file.startsWith(dir + "/")) {
+            return new Deletion(String.valueOf(file), false, "outside the recordings dir");
+        }
+        String[] parts = file.substring(dir.toString().length() + 1).split("/");
+        if (parts.length != 3 || !parts[2].endsWith(".wav")) {
+            return new Deletion(file, false, "not a recording path");
+        }
+        String rec = parts[2].substring(0, parts[2].length() - 4);
+        String object = "org/" + parts[0] + "/recordings/" + parts[1] + "/" + rec + ".wav";
+        String manifest = "org/" + parts[0] + "/recordings/" + parts[1] + "/" + rec + ".manifest.json";
+        byte[] local;
+        try {
+            local = Files.readAllBytes(Path.of(file));
+        } catch (IOException e) {
+            return new Deletion(file, false, "local file unreadable at deletion: " + e);
+        }
+        Map<String, GcpStandIn.StoredObject> objects = gcp.objects(BUCKET);
+        GcpStandIn.StoredObject o = objects.get(object);
+        if (o == null) {
+            return new Deletion(file, false, "no object " + object);
+        }
+        if (!GcpStandIn.md5B64(local).equals(o.md5())) {
+            return new Deletion(file, false, "object " + object + " has other bytes");
+        }
+        if (!objects.containsKey(manifest)) {
+            return new Deletion(file, false, "no manifest " + manifest);
+        }
+        return new Deletion(file, true, "verified " + object);
     }
 
     /** Writes a finished recording in place (open, write, close: one close_write). */

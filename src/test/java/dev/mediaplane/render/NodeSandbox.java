@@ -16,6 +16,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import dev.mediaplane.testing.GcpStandIn;
+import dev.mediaplane.testing.RequiredTools;
 
 /**
  * A node in a directory: a temporary root the scripts write into (MP_ROOT), PATH shims for the
@@ -35,11 +37,7 @@ final class NodeSandbox {
         bin = Files.createDirectories(dir.resolve("bin"));
         logs = Files.createDirectories(dir.resolve("logs"));
         state = Files.createDirectories(dir.resolve("state"));
-        for (String tool : List.of("curl", "sha256sum", "base64", "mktemp")) {
-            if (!Tools.has(tool)) {
-                Tools.requireInCi(tool);
-            }
-        }
+        RequiredTools.require("bash", "curl", "sed", "sha256sum", "base64", "mktemp");
         user = Tools.run(List.of("id", "-un"), Map.of(), dir).output().trim();
         group = Tools.run(List.of("id", "-gn"), Map.of(), dir).output().trim();
         String realCurl = Tools.run(List.of("bash", "-c", "command -v curl"), Map.of(), dir).output().trim();
@@ -105,7 +103,7 @@ final class NodeSandbox {
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    Map<String, String> env(FakeGcp gcp) {
+    Map<String, String> env(GcpStandIn gcp) {
         Map<String, String> env = new HashMap<>();
         env.put("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         env.put("MP_ROOT", root.toString());
@@ -119,9 +117,9 @@ final class NodeSandbox {
         env.put("MP_CA_BUNDLE", root.getParent().resolve("ca-bundle.crt").toString());
         env.put("MP_READY_TIMEOUT_SEC", "10");
         if (gcp != null) {
-            env.put("MP_METADATA_URL", gcp.base() + "/computeMetadata/v1");
-            env.put("MP_GCS_URL", gcp.base());
-            env.put("MP_SECRETS_URL", gcp.base());
+            env.put("MP_METADATA_URL", gcp.url() + "/computeMetadata/v1");
+            env.put("MP_GCS_URL", gcp.url());
+            env.put("MP_SECRETS_URL", gcp.url());
         }
         return env;
     }

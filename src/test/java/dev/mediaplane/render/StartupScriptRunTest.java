@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.testing.BasicAuthRepo;
+import dev.mediaplane.testing.GcpStandIn;
+import dev.mediaplane.testing.PlannedNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,7 +17,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,17 +32,23 @@ class StartupScriptRunTest {
     static final String CERT = "PLANTEDcert-55aa";
     static final String KEY = "PLANTEDkey-66bb";
     static final String DEEPGRAM = "PLANTEDdeepgram-77cc";
-    static final List<String> MARKERS = List.of(SIP_PW, ESL_PW, KEY, DEEPGRAM, FakeGcp.TOKEN);
+    static final String TOKEN = "ya29.PLANTED-TOKEN-b81e";
+    static final List<String> MARKERS = List.of(SIP_PW, ESL_PW, KEY, DEEPGRAM, TOKEN);
 
     @TempDir
     Path tmp;
-    FakeGcp gcp;
+    GcpStandIn gcp;
+    /** The node's service account, with the grants the plan declares (PlannedNode). */
+    String nodeSa;
     NodeSandbox node;
     StackConfig config;
 
     @BeforeEach
     void setUp() throws Exception {
-        gcp = new FakeGcp();
+        gcp = new GcpStandIn("mediaplane-dev-000000", 123456789L);
+        nodeSa = PlannedNode.attach(gcp, "mp-dev");
+        gcp.useToken(nodeSa, TOKEN);
+        PlannedNode.releases(gcp, nodeSa, Scenarios.BUCKET);
         node = new NodeSandbox(tmp);
         config = Scenarios.config("dev");
         gcp.metadata.putAll(Map.of(
@@ -53,13 +61,16 @@ class StartupScriptRunTest {
                 "instance/attributes/mediaplane-recordings-bucket", "mediaplane-dev-000000-mp-dev-recordings",
                 "instance/attributes/mediaplane-events-topic", "mp-dev-recording-events",
                 "instance/attributes/mediaplane-stack", "dev"));
-        gcp.secrets.put("mp-dev-sip-trunk-password", SIP_PW.getBytes(StandardCharsets.UTF_8));
-        gcp.secrets.put("mp-dev-esl-password", (ESL_PW + "\n").getBytes(StandardCharsets.UTF_8));
-        gcp.secrets.put("mp-dev-tls-certificate",
+        PlannedNode.secret(gcp, nodeSa, "mp-dev-sip-trunk-password", SIP_PW.getBytes(StandardCharsets.UTF_8));
+        PlannedNode.secret(gcp, nodeSa, "mp-dev-esl-password", (ESL_PW + "\n").getBytes(StandardCharsets.UTF_8));
+        PlannedNode.secret(gcp, nodeSa, "mp-dev-tls-certificate",
                 ("-----BEGIN CERTIFICATE-----\n" + CERT + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.UTF_8));
-        gcp.secrets.put("mp-dev-tls-private-key",
+        PlannedNode.secret(gcp, nodeSa, "mp-dev-tls-private-key",
                 ("-----BEGIN PRIVATE KEY-----\n" + KEY + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.UTF_8));
-        gcp.secrets.put("mp-dev-deepgram-api-key", DEEPGRAM.getBytes(StandardCharsets.UTF_8));
+        PlannedNode.secret(gcp, nodeSa, "mp-dev-deepgram-api-key", DEEPGRAM.getBytes(StandardCharsets.UTF_8));
+        // Declared by the plan for every stack, without a value in dev: secrets with no version.
+        PlannedNode.secret(gcp, nodeSa, "mp-dev-assemblyai-api-key", null);
+        PlannedNode.secret(gcp, nodeSa, "mp-dev-signalwire-repo-token", null);
     }
 
     @AfterEach
@@ -70,9 +81,8 @@ class StartupScriptRunTest {
     /** Uploads a bundle the way the release step does and returns its startup script. */
     String publish(StackConfig c) {
         Bundle b = Renderer.render(c);
-        Map<String, byte[]> objects = gcp.buckets.computeIfAbsent(Scenarios.BUCKET, k -> new ConcurrentHashMap<>());
-        b.files().forEach((p, bytes) -> objects.put("releases/" + b.hash() + "/" + p, bytes));
-        objects.put("releases/" + b.hash() + "/MANIFEST.sha256", b.manifest().getBytes(StandardCharsets.UTF_8));
+        b.files().forEach((p, bytes) -> gcp.putObject(Scenarios.BUCKET, "releases/" + b.hash() + "/" + p, bytes));
+        gcp.putObject(Scenarios.BUCKET, "releases/" + b.hash() + "/MANIFEST.sha256", b.manifest().getBytes(StandardCharsets.UTF_8));
         return Renderer.startupScript(c, Scenarios.BUCKET, b.hash());
     }
 
@@ -97,7 +107,7 @@ class StartupScriptRunTest {
         Tools.Result first = boot(script);
         assertEquals(0, first.exit(), first.output());
         assertTrue(first.output().contains("node ready: release " + hash), first.output());
-        assertTrue(gcp.rejected.isEmpty(), "requests the real services would reject: " + gcp.rejected);
+        assertTrue(gcp.refusals().isEmpty(), "requests the real services would reject: " + gcp.refusals());
 
         assertEquals(Path.of("releases/" + hash), Files.readSymbolicLink(at("opt/mediaplane/current")));
         assertEquals(Path.of("current/node"), Files.readSymbolicLink(at("opt/mediaplane/node")));
@@ -191,7 +201,7 @@ class StartupScriptRunTest {
         assertEquals(List.of("etc/mediaplane/freeswitch/secrets.xml"), node.filesContaining(ESL_PW));
         assertEquals(List.of("etc/mediaplane/tls/agent.pem"), node.filesContaining(KEY));
         assertEquals(List.of("etc/mediaplane/secrets/deepgram-api-key"), node.filesContaining(DEEPGRAM));
-        assertEquals(List.of(), node.filesContaining(FakeGcp.TOKEN));
+        assertEquals(List.of(), node.filesContaining(TOKEN));
         for (String m : MARKERS) {
             for (String v : gcp.metadata.values()) {
                 assertFalse(v.contains(m), "metadata holds " + m);
@@ -238,7 +248,11 @@ class StartupScriptRunTest {
 
     @Test
     void missingSecretFailsWithTheDocumentedMessageAndKeepsThePreviousConfig() throws Exception {
-        Tools.Result r = failedUpgrade(hashB -> gcp.secrets.remove("mp-dev-esl-password"));
+        // The stack lost the value: `pulumi up` re-creates the secret (and its grant) without a version.
+        Tools.Result r = failedUpgrade(hashB -> {
+            gcp.deleteSecret("mp-dev-esl-password");
+            PlannedNode.secret(gcp, nodeSa, "mp-dev-esl-password", null);
+        });
         assertTrue(r.output().contains("FAILED: secret mp-dev-esl-password could not be read from Secret Manager in project"
                 + " mediaplane-dev-000000 (HTTP 404)"), r.output());
         assertTrue(r.output().contains("previous configuration left in place"), r.output());
@@ -246,7 +260,7 @@ class StartupScriptRunTest {
 
     @Test
     void corruptBundleFileFailsAndKeepsThePreviousConfig() throws Exception {
-        Tools.Result r = failedUpgrade(hashB -> gcp.buckets.get(Scenarios.BUCKET).put(
+        Tools.Result r = failedUpgrade(hashB -> gcp.putObject(Scenarios.BUCKET,
                 "releases/" + hashB + "/freeswitch/autoload_configs/event_socket.conf.xml",
                 "<configuration name=\"event_socket.conf\"><settings><param name=\"listen-ip\" value=\"0.0.0.0\"/></settings></configuration>"
                         .getBytes(StandardCharsets.UTF_8)));
@@ -257,7 +271,7 @@ class StartupScriptRunTest {
 
     @Test
     void tamperedManifestFailsAndKeepsThePreviousConfig() throws Exception {
-        Tools.Result r = failedUpgrade(hashB -> gcp.buckets.get(Scenarios.BUCKET).put("releases/" + hashB + "/MANIFEST.sha256",
+        Tools.Result r = failedUpgrade(hashB -> gcp.putObject(Scenarios.BUCKET, "releases/" + hashB + "/MANIFEST.sha256",
                 "0000000000000000000000000000000000000000000000000000000000000000  freeswitch/vars.xml\n"
                         .getBytes(StandardCharsets.UTF_8)));
         assertTrue(r.output().contains("MANIFEST.sha256 hashes to"), r.output());
@@ -265,8 +279,8 @@ class StartupScriptRunTest {
 
     @Test
     void missingBundleFailsAndKeepsThePreviousConfig() throws Exception {
-        Tools.Result r = failedUpgrade(hashB -> gcp.buckets.get(Scenarios.BUCKET).keySet()
-                .removeIf(k -> k.startsWith("releases/" + hashB + "/")));
+        Tools.Result r = failedUpgrade(hashB -> gcp.removeObjects(Scenarios.BUCKET,
+                k -> k.startsWith("releases/" + hashB + "/")));
         assertTrue(r.output().contains("MANIFEST.sha256 could not be read (HTTP 404)"), r.output());
     }
 
@@ -284,7 +298,7 @@ class StartupScriptRunTest {
     @Test
     void unsafeSecretCharactersAreRefusedWithoutEchoingTheValue() throws Exception {
         String bad = "PLANTEDbad\"pw<x>-1234";
-        gcp.secrets.put("mp-dev-sip-trunk-password", bad.getBytes(StandardCharsets.UTF_8));
+        gcp.addSecretVersion("mp-dev-sip-trunk-password", bad.getBytes(StandardCharsets.UTF_8));
         Tools.Result r = boot(publish(config));
         assertEquals(1, r.exit(), r.output());
         assertTrue(r.output().contains("FAILED: secret mp-dev-sip-trunk-password must be 12-256 characters"), r.output());
@@ -314,12 +328,13 @@ class StartupScriptRunTest {
     @Test
     void aBareImageGetsFreeswitchFromSignalwiresRepositoryWithTheTokenKeptOffArgv() throws Exception {
         String token = "PLANTEDrepoToken-99dd";
-        gcp.secrets.put("mp-dev-signalwire-repo-token", token.getBytes(StandardCharsets.UTF_8));
-        gcp.repoToken = token;
-        gcp.repoFiles.put("/repo/deb/debian-release/signalwire-freeswitch-repo.gpg", "GPGKEY\n");
+        gcp.addSecretVersion("mp-dev-signalwire-repo-token", token.getBytes(StandardCharsets.UTF_8));
+        BasicAuthRepo repo = new BasicAuthRepo("signalwire", token);
+        gcp.route("/repo/", repo);
+        repo.files.put("/repo/deb/debian-release/signalwire-freeswitch-repo.gpg", "GPGKEY\n");
         node.removeFreeswitch();
         Map<String, String> env = node.env(gcp);
-        env.put("MP_SIGNALWIRE_REPO_URL", gcp.base() + "/repo/deb/debian-release");
+        env.put("MP_SIGNALWIRE_REPO_URL", gcp.url() + "/repo/deb/debian-release");
         env.put("SHIM_APT_INSTALLS", tmp.resolve("freeswitch.pkg").toString());
         List<String> markers = new java.util.ArrayList<>(MARKERS);
         markers.add(token);
@@ -327,7 +342,7 @@ class StartupScriptRunTest {
 
         Tools.Result r = node.runScript("startup-script.sh", script, env, markers, null);
         assertEquals(0, r.exit(), r.output());
-        assertTrue(gcp.rejected.isEmpty(), gcp.rejected.toString());
+        assertTrue(gcp.refusals().isEmpty() && repo.rejected.isEmpty(), gcp.refusals() + " " + repo.rejected);
         String apt = node.log("apt-get.log");
         assertTrue(apt.contains("update -q\n"), apt);
         assertTrue(apt.contains("install -y -q --no-install-recommends freeswitch freeswitch-systemd freeswitch-mod-console"
@@ -338,7 +353,7 @@ class StartupScriptRunTest {
                 Files.readString(at("etc/apt/auth.conf.d/freeswitch.conf")));
         assertEquals("GPGKEY\n", Files.readString(at("usr/share/keyrings/signalwire-freeswitch-repo.gpg")));
         assertTrue(Files.readString(at("etc/apt/sources.list.d/freeswitch.list")).startsWith(
-                "deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] " + gcp.base() + "/repo/deb/debian-release/ "));
+                "deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] " + gcp.url() + "/repo/deb/debian-release/ "));
         assertEquals(List.of("etc/apt/auth.conf.d/freeswitch.conf"), node.filesContaining(token));
         assertFalse(r.output().contains(token));
         assertFalse(node.log("argv.log").contains(token));

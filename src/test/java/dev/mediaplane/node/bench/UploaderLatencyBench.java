@@ -1,9 +1,9 @@
 package dev.mediaplane.node.bench;
 
 import com.google.gson.JsonObject;
-import dev.mediaplane.node.GcpStandIn;
 import dev.mediaplane.node.UploaderHarness;
 import dev.mediaplane.node.Wav;
+import dev.mediaplane.testing.GcpStandIn;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ public final class UploaderLatencyBench {
         long intervalMs = args.length > 1 ? Long.parseLong(args[1]) : 250;
         int lengthMs = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         Path root = Files.createTempDirectory("mp-uploader-bench");
-        try (GcpStandIn gcp = new GcpStandIn("bench-project-mp-recordings");
+        try (GcpStandIn gcp = UploaderHarness.plannedCloud();
                 UploaderHarness h = new UploaderHarness(root, gcp)) {
             h.env.put("MP_QUIET_SECONDS", "60");
             h.withoutRmShim();

@@ -1,0 +1,972 @@
+package dev.mediaplane.testing;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+
+/**
+ * The one loopback stand-in (127.0.0.1 only) for the Google services node scripts call: the GCE
+ * metadata server, the GCS JSON API, Secret Manager's {@code versions/*:access} and Pub/Sub
+ * publish/pull/acknowledge over REST. It is as strict as the real services: the metadata server
+ * wants {@code Metadata-Flavor: Google}, every API call needs a bearer token the metadata server
+ * minted, and IAM is checked per resource with the permissions {@link Iam} maps each role to,
+ * before existence is revealed (a caller without get sees 403, not 404, as on GCS). Error bodies
+ * have the shape and wording of the real APIs. Nothing is granted unless the test grants it.
+ *
+ * <p>Faults are injected through the public counters; {@link #route} adds test-only endpoints
+ * (an rm shim's judge, a package repository) on the same port.
+ */
+public final class GcpStandIn implements AutoCloseable {
+
+    /** One stored GCS object. */
+    public record StoredObject(String name, byte[] bytes, long generation, String contentType) {
+        public String md5() { return md5B64(bytes); }
+    }
+
+    /** One Pub/Sub message as a subscriber receives it. */
+    public record Message(String id, byte[] data, Map<String, String> attributes) {}
+
+    /** One request answered 401 or 403: what the real service would have refused. */
+    public record Refusal(int status, String principal, String request, String message) {}
+
+    public final String project;
+    public final long projectNumber;
+    /** Values the metadata server answers, by path under /computeMetadata/v1/ (e.g. instance/attributes/x). */
+    public final Map<String, String> metadata = new ConcurrentHashMap<>();
+    public final Iam iam = new Iam();
+
+    /** Next N uploads answer 503 without storing. */
+    public final AtomicInteger failUploads = new AtomicInteger();
+    /** Next N stored uploads report a wrong md5Hash in the response (the stored bytes are right). */
+    public final AtomicInteger wrongMd5Responses = new AtomicInteger();
+    /** Next N uploads store corrupted bytes (transit corruption the server did not catch). */
+    public final AtomicInteger corruptStores = new AtomicInteger();
+    /** Next N publishes answer 503. */
+    public final AtomicInteger failPublishes = new AtomicInteger();
+
+    private volatile String instanceAccount;
+    private final Map<String, String> tokens = new ConcurrentHashMap<>();
+    private final Map<String, String> tokenByAccount = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, StoredObject>> buckets = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> creations = new ConcurrentHashMap<>();
+    private final Map<String, List<Version>> secrets = new ConcurrentHashMap<>();
+    private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+    private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    private final Map<String, HttpHandler> routes = new ConcurrentHashMap<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<Refusal> refusals = new CopyOnWriteArrayList<>();
+    private final AtomicInteger preconditionFailures = new AtomicInteger();
+    private final AtomicInteger uploadRequests = new AtomicInteger();
+    private final AtomicLong generations = new AtomicLong(1_700_000_000_000_000L);
+    private final AtomicLong messageIds = new AtomicLong(4_000_000_000L);
+
+    private volatile CountDownLatch stallArrived;
+    private volatile CountDownLatch stallRelease;
+    private volatile boolean stallCommits;
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "gcp-stand-in");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public GcpStandIn(String project, long projectNumber) throws IOException {
+        if (!project.matches("[a-z][a-z0-9-]{4,28}[a-z0-9]")) {
+            throw new IllegalArgumentException("project id must be 6-30 of [a-z0-9-], got '" + project + "'");
+        }
+        this.project = project;
+        this.projectNumber = projectNumber;
+        metadata.put("project/project-id", project);
+        metadata.put("project/numeric-project-id", String.valueOf(projectNumber));
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    public String url() { return "http://127.0.0.1:" + server.getAddress().getPort(); }
+
+    /** The member string IAM bindings use for a service account email. */
+    public static String sa(String email) { return "serviceAccount:" + email; }
+
+    // ---- configuration (what Pulumi would have created) -------------------------------------------
+
+    /** Attaches the service account to the instance: the metadata server's "default" account. */
+    public void instanceServiceAccount(String email) {
+        instanceAccount = email;
+        metadata.put("instance/service-accounts/default/email", email);
+    }
+
+    /** The instance's service account (null until attached). */
+    public String instanceServiceAccount() { return instanceAccount; }
+
+    /** The access token the metadata server hands out for this account; tests use it as a leak marker. */
+    public String tokenFor(String email) {
+        return tokenByAccount.computeIfAbsent(email, e -> {
+            // Names the principal (readable in a failing assertion) and is unique per run.
+            String t = "ya29.MARKER-" + e.replaceAll("[^A-Za-z0-9]", "-") + "-" + UUID.randomUUID();
+            tokens.put(t, e);
+            return t;
+        });
+    }
+
+    /** Fixes the token the metadata server hands out for this account (a test's own planted marker). */
+    public void useToken(String email, String token) {
+        tokens.put(token, email);
+        tokenByAccount.put(email, token);
+    }
+
+    public void createBucket(String name) {
+        buckets.putIfAbsent(name, new ConcurrentHashMap<>());
+    }
+
+    public static String bucketResource(String bucket) { return "projects/_/buckets/" + bucket; }
+
+    public String secretResource(String id) { return "projects/" + project + "/secrets/" + id; }
+
+    public String topicResource(String id) { return "projects/" + project + "/topics/" + id; }
+
+    public String subscriptionResource(String id) { return "projects/" + project + "/subscriptions/" + id; }
+
+    /** A secret with no versions yet (what Pulumi creates when the stack has no value for it). */
+    public void createSecret(String id) {
+        secrets.putIfAbsent(id, new CopyOnWriteArrayList<>());
+    }
+
+    /** Adds an ENABLED version, which becomes "latest". */
+    public void addSecretVersion(String id, byte[] data) {
+        List<Version> v = secrets.get(id);
+        if (v == null) {
+            throw new IllegalStateException("no secret " + id + "; createSecret first");
+        }
+        v.add(new Version(v.size() + 1, data.clone()));
+    }
+
+    /** DISABLED or DESTROYED: the latest version stays latest and is no longer accessible. */
+    public void setLatestVersionState(String id, String state) {
+        if (!List.of("ENABLED", "DISABLED", "DESTROYED").contains(state)) {
+            throw new IllegalArgumentException("state must be ENABLED, DISABLED or DESTROYED, got " + state);
+        }
+        List<Version> v = secrets.get(id);
+        v.get(v.size() - 1).state = state;
+    }
+
+    /** Deletes the secret, its versions and its IAM policy, as the real delete does. */
+    public void deleteSecret(String id) {
+        secrets.remove(id);
+        iam.forget(secretResource(id));
+    }
+
+    /** A topic; with retention, messages published while it has no subscription are kept for a seek. */
+    public void createTopic(String id, boolean messageRetention) {
+        topics.putIfAbsent(id, new Topic(messageRetention));
+    }
+
+    public void createSubscription(String id, String topic) {
+        Topic t = topics.get(topic);
+        if (t == null) {
+            throw new IllegalStateException("no topic " + topic);
+        }
+        Subscription s = new Subscription(topic);
+        if (subscriptions.putIfAbsent(id, s) == null) {
+            t.subscriptions.add(id);
+        }
+    }
+
+    /** Seek to a time: redelivers the topic's retained messages published since then. */
+    public void seek(String subscription, Instant since) {
+        Subscription s = subscriptions.get(subscription);
+        for (Published p : topics.get(s.topic).retained) {
+            if (!p.time.isBefore(since)) {
+                s.queue.add(p.message);
+            }
+        }
+    }
+
+    /** Serves handler under this path prefix (test-only endpoints on the same port). */
+    public void route(String prefix, HttpHandler handler) {
+        routes.put(prefix, handler);
+    }
+
+    // ---- fault injection ----------------------------------------------------------------------------
+
+    /** The next upload blocks after its body was read until {@link #releaseStall()}. */
+    public void stallNextUpload(boolean commitAfterRelease) {
+        stallCommits = commitAfterRelease;
+        stallRelease = new CountDownLatch(1);
+        stallArrived = new CountDownLatch(1);
+    }
+
+    public boolean awaitStall(long seconds) throws InterruptedException {
+        return stallArrived.await(seconds, TimeUnit.SECONDS);
+    }
+
+    public void releaseStall() { stallRelease.countDown(); }
+
+    // ---- observations --------------------------------------------------------------------------------
+
+    public Map<String, StoredObject> objects(String bucket) {
+        Map<String, StoredObject> b = buckets.get(bucket);
+        return b == null ? Map.of() : Map.copyOf(b);
+    }
+
+    /** Puts an object as an administrator would (gcloud storage cp): no IAM, no precondition. */
+    public void putObject(String bucket, String name, byte[] bytes) {
+        Map<String, StoredObject> b = buckets.get(bucket);
+        if (b == null) {
+            throw new IllegalStateException("no bucket " + bucket + "; createBucket first");
+        }
+        b.put(name, new StoredObject(name, bytes.clone(), generations.incrementAndGet(), "application/octet-stream"));
+    }
+
+    public void removeObjects(String bucket, java.util.function.Predicate<String> names) {
+        buckets.get(bucket).keySet().removeIf(names);
+    }
+
+    public int creations(String bucket, String name) {
+        AtomicInteger n = creations.get(bucket + "/" + name);
+        return n == null ? 0 : n.get();
+    }
+
+    public int preconditionFailures() { return preconditionFailures.get(); }
+
+    public int uploadRequests() { return uploadRequests.get(); }
+
+    /** Every 401/403 answered, in order. */
+    public List<Refusal> refusals() { return List.copyOf(refusals); }
+
+    /** "METHOD path" of every request, in order. */
+    public List<String> requests() { return List.copyOf(requests); }
+
+    @Override
+    public void close() {
+        CountDownLatch release = stallRelease;
+        if (release != null) {
+            release.countDown();
+        }
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    // ---- dispatch ------------------------------------------------------------------------------------
+
+    private static final Pattern UPLOAD = Pattern.compile("/upload/storage/v1/b/([^/]+)/o");
+    private static final Pattern OBJECT = Pattern.compile("/storage/v1/b/([^/]+)/o/([^/]+)");
+    private static final Pattern SECRET = Pattern.compile("/v1/projects/([^/]+)/secrets/([^/]+)/versions/([^/:]+):access");
+    private static final Pattern PUBLISH = Pattern.compile("/v1/projects/([^/]+)/topics/([^/:]+):publish");
+    private static final Pattern PULL = Pattern.compile("/v1/projects/([^/]+)/subscriptions/([^/:]+):(pull|acknowledge)");
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getRawPath();
+            String method = ex.getRequestMethod();
+            requests.add(method + " " + path);
+            for (Map.Entry<String, HttpHandler> r : routes.entrySet()) {
+                if (path.startsWith(r.getKey())) {
+                    r.getValue().handle(ex);
+                    return;
+                }
+            }
+            Map<String, String> query = query(ex.getRequestURI().getRawQuery());
+            Matcher m;
+            if (path.startsWith("/computeMetadata/v1/")) {
+                metadataServer(ex, path.substring("/computeMetadata/v1/".length()));
+            } else if ((m = UPLOAD.matcher(path)).matches() && method.equals("POST")) {
+                upload(ex, decode(m.group(1)), query);
+            } else if ((m = OBJECT.matcher(path)).matches() && method.equals("GET")) {
+                getObject(ex, decode(m.group(1)), decode(m.group(2)), query);
+            } else if ((m = SECRET.matcher(path)).matches() && method.equals("GET")) {
+                accessSecret(ex, m.group(1), m.group(2), m.group(3));
+            } else if ((m = PUBLISH.matcher(path)).matches() && method.equals("POST")) {
+                publish(ex, m.group(1), m.group(2));
+            } else if ((m = PULL.matcher(path)).matches() && method.equals("POST")) {
+                pullOrAck(ex, m.group(1), m.group(2), m.group(3));
+            } else {
+                drain(ex);
+                googleError(ex, 404, "NOT_FOUND", "The stand-in has no API at " + method + " " + path);
+            }
+        } catch (IOException e) {
+            // The client went away (a killed uploader): nothing to answer.
+        }
+    }
+
+    // ---- metadata server -----------------------------------------------------------------------------
+
+    private void metadataServer(HttpExchange ex, String path) throws IOException {
+        // The real server refuses requests without the flavor header and proxied ones (SSRF guard).
+        if (!"Google".equals(ex.getRequestHeaders().getFirst("Metadata-Flavor"))
+                || ex.getRequestHeaders().containsKey("X-Forwarded-For")) {
+            refusals.add(new Refusal(403, "", "metadata " + path, "Missing Metadata-Flavor:Google header"));
+            text(ex, 403, "Your client does not have permission to get URL /computeMetadata/v1/" + path
+                    + " from this server. Missing Metadata-Flavor:Google header.\n");
+            return;
+        }
+        Matcher m = Pattern.compile("instance/service-accounts/([^/]+)/(token|email)").matcher(path);
+        if (m.matches()) {
+            String account = m.group(1).equals("default") ? instanceAccount : decode(m.group(1));
+            if (account == null || !account.equals(instanceAccount)) {
+                text(ex, 404, "Not Found\n");
+            } else if (m.group(2).equals("email")) {
+                text(ex, 200, account);
+            } else {
+                JsonObject o = new JsonObject();
+                o.addProperty("access_token", tokenFor(account));
+                o.addProperty("expires_in", 3599);
+                o.addProperty("token_type", "Bearer");
+                json(ex, 200, o);
+            }
+            return;
+        }
+        String v = metadata.get(path);
+        if (v == null) {
+            text(ex, 404, "Not Found\n");
+        } else {
+            text(ex, 200, v);
+        }
+    }
+
+    /** The caller's email, or null after a 401 has been sent. */
+    private String authenticate(HttpExchange ex, boolean gcsShape, String permission) throws IOException {
+        String h = ex.getRequestHeaders().getFirst("Authorization");
+        String email = h != null && h.startsWith("Bearer ") ? tokens.get(h.substring(7)) : null;
+        if (email != null) {
+            return email;
+        }
+        drain(ex);
+        String msg = h == null
+                ? (gcsShape ? "Anonymous caller does not have " + permission + " access to the Google Cloud Storage object."
+                        + " Permission '" + permission + "' denied on resource (or it may not exist)."
+                        : "Request is missing required authentication credential. Expected OAuth 2 access token,"
+                        + " login cookie or other valid authentication credential.")
+                : (gcsShape ? "Invalid Credentials" : "Request had invalid authentication credentials. Expected OAuth 2"
+                        + " access token, login cookie or other valid authentication credential.");
+        refusals.add(new Refusal(401, "", ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath(), msg));
+        if (gcsShape) {
+            gcsError(ex, 401, msg, h == null ? "required" : "authError");
+        } else {
+            googleError(ex, 401, "UNAUTHENTICATED", msg);
+        }
+        return null;
+    }
+
+    // ---- GCS JSON API ----------------------------------------------------------------------------------
+
+    private boolean gcsAllowed(HttpExchange ex, String email, String bucket, String permission) throws IOException {
+        if (iam.allowed(sa(email), permission, bucketResource(bucket), "projects/" + project)) {
+            return true;
+        }
+        drain(ex);
+        String msg = email + " does not have " + permission + " access to the Google Cloud Storage object."
+                + " Permission '" + permission + "' denied on resource (or it may not exist).";
+        refusals.add(new Refusal(403, email, ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath(), msg));
+        gcsError(ex, 403, msg, "forbidden");
+        return false;
+    }
+
+    private void upload(HttpExchange ex, String bucket, Map<String, String> query) throws IOException {
+        uploadRequests.incrementAndGet();
+        String email = authenticate(ex, true, "storage.objects.create");
+        if (email == null || !gcsAllowed(ex, email, bucket, "storage.objects.create")) {
+            return;
+        }
+        Map<String, StoredObject> objects = buckets.get(bucket);
+        if (objects == null) {
+            drain(ex);
+            gcsError(ex, 404, "The specified bucket does not exist.", "notFound");
+            return;
+        }
+        String type = query.get("uploadType");
+        byte[] body = ex.getRequestBody().readAllBytes();
+        String name;
+        String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+        if ("media".equals(type)) {
+            name = query.get("name");
+        } else if ("multipart".equals(type)) {
+            Multipart mp = Multipart.parse(contentType, body);
+            if (mp == null) {
+                gcsError(ex, 400, "Invalid multipart request: expected multipart/related with metadata and media parts",
+                        "invalid");
+                return;
+            }
+            JsonObject meta = JsonParser.parseString(new String(mp.metadata, StandardCharsets.UTF_8)).getAsJsonObject();
+            name = meta.has("name") ? meta.get("name").getAsString() : query.get("name");
+            contentType = meta.has("contentType") ? meta.get("contentType").getAsString() : mp.mediaType;
+            body = mp.media;
+        } else {
+            gcsError(ex, 400, "The stand-in implements uploadType=media and uploadType=multipart, got " + type, "invalid");
+            return;
+        }
+        if (name == null || name.isEmpty()) {
+            gcsError(ex, 400, "Required parameter: name", "required");
+            return;
+        }
+        String ifGen = query.get("ifGenerationMatch");
+        if (ifGen != null && !ifGen.equals("0")) {
+            // Only create-if-absent is implemented: an overwrite of a generation is not a node's business.
+            gcsError(ex, 400, "The stand-in implements ifGenerationMatch=0 only, got " + ifGen, "invalid");
+            return;
+        }
+        CountDownLatch arrived = stallArrived;
+        if (arrived != null && arrived.getCount() > 0) {
+            arrived.countDown();
+            try {
+                stallRelease.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (!stallCommits) {
+                return;
+            }
+        }
+        if (failUploads.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            gcsError(ex, 503, "Backend Error (injected)", "backendError");
+            return;
+        }
+        byte[] stored = body;
+        if (corruptStores.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0 && body.length > 0) {
+            stored = body.clone();
+            stored[stored.length - 1] ^= 0x5a;
+        }
+        if (contentType == null) {
+            contentType = "application/octet-stream";
+        }
+        StoredObject created = new StoredObject(name, stored, generations.incrementAndGet(), contentType);
+        synchronized (objects) {
+            StoredObject existing = objects.get(name);
+            if (existing != null && ifGen != null) {
+                preconditionFailures.incrementAndGet();
+                JsonObject err = gcsErrorBody(412, "At least one of the pre-conditions you specified did not hold.",
+                        "conditionNotMet");
+                JsonObject detail = err.getAsJsonObject("error").getAsJsonArray("errors").get(0).getAsJsonObject();
+                detail.addProperty("locationType", "header");
+                detail.addProperty("location", "If-Match");
+                json(ex, 412, err);
+                return;
+            }
+            // Replacing an object is a delete too: GCS checks storage.objects.delete for it.
+            if (existing != null && !gcsAllowed(ex, email, bucket, "storage.objects.delete")) {
+                return;
+            }
+            objects.put(name, created);
+            creations.computeIfAbsent(bucket + "/" + name, k -> new AtomicInteger()).incrementAndGet();
+        }
+        JsonObject meta = objectResource(bucket, created);
+        if (wrongMd5Responses.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            meta.addProperty("md5Hash", md5B64(new byte[] {1, 2, 3}));
+        }
+        json(ex, 200, meta);
+    }
+
+    private void getObject(HttpExchange ex, String bucket, String name, Map<String, String> query) throws IOException {
+        String email = authenticate(ex, true, "storage.objects.get");
+        if (email == null || !gcsAllowed(ex, email, bucket, "storage.objects.get")) {
+            return;
+        }
+        Map<String, StoredObject> objects = buckets.get(bucket);
+        if (objects == null) {
+            gcsError(ex, 404, "The specified bucket does not exist.", "notFound");
+            return;
+        }
+        StoredObject o = objects.get(name);
+        if (o == null) {
+            gcsError(ex, 404, "No such object: " + bucket + "/" + name, "notFound");
+            return;
+        }
+        if ("media".equals(query.get("alt"))) {
+            ex.getResponseHeaders().set("Content-Type", o.contentType());
+            ex.getResponseHeaders().set("x-goog-hash", "crc32c=" + crc32cB64(o.bytes()) + ",md5=" + o.md5());
+            ex.getResponseHeaders().set("x-goog-generation", String.valueOf(o.generation()));
+            send(ex, 200, o.bytes());
+            return;
+        }
+        json(ex, 200, objectResource(bucket, o));
+    }
+
+    private JsonObject objectResource(String bucket, StoredObject o) {
+        JsonObject m = new JsonObject();
+        m.addProperty("kind", "storage#object");
+        m.addProperty("id", bucket + "/" + o.name() + "/" + o.generation());
+        m.addProperty("name", o.name());
+        m.addProperty("bucket", bucket);
+        m.addProperty("generation", String.valueOf(o.generation()));
+        m.addProperty("metageneration", "1");
+        m.addProperty("contentType", o.contentType());
+        m.addProperty("storageClass", "STANDARD");
+        m.addProperty("size", String.valueOf(o.bytes().length));
+        // Base64 of the raw digests, as GCS reports them (not hex).
+        m.addProperty("md5Hash", o.md5());
+        m.addProperty("crc32c", crc32cB64(o.bytes()));
+        m.addProperty("etag", "CI" + Long.toString(o.generation(), 36) + "=");
+        return m;
+    }
+
+    // ---- Secret Manager ------------------------------------------------------------------------------
+
+    private void accessSecret(HttpExchange ex, String projectInPath, String id, String version) throws IOException {
+        String email = authenticate(ex, false, null);
+        if (email == null) {
+            return;
+        }
+        String resource = "projects/" + projectInPath + "/secrets/" + id + "/versions/" + version;
+        boolean ourProject = projectInPath.equals(project) || projectInPath.equals(String.valueOf(projectNumber));
+        List<Version> versions = ourProject ? secrets.get(id) : null;
+        boolean mayAccess = ourProject && iam.allowed(sa(email), "secretmanager.versions.access",
+                secretResource(id), "projects/" + project);
+        if (!mayAccess) {
+            // A policy lives on an existing secret: with per-secret grants, an unknown secret is a 403 too.
+            String msg = "Permission 'secretmanager.versions.access' denied for resource '" + resource
+                    + "' (or it may not exist).";
+            refusals.add(new Refusal(403, email, "GET " + resource, msg));
+            googleError(ex, 403, "PERMISSION_DENIED", msg);
+            return;
+        }
+        String numbered = "projects/" + projectNumber + "/secrets/" + id;
+        if (versions == null) {
+            googleError(ex, 404, "NOT_FOUND", "Secret [" + numbered + "] not found or has no versions.");
+            return;
+        }
+        Version v;
+        if (version.equals("latest")) {
+            // "latest" is the most recently created version, whatever its state (not the latest enabled one).
+            v = versions.isEmpty() ? null : versions.get(versions.size() - 1);
+            if (v == null) {
+                googleError(ex, 404, "NOT_FOUND", "Secret [" + numbered + "] not found or has no versions.");
+                return;
+            }
+        } else {
+            v = version.matches("[1-9][0-9]*") && Integer.parseInt(version) <= versions.size()
+                    ? versions.get(Integer.parseInt(version) - 1) : null;
+            if (v == null) {
+                googleError(ex, 404, "NOT_FOUND", "Secret Version [" + numbered + "/versions/" + version + "] not found.");
+                return;
+            }
+        }
+        if (!v.state.equals("ENABLED")) {
+            googleError(ex, 400, "FAILED_PRECONDITION", "Secret Version [" + numbered + "/versions/" + v.number
+                    + "] is in " + v.state + " state.");
+            return;
+        }
+        CRC32C c = new CRC32C();
+        c.update(v.data);
+        JsonObject payload = new JsonObject();
+        payload.addProperty("data", Base64.getEncoder().encodeToString(v.data));
+        // int64 in JSON: a decimal string.
+        payload.addProperty("dataCrc32c", String.valueOf(c.getValue()));
+        JsonObject o = new JsonObject();
+        o.addProperty("name", numbered + "/versions/" + v.number);
+        o.add("payload", payload);
+        json(ex, 200, o);
+    }
+
+    // ---- Pub/Sub --------------------------------------------------------------------------------------
+
+    private void publish(HttpExchange ex, String projectInPath, String topicId) throws IOException {
+        String email = authenticate(ex, false, null);
+        if (email == null) {
+            return;
+        }
+        byte[] raw = ex.getRequestBody().readAllBytes();
+        Topic topic = projectInPath.equals(project) ? topics.get(topicId) : null;
+        if (topic == null) {
+            googleError(ex, 404, "NOT_FOUND", "Resource not found (resource=" + topicId + ").");
+            return;
+        }
+        if (!iam.allowed(sa(email), "pubsub.topics.publish", topicResource(topicId), "projects/" + project)) {
+            refusals.add(new Refusal(403, email, "publish " + topicId, "pubsub.topics.publish"));
+            googleError(ex, 403, "PERMISSION_DENIED", "User not authorized to perform this action.");
+            return;
+        }
+        JsonObject req;
+        try {
+            req = JsonParser.parseString(new String(raw, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (RuntimeException e) {
+            googleError(ex, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. " + e.getMessage());
+            return;
+        }
+        if (!req.has("messages") || req.getAsJsonArray("messages").isEmpty()) {
+            googleError(ex, 400, "INVALID_ARGUMENT", "The request contains no messages (messages is empty).");
+            return;
+        }
+        if (failPublishes.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            googleError(ex, 503, "UNAVAILABLE", "The service is currently unavailable (injected).");
+            return;
+        }
+        JsonArray ids = new JsonArray();
+        for (var e : req.getAsJsonArray("messages")) {
+            JsonObject msg = e.getAsJsonObject();
+            Map<String, String> attrs = new LinkedHashMap<>();
+            if (msg.has("attributes")) {
+                msg.getAsJsonObject("attributes").entrySet().forEach(a -> attrs.put(a.getKey(), a.getValue().getAsString()));
+            }
+            byte[] data = msg.has("data") ? Base64.getDecoder().decode(msg.get("data").getAsString()) : new byte[0];
+            if (data.length == 0 && attrs.isEmpty()) {
+                googleError(ex, 400, "INVALID_ARGUMENT", "A message must have data or at least one attribute.");
+                return;
+            }
+            Message m = new Message(String.valueOf(messageIds.incrementAndGet()), data, Map.copyOf(attrs));
+            // Delivered to each subscription that exists now; with none, the message is gone.
+            for (String sub : topic.subscriptions) {
+                subscriptions.get(sub).queue.add(m);
+            }
+            if (topic.retention) {
+                topic.retained.add(new Published(Instant.now(), m));
+            }
+            ids.add(m.id());
+        }
+        JsonObject resp = new JsonObject();
+        resp.add("messageIds", ids);
+        json(ex, 200, resp);
+    }
+
+    private void pullOrAck(HttpExchange ex, String projectInPath, String subId, String verb) throws IOException {
+        String email = authenticate(ex, false, null);
+        if (email == null) {
+            return;
+        }
+        byte[] raw = ex.getRequestBody().readAllBytes();
+        Subscription s = projectInPath.equals(project) ? subscriptions.get(subId) : null;
+        if (s == null) {
+            googleError(ex, 404, "NOT_FOUND", "Resource not found (resource=" + subId + ").");
+            return;
+        }
+        if (!iam.allowed(sa(email), "pubsub.subscriptions.consume", subscriptionResource(subId), "projects/" + project)) {
+            refusals.add(new Refusal(403, email, verb + " " + subId, "pubsub.subscriptions.consume"));
+            googleError(ex, 403, "PERMISSION_DENIED", "User not authorized to perform this action.");
+            return;
+        }
+        JsonObject req = JsonParser.parseString(new String(raw, StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonObject resp = new JsonObject();
+        synchronized (s) {
+            if (verb.equals("pull")) {
+                int max = req.has("maxMessages") ? req.get("maxMessages").getAsInt() : 0;
+                if (max <= 0) {
+                    googleError(ex, 400, "INVALID_ARGUMENT", "maxMessages must be > 0");
+                    return;
+                }
+                JsonArray received = new JsonArray();
+                for (Message m : s.queue) {
+                    if (received.size() >= max) {
+                        break;
+                    }
+                    if (s.leased.containsValue(m.id())) {
+                        continue;
+                    }
+                    String ackId = "ack-" + m.id() + "-" + UUID.randomUUID();
+                    s.leased.put(ackId, m.id());
+                    JsonObject msg = new JsonObject();
+                    msg.addProperty("data", Base64.getEncoder().encodeToString(m.data()));
+                    JsonObject attrs = new JsonObject();
+                    m.attributes().forEach(attrs::addProperty);
+                    msg.add("attributes", attrs);
+                    msg.addProperty("messageId", m.id());
+                    JsonObject r = new JsonObject();
+                    r.addProperty("ackId", ackId);
+                    r.add("message", msg);
+                    received.add(r);
+                }
+                if (!received.isEmpty()) {
+                    resp.add("receivedMessages", received);
+                }
+            } else {
+                for (var id : req.getAsJsonArray("ackIds")) {
+                    String messageId = s.leased.remove(id.getAsString());
+                    if (messageId != null) {
+                        s.queue.removeIf(m -> m.id().equals(messageId));
+                    }
+                }
+            }
+        }
+        json(ex, 200, resp);
+    }
+
+    // ---- a subscriber for tests --------------------------------------------------------------------
+
+    /** Pulls and acknowledges through the REST API as the given account; keeps everything received. */
+    public final class Subscriber {
+        private final String subscription;
+        private final String token;
+        private final List<Message> received = Collections.synchronizedList(new ArrayList<>());
+        private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+        Subscriber(String subscription, String email) {
+            this.subscription = subscription;
+            this.token = tokenFor(email);
+        }
+
+        /** Everything delivered so far, in delivery order (pulls until the subscription is empty). */
+        public List<Message> received() {
+            try {
+                while (true) {
+                    JsonObject r = call("pull", "{\"maxMessages\":100}");
+                    if (!r.has("receivedMessages")) {
+                        break;
+                    }
+                    JsonArray ackIds = new JsonArray();
+                    for (var e : r.getAsJsonArray("receivedMessages")) {
+                        JsonObject rm = e.getAsJsonObject();
+                        JsonObject m = rm.getAsJsonObject("message");
+                        Map<String, String> attrs = new LinkedHashMap<>();
+                        m.getAsJsonObject("attributes").entrySet().forEach(a -> attrs.put(a.getKey(), a.getValue().getAsString()));
+                        received.add(new Message(m.get("messageId").getAsString(),
+                                Base64.getDecoder().decode(m.get("data").getAsString()), attrs));
+                        ackIds.add(rm.get("ackId"));
+                    }
+                    JsonObject ack = new JsonObject();
+                    ack.add("ackIds", ackIds);
+                    call("acknowledge", ack.toString());
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            synchronized (received) {
+                return List.copyOf(received);
+            }
+        }
+
+        private JsonObject call(String verb, String body) throws IOException, InterruptedException {
+            var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    url() + "/v1/projects/" + project + "/subscriptions/" + subscription + ":" + verb))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (resp.statusCode() != 200) {
+                throw new AssertionError(verb + " " + subscription + ": HTTP " + resp.statusCode() + " " + resp.body());
+            }
+            return JsonParser.parseString(resp.body()).getAsJsonObject();
+        }
+    }
+
+    public Subscriber subscriber(String subscription, String email) {
+        return new Subscriber(subscription, email);
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------------------
+
+    private static final class Version {
+        final int number;
+        final byte[] data;
+        volatile String state = "ENABLED";
+
+        Version(int number, byte[] data) {
+            this.number = number;
+            this.data = data;
+        }
+    }
+
+    private record Published(Instant time, Message message) {}
+
+    private static final class Topic {
+        final boolean retention;
+        final List<String> subscriptions = new CopyOnWriteArrayList<>();
+        final List<Published> retained = new CopyOnWriteArrayList<>();
+
+        Topic(boolean retention) { this.retention = retention; }
+    }
+
+    private static final class Subscription {
+        final String topic;
+        final List<Message> queue = new CopyOnWriteArrayList<>();
+        /** ackId -> message id, for messages pulled and not yet acknowledged. */
+        final Map<String, String> leased = new ConcurrentHashMap<>();
+
+        Subscription(String topic) { this.topic = topic; }
+    }
+
+    /** multipart/related: a JSON metadata part, then the media part. */
+    private record Multipart(byte[] metadata, byte[] media, String mediaType) {
+        static Multipart parse(String contentType, byte[] body) {
+            if (contentType == null || !contentType.startsWith("multipart/related")) {
+                return null;
+            }
+            Matcher b = Pattern.compile("boundary=\"?([^\";]+)\"?").matcher(contentType);
+            if (!b.find()) {
+                return null;
+            }
+            byte[] delim = ("--" + b.group(1)).getBytes(StandardCharsets.ISO_8859_1);
+            List<byte[]> parts = new ArrayList<>();
+            int i = indexOf(body, delim, 0);
+            while (i >= 0) {
+                int start = i + delim.length;
+                if (start + 1 < body.length && body[start] == '-' && body[start + 1] == '-') {
+                    break;
+                }
+                int next = indexOf(body, delim, start);
+                if (next < 0) {
+                    return null;
+                }
+                parts.add(Arrays.copyOfRange(body, start, next));
+                i = next;
+            }
+            if (parts.size() != 2) {
+                return null;
+            }
+            String[] meta = splitPart(parts.get(0));
+            String[] media = splitPart(parts.get(1));
+            if (meta == null || media == null) {
+                return null;
+            }
+            Matcher t = Pattern.compile("(?im)^content-type:\\s*(\\S+)").matcher(media[0]);
+            return new Multipart(meta[1].getBytes(StandardCharsets.ISO_8859_1), media[1].getBytes(StandardCharsets.ISO_8859_1),
+                    t.find() ? t.group(1) : null);
+        }
+
+        /** headers, body; the CRLF before the next delimiter belongs to the delimiter. */
+        private static String[] splitPart(byte[] part) {
+            String s = new String(part, StandardCharsets.ISO_8859_1);
+            s = s.startsWith("\r\n") ? s.substring(2) : s;
+            int sep = s.indexOf("\r\n\r\n");
+            if (sep < 0) {
+                return null;
+            }
+            String content = s.substring(sep + 4);
+            content = content.endsWith("\r\n") ? content.substring(0, content.length() - 2) : content;
+            return new String[] {s.substring(0, sep), content};
+        }
+
+        private static int indexOf(byte[] hay, byte[] needle, int from) {
+            outer:
+            for (int i = from; i <= hay.length - needle.length; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (hay[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            return -1;
+        }
+    }
+
+    private static JsonObject gcsErrorBody(int status, String message, String reason) {
+        JsonObject detail = new JsonObject();
+        detail.addProperty("message", message);
+        detail.addProperty("domain", "global");
+        detail.addProperty("reason", reason);
+        JsonArray errors = new JsonArray();
+        errors.add(detail);
+        JsonObject err = new JsonObject();
+        err.addProperty("code", status);
+        err.addProperty("message", message);
+        err.add("errors", errors);
+        JsonObject body = new JsonObject();
+        body.add("error", err);
+        return body;
+    }
+
+    private static void gcsError(HttpExchange ex, int status, String message, String reason) throws IOException {
+        json(ex, status, gcsErrorBody(status, message, reason));
+    }
+
+    /** The google.rpc.Status shape Secret Manager and Pub/Sub answer with over REST. */
+    private static void googleError(HttpExchange ex, int status, String code, String message) throws IOException {
+        JsonObject err = new JsonObject();
+        err.addProperty("code", status);
+        err.addProperty("message", message);
+        err.addProperty("status", code);
+        JsonObject body = new JsonObject();
+        body.add("error", err);
+        json(ex, status, body);
+    }
+
+    private static void json(HttpExchange ex, int status, JsonObject body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
+        send(ex, status, body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void text(HttpExchange ex, int status, String body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/text");
+        send(ex, status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static void send(HttpExchange ex, int status, byte[] body) throws IOException {
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private static void drain(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+    }
+
+    public static Map<String, String> query(String raw) {
+        Map<String, String> q = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return q;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            q.put(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
+        }
+        return q;
+    }
+
+    private static String decode(String s) { return URLDecoder.decode(s, StandardCharsets.UTF_8); }
+
+    public static String md5B64(byte[] bytes) {
+        try {
+            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String sha256Hex(byte[] bytes) {
+        try {
+            StringBuilder sb = new StringBuilder();
+            for (byte x : MessageDigest.getInstance("SHA-256").digest(bytes)) {
+                sb.append(String.format("%02x", x));
+            }
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** GCS reports crc32c as the base64 of the big-endian 4-byte Castagnoli checksum. */
+    public static String crc32cB64(byte[] bytes) {
+        CRC32C c = new CRC32C();
+        c.update(bytes);
+        return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) c.getValue()).array());
+    }
+}

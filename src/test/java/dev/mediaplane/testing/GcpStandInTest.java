@@ -1,0 +1,284 @@
+package dev.mediaplane.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The stand-in refuses what the real services refuse, driven through plain HTTP like a script would. */
+class GcpStandInTest {
+    static final String NODE = "mp-t-node@stand-in-proj.iam.gserviceaccount.com";
+    static final String OTHER = "someone@stand-in-proj.iam.gserviceaccount.com";
+    static final String BUCKET = "stand-in-proj-recordings";
+
+    final HttpClient http = HttpClient.newHttpClient();
+    GcpStandIn gcp;
+    String token;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        gcp = new GcpStandIn("stand-in-proj", 4242L);
+        gcp.instanceServiceAccount(NODE);
+        gcp.createBucket(BUCKET);
+        token = metadataToken();
+    }
+
+    @AfterEach
+    void tearDown() {
+        gcp.close();
+    }
+
+    // ---- metadata ------------------------------------------------------------------------------------
+
+    @Test
+    void metadataWantsTheFlavorHeaderAndMintsATokenThatNamesTheAccount() throws Exception {
+        var noFlavor = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/computeMetadata/v1/project/project-id")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, noFlavor.statusCode());
+        assertTrue(noFlavor.body().contains("Missing Metadata-Flavor:Google header"), noFlavor.body());
+        assertEquals("stand-in-proj", metadata("project/project-id").body());
+        assertEquals(NODE, metadata("instance/service-accounts/default/email").body());
+        assertEquals(404, metadata("instance/service-accounts/" + OTHER + "/token").statusCode(), "not attached: no token");
+        assertEquals(404, metadata("instance/attributes/absent").statusCode());
+        gcp.metadata.put("instance/network-interfaces/0/ip", "10.1.2.3");
+        assertEquals("10.1.2.3", metadata("instance/network-interfaces/0/ip").body());
+        assertTrue(token.contains("mp-t-node"), "the token names its principal: " + token);
+        assertEquals(token, gcp.tokenFor(NODE));
+        assertFalse(token.equals(gcp.tokenFor(OTHER)));
+    }
+
+    // ---- GCS -----------------------------------------------------------------------------------------
+
+    @Test
+    void objectCreatorCanCreateButNotReadAndA412CannotBeResolvedByReading() throws Exception {
+        grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectCreator");
+        byte[] bytes = "RIFF....WAVE".getBytes(StandardCharsets.US_ASCII);
+
+        var created = upload(token, "org/a/r.wav", bytes);
+        assertEquals(200, created.statusCode(), created.body());
+        JsonObject meta = JsonParser.parseString(created.body()).getAsJsonObject();
+        assertEquals(GcpStandIn.md5B64(bytes), meta.get("md5Hash").getAsString());
+        assertEquals(String.valueOf(bytes.length), meta.get("size").getAsString());
+        CRC32C c = new CRC32C();
+        c.update(bytes);
+        assertEquals(c.getValue(), Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(
+                Base64.getDecoder().decode(meta.get("crc32c").getAsString())).getInt()), "crc32c: base64 of big-endian uint32");
+
+        var again = upload(token, "org/a/r.wav", bytes);
+        assertEquals(412, again.statusCode());
+        assertEquals("conditionNotMet", error(again).getAsJsonArray("errors").get(0).getAsJsonObject().get("reason").getAsString());
+
+        var read = get(token, "/storage/v1/b/" + BUCKET + "/o/org%2Fa%2Fr.wav");
+        assertEquals(403, read.statusCode());
+        assertEquals(NODE + " does not have storage.objects.get access to the Google Cloud Storage object."
+                + " Permission 'storage.objects.get' denied on resource (or it may not exist).", error(read).get("message").getAsString());
+        assertEquals("forbidden", error(read).getAsJsonArray("errors").get(0).getAsJsonObject().get("reason").getAsString());
+        // Without get, a missing object is a 403 as well: existence is not revealed.
+        assertEquals(403, get(token, "/storage/v1/b/" + BUCKET + "/o/nothing").statusCode());
+        assertEquals(2, gcp.refusals().size());
+    }
+
+    @Test
+    void objectViewerReadsMetadataAndMediaButCannotCreate() throws Exception {
+        grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectViewer");
+        gcp.putObject(BUCKET, "releases/x/a b.txt", "hello".getBytes(StandardCharsets.UTF_8));
+        var media = get(token, "/storage/v1/b/" + BUCKET + "/o/releases%2Fx%2Fa%20b.txt?alt=media");
+        assertEquals(200, media.statusCode());
+        assertEquals("hello", media.body());
+        assertEquals(404, get(token, "/storage/v1/b/" + BUCKET + "/o/releases%2Fnope").statusCode());
+        var refused = upload(token, "x", new byte[] {1});
+        assertEquals(403, refused.statusCode());
+        assertTrue(error(refused).get("message").getAsString().contains("does not have storage.objects.create access"));
+        assertEquals(0, gcp.creations(BUCKET, "x"));
+    }
+
+    @Test
+    void aCustomRoleGrantsExactlyItsPermissionsAndGrantsAreInheritedFromTheProject() throws Exception {
+        gcp.iam.defineRole("projects/stand-in-proj/roles/writer", Set.of("storage.objects.create", "storage.objects.get"));
+        grant(GcpStandIn.bucketResource(BUCKET), NODE, "projects/stand-in-proj/roles/writer");
+        assertEquals(200, upload(token, "o", new byte[] {7}).statusCode());
+        assertEquals(200, get(token, "/storage/v1/b/" + BUCKET + "/o/o").statusCode());
+
+        String other = gcp.tokenFor(OTHER);
+        assertEquals(403, get(other, "/storage/v1/b/" + BUCKET + "/o/o").statusCode(), "grants are per principal");
+        grant("projects/stand-in-proj", OTHER, "roles/storage.objectViewer");
+        assertEquals(200, get(other, "/storage/v1/b/" + BUCKET + "/o/o").statusCode(), "project grants apply to its buckets");
+
+        assertThrows(IllegalArgumentException.class, () -> gcp.iam.grant("projects/stand-in-proj", GcpStandIn.sa(NODE),
+                "roles/storage.objectCreater"), "an unknown role must not grant anything");
+    }
+
+    @Test
+    void multipartUploadStoresTheMediaPartUnderTheMetadataName() throws Exception {
+        grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectCreator");
+        String body = "--b1\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{\"name\":\"m/p.json\",\"contentType\":\"application/json\"}"
+                + "\r\n--b1\r\nContent-Type: application/json\r\n\r\n{\"k\":1}\r\n--b1--\r\n";
+        var r = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/upload/storage/v1/b/" + BUCKET
+                        + "/o?uploadType=multipart&ifGenerationMatch=0"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/related; boundary=b1")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("{\"k\":1}", new String(gcp.objects(BUCKET).get("m/p.json").bytes(), StandardCharsets.UTF_8));
+        assertEquals("application/json", gcp.objects(BUCKET).get("m/p.json").contentType());
+    }
+
+    @Test
+    void callsWithoutAValidTokenAre401() throws Exception {
+        grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectAdmin");
+        var anonymous = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/storage/v1/b/" + BUCKET + "/o/x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode());
+        assertTrue(error(anonymous).get("message").getAsString().startsWith("Anonymous caller does not have storage.objects.get"));
+        assertEquals(401, get("ya29.forged", "/storage/v1/b/" + BUCKET + "/o/x").statusCode());
+    }
+
+    // ---- Secret Manager ------------------------------------------------------------------------------
+
+    @Test
+    void secretAccessNeedsTheAccessorRoleAnEnabledLatestVersionAndAnExistingSecret() throws Exception {
+        gcp.createSecret("s1");
+        gcp.addSecretVersion("s1", "v1".getBytes(StandardCharsets.UTF_8));
+        String path = "/v1/projects/stand-in-proj/secrets/s1/versions/latest:access";
+        var denied = get(token, path);
+        assertEquals(403, denied.statusCode());
+        assertEquals("PERMISSION_DENIED", error(denied).get("status").getAsString());
+
+        grant(gcp.secretResource("s1"), NODE, "roles/secretmanager.secretAccessor");
+        var ok = get(token, path);
+        assertEquals(200, ok.statusCode());
+        JsonObject payload = JsonParser.parseString(ok.body()).getAsJsonObject().getAsJsonObject("payload");
+        assertEquals("v1", new String(Base64.getDecoder().decode(payload.get("data").getAsString()), StandardCharsets.UTF_8));
+        assertEquals("projects/4242/secrets/s1/versions/1", JsonParser.parseString(ok.body()).getAsJsonObject().get("name").getAsString());
+
+        gcp.addSecretVersion("s1", "v2".getBytes(StandardCharsets.UTF_8));
+        gcp.setLatestVersionState("s1", "DISABLED");
+        var disabled = get(token, path);
+        assertEquals(400, disabled.statusCode(), "latest is the newest version even when it is disabled");
+        assertEquals("FAILED_PRECONDITION", error(disabled).get("status").getAsString());
+        assertEquals("Secret Version [projects/4242/secrets/s1/versions/2] is in DISABLED state.", error(disabled).get("message").getAsString());
+        assertEquals(200, get(token, "/v1/projects/stand-in-proj/secrets/s1/versions/1:access").statusCode());
+
+        gcp.createSecret("empty");
+        grant(gcp.secretResource("empty"), NODE, "roles/secretmanager.secretAccessor");
+        var none = get(token, "/v1/projects/stand-in-proj/secrets/empty/versions/latest:access");
+        assertEquals(404, none.statusCode());
+        assertEquals("NOT_FOUND", error(none).get("status").getAsString());
+
+        // Unknown secret: 404 only for a caller allowed project-wide; a per-secret grant cannot exist for it.
+        assertEquals(403, get(token, "/v1/projects/stand-in-proj/secrets/nope/versions/latest:access").statusCode());
+        grant("projects/stand-in-proj", OTHER, "roles/secretmanager.secretAccessor");
+        assertEquals(404, get(gcp.tokenFor(OTHER), "/v1/projects/stand-in-proj/secrets/nope/versions/latest:access").statusCode());
+        gcp.deleteSecret("s1");
+        assertEquals(403, get(token, path).statusCode(), "deleting a secret deletes its policy");
+    }
+
+    // ---- Pub/Sub ---------------------------------------------------------------------------------------
+
+    @Test
+    void publishNeedsThePublisherRoleAndAnExistingTopic() throws Exception {
+        gcp.createTopic("events", false);
+        assertEquals(403, publish(token, "events", "m").statusCode());
+        grant(gcp.topicResource("events"), NODE, "roles/pubsub.publisher");
+        var ok = publish(token, "events", "m");
+        assertEquals(200, ok.statusCode());
+        assertEquals(1, JsonParser.parseString(ok.body()).getAsJsonObject().getAsJsonArray("messageIds").size());
+        var missing = publish(token, "nope", "m");
+        assertEquals(404, missing.statusCode());
+        assertEquals("NOT_FOUND", error(missing).get("status").getAsString());
+    }
+
+    @Test
+    void aMessagePublishedWithoutSubscriptionIsLostAndEachSubscriptionGetsItsOwnCopy() throws Exception {
+        gcp.createTopic("events", false);
+        grant(gcp.topicResource("events"), NODE, "roles/pubsub.publisher");
+        assertEquals(200, publish(token, "events", "before-any-subscription").statusCode());
+        for (String s : List.of("audit", "billing")) {
+            gcp.createSubscription(s, "events");
+            grant(gcp.subscriptionResource(s), OTHER, "roles/pubsub.subscriber");
+        }
+        gcp.seek("audit", Instant.EPOCH);
+        assertEquals(200, publish(token, "events", "after").statusCode());
+
+        var audit = gcp.subscriber("audit", OTHER);
+        var billing = gcp.subscriber("billing", OTHER);
+        assertEquals(List.of("after"), audit.received().stream().map(m -> new String(m.data(), StandardCharsets.UTF_8)).toList(),
+                "without topic retention, a seek cannot bring back what no subscription held");
+        assertEquals(List.of("after"), billing.received().stream().map(m -> new String(m.data(), StandardCharsets.UTF_8)).toList());
+        assertEquals(1, audit.received().size(), "each message is delivered to a subscription once");
+
+        var stranger = gcp.subscriber("audit", NODE);
+        AssertionError e = assertThrows(AssertionError.class, stranger::received, "pull needs roles/pubsub.subscriber");
+        assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
+    }
+
+    @Test
+    void topicRetentionKeepsMessagesForASubscriptionThatSeeksBack() throws Exception {
+        gcp.createTopic("kept", true);
+        grant(gcp.topicResource("kept"), NODE, "roles/pubsub.publisher");
+        assertEquals(200, publish(token, "kept", "early").statusCode());
+        gcp.createSubscription("late", "kept");
+        grant(gcp.subscriptionResource("late"), OTHER, "roles/pubsub.subscriber");
+        var late = gcp.subscriber("late", OTHER);
+        assertEquals(List.of(), late.received(), "a new subscription starts empty");
+        gcp.seek("late", Instant.EPOCH);
+        assertEquals("early", new String(late.received().get(0).data(), StandardCharsets.UTF_8));
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------
+
+    void grant(String resource, String email, String role) {
+        gcp.iam.grant(resource, GcpStandIn.sa(email), role);
+    }
+
+    String metadataToken() throws Exception {
+        var r = metadata("instance/service-accounts/default/token");
+        assertEquals(200, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body()).getAsJsonObject().get("access_token").getAsString();
+    }
+
+    HttpResponse<String> metadata(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/computeMetadata/v1/" + path))
+                .header("Metadata-Flavor", "Google").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String bearer, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gcp.url() + path)).header("Authorization", "Bearer " + bearer).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> upload(String bearer, String name, byte[] bytes) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/upload/storage/v1/b/" + BUCKET
+                        + "/o?uploadType=media&ifGenerationMatch=0&name=" + name.replace("/", "%2F")))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "audio/wav")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> publish(String bearer, String topic, String data) throws Exception {
+        String body = "{\"messages\":[{\"data\":\"" + Base64.getEncoder().encodeToString(data.getBytes(StandardCharsets.UTF_8))
+                + "\",\"attributes\":{\"k\":\"v\"}}]}";
+        return http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/v1/projects/stand-in-proj/topics/" + topic + ":publish"))
+                .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonObject error(HttpResponse<String> r) {
+        return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("error");
+    }
+}

@@ -1,0 +1,99 @@
+package dev.mediaplane.testing;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * IAM as the stand-in enforces it: role bindings (member, role) on resources, inherited from the
+ * project, and the permissions each predefined role carries. The permission sets are the ones
+ * Google documents for these roles (cloud.google.com/iam/docs/understanding-roles), restricted to
+ * the services the stand-in implements; a role not listed here must be defined with
+ * {@link #defineRole} first, so a typo never grants anything.
+ */
+public final class Iam {
+
+    /** Predefined role -> permissions the real API checks. */
+    public static final Map<String, Set<String>> PREDEFINED = Map.of(
+            // Create only: no get, no list. A 412 cannot be resolved by reading the object back.
+            "roles/storage.objectCreator", Set.of("storage.objects.create", "storage.folders.create",
+                    "storage.managedFolders.create", "storage.multipartUploads.create",
+                    "storage.multipartUploads.abort", "storage.multipartUploads.listParts"),
+            "roles/storage.objectViewer", Set.of("storage.objects.get", "storage.objects.list",
+                    "storage.folders.get", "storage.folders.list", "storage.managedFolders.get",
+                    "storage.managedFolders.list"),
+            "roles/storage.objectUser", Set.of("storage.objects.create", "storage.objects.delete",
+                    "storage.objects.get", "storage.objects.list", "storage.objects.restore", "storage.objects.update",
+                    "storage.multipartUploads.create", "storage.multipartUploads.abort",
+                    "storage.multipartUploads.list", "storage.multipartUploads.listParts"),
+            "roles/storage.objectAdmin", Set.of("storage.objects.create", "storage.objects.delete",
+                    "storage.objects.get", "storage.objects.list", "storage.objects.restore", "storage.objects.update",
+                    "storage.objects.getIamPolicy", "storage.objects.setIamPolicy",
+                    "storage.objects.overrideUnlockedRetention",
+                    "storage.multipartUploads.create", "storage.multipartUploads.abort",
+                    "storage.multipartUploads.list", "storage.multipartUploads.listParts"),
+            "roles/secretmanager.secretAccessor", Set.of("secretmanager.versions.access"),
+            "roles/pubsub.publisher", Set.of("pubsub.topics.publish"),
+            "roles/pubsub.subscriber", Set.of("pubsub.subscriptions.consume", "pubsub.topics.attachSubscription",
+                    "pubsub.snapshots.seek"));
+
+    /** One role binding: member (e.g. serviceAccount:x@p.iam.gserviceaccount.com) has role on resource. */
+    public record Binding(String resource, String member, String role) {}
+
+    private final Map<String, Set<String>> custom = new ConcurrentHashMap<>();
+    private final List<Binding> bindings = new CopyOnWriteArrayList<>();
+
+    /** A custom role (projects/P/roles/NAME): exactly these permissions. */
+    public void defineRole(String name, Set<String> permissions) {
+        if (!name.matches("(projects|organizations)/[^/]+/roles/[A-Za-z0-9_.]{3,64}")) {
+            throw new IllegalArgumentException("custom role name must be projects/P/roles/ID, got '" + name + "'");
+        }
+        custom.put(name, Set.copyOf(permissions));
+    }
+
+    /** Grants role to member on resource (a bucket: projects/_/buckets/B; a project: projects/P). */
+    public void grant(String resource, String member, String role) {
+        if (!member.matches("(serviceAccount|user|group):[^\\s]+")) {
+            throw new IllegalArgumentException("member must be serviceAccount:EMAIL, user:EMAIL or group:EMAIL, got '" + member + "'");
+        }
+        permissions(role);
+        bindings.add(new Binding(resource, member, role));
+    }
+
+    /** Removes every binding on the resource (deleting a secret or topic deletes its policy). */
+    public void forget(String resource) {
+        bindings.removeIf(b -> b.resource().equals(resource));
+    }
+
+    public List<Binding> bindings() {
+        return List.copyOf(bindings);
+    }
+
+    /** Whether member holds permission on any of the resources (the resource, then its ancestors). */
+    public boolean allowed(String member, String permission, String... resourceAndAncestors) {
+        for (Binding b : bindings) {
+            if (b.member().equals(member) && permissions(b.role()).contains(permission)) {
+                for (String r : resourceAndAncestors) {
+                    if (b.resource().equals(r)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private Set<String> permissions(String role) {
+        Set<String> p = PREDEFINED.get(role);
+        if (p == null) {
+            p = custom.get(role);
+        }
+        if (p == null) {
+            throw new IllegalArgumentException("role '" + role + "' is neither a predefined role the stand-in knows "
+                    + PREDEFINED.keySet() + " nor a custom role defined with defineRole");
+        }
+        return p;
+    }
+}
