@@ -158,7 +158,9 @@ public final class ConfigParser {
         for (ConfigKey row : rows) {
             Object v = raw.values().get(row.name());
             if (v == null) {
-                if (row.dflt() instanceof Default.Required) {
+                if (raw.secretKeys().contains(row.name())) {
+                    invalid.add(row.name()); // set with --secret: reported above, not missing
+                } else if (row.dflt() instanceof Default.Required) {
                     problems.add(String.format("%s is required: %s", row.name(), row.constraint().allowed()));
                 }
                 continue;

@@ -60,7 +60,8 @@ public final class PulumiConfigLoader {
                 continue;
             }
             if (engineSecrets != null && engineSecrets.contains(full) && config.get(key).isPresent()) {
-                secretKeys.add(full); // a plain key set with --secret: refused as offline
+                secretKeys.add(full); // a plain key set with --secret: refused as offline, value unread
+                continue;
             }
             config.get(key).ifPresent(v -> values.put(full, fromEngine(full, v)));
         }

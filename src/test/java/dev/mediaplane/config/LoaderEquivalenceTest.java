@@ -105,6 +105,60 @@ class LoaderEquivalenceTest {
         assertTrue(e.getMessage().startsWith("mediaplane:zones holds malformed JSON"), e.getMessage());
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> sameVerdict() {
+        String dev = StackConfigFixtures.stackFile("dev");
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("engine key", StackConfigFixtures.withValue(dev,
+                        "pulumi:disable-default-providers", "['*']")),
+                org.junit.jupiter.params.provider.Arguments.of("other provider's key", StackConfigFixtures.withValue(dev, "gcp:zone",
+                        "europe-west1-b")),
+                org.junit.jupiter.params.provider.Arguments.of("unknown namespace", StackConfigFixtures.withValue(dev, "aws:region",
+                        "us-east-1")),
+                org.junit.jupiter.params.provider.Arguments.of("secret set without --secret", StackConfigFixtures.withValue(dev,
+                        "mediaplane:eslPassword", "PLAIN-MARKER")),
+                org.junit.jupiter.params.provider.Arguments.of("plain key set with --secret", StackConfigFixtures.withValue(dev,
+                        "mediaplane:trunkUsername", "{secure: v1:X}")),
+                org.junit.jupiter.params.provider.Arguments.of("typo", StackConfigFixtures.withValue(dev, "mediaplane:fleetSizee", "2")));
+    }
+
+    /**
+     * The two loaders agree on every stack file: both accept it with equal records, or both refuse
+     * it with the same problems. The engine side gets PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS
+     * as the language host sets them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("sameVerdict")
+    void bothLoadersGiveTheSameVerdict(String label, String text) {
+        Object offline;
+        try {
+            offline = StackFileLoader.parse("dev", "Pulumi.dev.yaml", text).config();
+        } catch (ConfigException e) {
+            offline = e.problems();
+        }
+        Map<String, String> engineConfig = new TreeMap<>();
+        Set<String> secretKeys = new HashSet<>();
+        engineView(text, engineConfig, secretKeys);
+        secretKeys.forEach(k -> engineConfig.put(k, "decrypted"));
+        Map<String, String> hostView = new TreeMap<>();
+        engineConfig.forEach((k, v) -> hostView.put(k.replaceFirst(":", ":config:"), v));
+        String pulumiConfig = new Gson().toJson(hostView);
+        String secretJson = new Gson().toJson(secretKeys.stream().map(k -> k.replaceFirst(":", ":config:")).toList());
+        AtomicReference<Object> engine = new AtomicReference<>();
+        PulumiTestInternal.builder()
+                .options(TestOptions.builder().projectName("mediaplane").stackName("dev").build())
+                .config(engineConfig, secretKeys)
+                .build()
+                .runTest(ctx -> {
+                    try {
+                        engine.set(PulumiConfigLoader.load(ctx, pulumiConfig, secretJson).config());
+                    } catch (ConfigException e) {
+                        engine.set(e.problems());
+                    }
+                });
+        assertEquals(offline, engine.get());
+        assertTrue(!String.valueOf(engine.get()).contains("PLAIN-MARKER"), "secret echoed");
+    }
+
     private static LoadedConfig loadUnderEngine(String stack, Map<String, String> config, Set<String> secretKeys) {
         AtomicReference<LoadedConfig> loaded = new AtomicReference<>();
         var result = PulumiTestInternal.builder()
