@@ -126,7 +126,8 @@ public final class GcpNames {
                 "ilb-control")) {
             d.add(new Derived(Kind.COMPUTE, "compute resource", prefix + "-" + n));
         }
-        d.add(new Derived(Kind.COMPUTE, "node address", prefix + "-node-999"));
+        d.add(new Derived(Kind.COMPUTE, "node instance", prefix + "-node-999"));
+        d.add(new Derived(Kind.COMPUTE, "node address", prefix + "-node-999-ip"));
         d.add(new Derived(Kind.COMPUTE, "instance template", prefix + "-node-0123456789"));
         for (String n : List.of("recording-upload-failures", "recording-upload-latency", "rtcp-packet-loss", "disk-pressure",
                 "firewall-changes")) {
