@@ -43,7 +43,17 @@ public final class Cli {
         CommandLine cli = create();
         cli.setOut(out);
         cli.setErr(err);
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // Errors pass picocli's handler; no input may end in a JVM stack trace.
+            err.printf("mediaplane: internal error: %s (rerun with --verbose for the stack trace)%n", e.getClass().getSimpleName());
+            if (java.util.Arrays.asList(args).contains(CommonOptions.VERBOSE)) {
+                e.printStackTrace(err);
+            }
+            code = ExitCode.INTERNAL.code();
+        }
         out.flush();
         err.flush();
         return code;

@@ -28,10 +28,44 @@ public final class StackOptions {
 
     /** Reads and validates the stack file; throws ConfigException listing every problem. */
     LoadedConfig load() {
-        if (!STACK.matcher(stack).matches() || stack.equals(".") || stack.equals("..")) {
+        return StackFileLoader.load(projectDir, stackName());
+    }
+
+    /**
+     * The stack's name: {@code --stack} as given, or the last part of Pulumi's fully qualified
+     * {@code org/project/stack} (or {@code org/stack}); the file is {@code Pulumi.<stack>.yaml} either way.
+     */
+    String stackName() {
+        String[] parts = stack.split("/", -1);
+        String name = parts[parts.length - 1];
+        // Each part follows Pulumi's rule; '.' and '..' would let the name escape the project directory.
+        if (parts.length > 3 || !java.util.Arrays.stream(parts)
+                .allMatch(p -> STACK.matcher(p).matches() && !p.equals(".") && !p.equals(".."))) {
             throw new ParameterException(spec.commandLine(), String.format(
-                    "--stack must be a stack name (letters, digits, '-', '_', '.'), got '%s'", stack));
+                    "--stack must be a stack name (letters, digits, '-', '_', '.') or ORG/PROJECT/STACK, got '%s'", stack));
         }
-        return StackFileLoader.load(projectDir, stack);
+        if (parts.length == 3) {
+            String project = projectName();
+            if (project != null && !project.equals(parts[1])) {
+                throw new ParameterException(spec.commandLine(), String.format(
+                        "--stack '%s' names project '%s', but %s is project '%s'", stack, parts[1],
+                        projectDir.resolve("Pulumi.yaml"), project));
+            }
+        }
+        return name;
+    }
+
+    /** The {@code name:} of Pulumi.yaml, or null when it cannot be read (the stack file's errors say more). */
+    private String projectName() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(projectDir.resolve("Pulumi.yaml"))) {
+                if (line.startsWith("name:")) {
+                    return line.substring(5).strip();
+                }
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+        return null;
     }
 }

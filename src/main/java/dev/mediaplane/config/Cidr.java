@@ -72,6 +72,20 @@ public record Cidr(long base, int prefix) {
         return false;
     }
 
+    /** Whether {@code ranges} together hold every IPv4 address. */
+    public static boolean coverAll(java.util.Collection<Cidr> ranges) {
+        java.util.List<Cidr> sorted = new java.util.ArrayList<>(ranges);
+        sorted.sort(java.util.Comparator.comparingLong(Cidr::base));
+        long next = 0;
+        for (Cidr c : sorted) {
+            if (c.base > next) {
+                return false;
+            }
+            next = Math.max(next, c.base + c.size());
+        }
+        return next >= (1L << 32);
+    }
+
     @Override
     public String toString() {
         return ((base >> 24) & 255) + "." + ((base >> 16) & 255) + "." + ((base >> 8) & 255) + "." + (base & 255) + "/" + prefix;

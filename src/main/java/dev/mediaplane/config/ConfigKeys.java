@@ -6,6 +6,12 @@ import static dev.mediaplane.config.ConfigKey.Type.INTEGER;
 import static dev.mediaplane.config.ConfigKey.Type.STRING;
 
 import dev.mediaplane.config.ConfigKey.Any;
+import dev.mediaplane.config.ConfigKey.CatalogueAllow;
+import dev.mediaplane.config.ConfigKey.GcsLocation;
+import dev.mediaplane.config.ConfigKey.Image;
+import dev.mediaplane.config.ConfigKey.MachineType;
+import dev.mediaplane.config.ConfigKey.OnlyWhen;
+import dev.mediaplane.config.ConfigKey.Region;
 import dev.mediaplane.config.ConfigKey.Cidrs;
 import dev.mediaplane.config.ConfigKey.Constraint;
 import dev.mediaplane.config.ConfigKey.Default;
@@ -63,7 +69,7 @@ public final class ConfigKeys {
         r.add(key("gcp:project", STRING, required(), new Matches(P,
                 "a GCP project id: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter"),
                 "The GCP provider's project."));
-        r.add(key("gcp:region", STRING, required(), new Matches("[a-z]+-[a-z]+[0-9]+", "a GCP region such as europe-west1"),
+        r.add(key("gcp:region", STRING, required(), new Region(),
                 "The GCP provider's region; every zone must be inside it."));
         r.add(key("mediaplane:prefix", STRING,
                 new Default.Computed("mp-<stack>", in -> ConfigParser.defaultPrefix(in.stack())),
@@ -75,16 +81,16 @@ public final class ConfigKeys {
             return region == null ? List.of() : List.of(region + "-b", region + "-c", region + "-d");
         }), new Zones("gcp:region"), "Zones of the regional instance group, all in gcp:region."));
         r.add(key("mediaplane:labels", ARRAY, absent("none"), any("KEY=VALUE items"),
-                "Extra labels as KEY=VALUE (GCP label rules). mediaplane sets stack, managed-by, component itself."));
+                "Extra labels as KEY=VALUE (GCP label rules: lowercase, international letters allowed). mediaplane sets stack, managed-by, component itself."));
 
-        String ref = "(projects/" + P + "/(global|regions/[a-z0-9-]+)/(networks|subnetworks)/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?";
+        String ref = "((https://(www|compute)\\.googleapis\\.com/compute/(v1|beta)/)?projects/" + P + "/(global|regions/[a-z0-9-]+)/(networks|subnetworks)/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?";
         r.add(key("mediaplane:networkMode", STRING, value("dedicated"), OneOf.ofEnum(NetworkMode.class),
                 "'dedicated' creates a custom-mode VPC and subnet with flow logs; 'existing' uses networkVpc/networkSubnetwork."));
-        r.add(key("mediaplane:networkVpc", STRING, absent("none"), new Matches(ref, "a VPC name or self-link"),
+        r.add(key("mediaplane:networkVpc", STRING, absent("none"), existingOnly(new Matches(ref, "a VPC name or self-link")),
                 "Existing VPC name or self-link (networkMode existing only)."));
-        r.add(key("mediaplane:networkSubnetwork", STRING, absent("none"), new Matches(ref, "a subnetwork name or self-link"),
+        r.add(key("mediaplane:networkSubnetwork", STRING, absent("none"), existingOnly(new Matches(ref, "a subnetwork name or self-link")),
                 "Existing subnetwork name or self-link; required with networkMode existing."));
-        r.add(key("mediaplane:networkSubnetCidr", STRING, value("10.42.0.0/24"), new PrivateSubnet(8, 29),
+        r.add(key("mediaplane:networkSubnetCidr", STRING, value("10.42.0.0/24"), new OnlyWhen("mediaplane:networkMode", "dedicated", new PrivateSubnet(8, 29)),
                 "Private CIDR of the dedicated subnet."));
 
         r.add(key("mediaplane:trunkSignalingCidrs", ARRAY, required(), new Cidrs(false, "mediaplane:trunkAllowAnySignaling"),
@@ -107,7 +113,7 @@ public final class ConfigKeys {
         r.add(key("mediaplane:controllerCidrs", ARRAY, required(), new Cidrs(true, null),
                 "Private CIDRs of the call-orchestration engine; the only sources of ESL and internal SIP."));
         r.add(key("mediaplane:controllerServiceAccount", STRING, absent("none"), new Matches(P + "@" + P + "\\.iam\\.gserviceaccount\\.com",
-                "a service account email like coe@PROJECT.iam.gserviceaccount.com"),
+                "a service account email such as coe-controller@my-project.iam.gserviceaccount.com"),
                 "Controller service account email, granted read-only compute access to discover nodes."));
         r.add(key("mediaplane:controllerEslPort", INTEGER, value(8021), PORT, "Event Socket port on the internal address."));
         r.add(key("mediaplane:controllerInternalSipPort", INTEGER, value(5080), PORT, "Internal SIP profile port for the controllers."));
@@ -117,17 +123,13 @@ public final class ConfigKeys {
         r.add(key("mediaplane:rtpEndPort", INTEGER, value(32767), new Range(1025, 65535),
                 "Last RTP port; the range must hold 2 ports per session."));
 
-        r.add(key("mediaplane:fleetMachineType", STRING, value("e2-standard-2"), new Matches(
-                "(e2|n1|n2|n2d|n4|c2|c2d|c3|c3d|c4|c4a|t2d|t2a)-(standard|highcpu|highmem)-([0-9]{1,3})"
-                        + "|(e2|n1|n2|n2d)-custom-[0-9]{1,3}-[0-9]{3,7}",
-                "a predefined or custom GCE machine type such as e2-standard-2, n2-highcpu-8 or e2-custom-4-8192"),
-                "GCE machine type of a node."));
+        r.add(key("mediaplane:fleetMachineType", STRING, value("e2-standard-2"), new MachineType(),
+                "GCE machine type of a node (checked against the GCP catalogue)."));
         r.add(key("mediaplane:fleetSize", INTEGER, value(1), new Range(1, 1000), "Nodes in a fixed fleet (not with autoscaling)."));
         r.add(key("mediaplane:fleetAddressMode", STRING, value("static"), OneOf.ofEnum(AddressMode.class),
                 "'static' reserves one external address per node; 'ephemeral' for autoscaled fleets (discovered through the Compute API)."));
-        r.add(key("mediaplane:fleetImage", STRING, value("projects/debian-cloud/global/images/family/debian-12"), new Matches(
-                "projects/" + P + "/global/images/(family/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?",
-                "projects/PROJECT/global/images/NAME or .../images/family/FAMILY"),
+        r.add(key("mediaplane:fleetImage", STRING, value("projects/debian-cloud/global/images/family/debian-12"),
+                new Image(),
                 "Boot image; boot installs FreeSWITCH when the image lacks it."));
         r.add(key("mediaplane:fleetDiskSizeGb", INTEGER, value(30), new Range(20, 2000),
                 "Boot disk size in GB (recordings are buffered here)."));
@@ -158,7 +160,7 @@ public final class ConfigKeys {
 
         r.add(key("mediaplane:recordingsLocation", STRING, new Default.Computed("gcp:region",
                 in -> Optional.ofNullable(in.value("gcp:region")).orElse("")),
-                new Matches("[A-Za-z0-9-]{2,32}", "a GCS location such as EU or europe-west1"),
+                new GcsLocation(),
                 "Location of the recordings bucket (upper-cased)."));
         r.add(key("mediaplane:recordingsStorageClass", STRING, value("STANDARD"),
                 new OneOf(List.of("ARCHIVE", "COLDLINE", "NEARLINE", "STANDARD")), "Storage class of the recordings bucket."));
@@ -176,6 +178,9 @@ public final class ConfigKeys {
                 "Monitoring notification channels (projects/P/notificationChannels/ID)."));
         r.add(key("mediaplane:alertsPacketLossPercent", INTEGER, value(5), new Range(1, 50),
                 "RTCP packet loss percent that raises the packet-loss alert."));
+
+        r.add(key("mediaplane:catalogueAllow", ARRAY, absent("none"), new CatalogueAllow(),
+                "What the GCP catalogue does not know yet, as KIND:VALUE (region:, zone:, machineType:, location:, image:); an unused entry is refused."));
 
         for (NodeSecret s : NodeSecret.values()) {
             r.add(new ConfigKey(ConfigParser.NS + ":" + s.configKey(), STRING, absent("not set"), any("a secret"), true,
@@ -219,6 +224,10 @@ public final class ConfigKeys {
 
     private static Default absent(String docs) {
         return new Default.Absent(docs);
+    }
+
+    private static Constraint existingOnly(Constraint c) {
+        return new OnlyWhen("mediaplane:networkMode", "existing", c);
     }
 
     private static Constraint any(String allowed) {

@@ -50,10 +50,25 @@ public final class ConfigParser {
         KEYS = java.util.Collections.unmodifiableSet(keys);
     }
 
-    private static final Pattern LABEL_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
-    private static final Pattern LABEL_VALUE = Pattern.compile("[a-z0-9_-]{0,63}");
+    /**
+     * Namespaces a stack file may use: ours, the GCP provider's and the engine's own
+     * ({@code pulumi:disable-default-providers}, {@code pulumi:tags}). Both loaders apply it.
+     */
+    public static final Set<String> NAMESPACES = Set.of(NS, "gcp", "pulumi");
+
+    // GCP label rules: lowercase letters (international ones too), digits, '_' and '-'; 63 characters at most.
+    private static final Pattern LABEL_KEY = Pattern.compile("[\\p{Ll}\\p{Lo}][\\p{Ll}\\p{Lo}\\p{Lm}\\p{Mn}\\p{Nd}_-]{0,62}");
+    private static final Pattern LABEL_VALUE = Pattern.compile("[\\p{Ll}\\p{Lo}\\p{Lm}\\p{Mn}\\p{Nd}_-]{0,63}");
+
+    /** Ports the node opens that no config key names: SSH (through IAP when fleetSsh is true). */
+    private static final Map<Integer, String> FIXED_PORTS = Map.of(22, "the node's SSH port (sshd; opened through IAP with fleetSsh)");
 
     private final List<String> problems = new ArrayList<>();
+    /** Keys whose value was refused (or not convertible); rules that read them are skipped. */
+    private final Set<String> invalid = new java.util.HashSet<>();
+    private final GcpCatalogue catalogue = GcpCatalogue.get();
+    /** Entries of mediaplane:catalogueAllow some check relied on. */
+    private final Set<String> allowUsed = new java.util.HashSet<>();
     private final RawConfig raw;
     /** Converted, checked and defaulted value of every non-secret row; null when none applies. */
     private final Map<String, Object> values = new HashMap<>();
@@ -80,10 +95,11 @@ public final class ConfigParser {
                 String ns = colon < 0 ? "" : key.substring(0, colon);
                 String name = key.substring(colon + 1);
                 if (ns.equals(NS) && !KEYS.contains(name)) {
-                    problems.add(String.format("unknown config key '%s'; allowed %s:* keys: %s", key, NS,
-                            String.join(", ", KEYS)));
-                } else if (!ns.equals(NS) && !ns.equals("gcp")) {
-                    problems.add(String.format("unknown config namespace in key '%s'; allowed: mediaplane:*, gcp:*", key));
+                    problems.add(unknownKey(key, name));
+                } else if (!NAMESPACES.contains(ns)) {
+                    String near = ConfigKey.closest(ns, NAMESPACES);
+                    problems.add(String.format("unknown config namespace in key '%s'%s; allowed: mediaplane:*, gcp:* "
+                            + "(the GCP provider's), pulumi:* (the engine's)", key, near == null ? "" : " (did you mean '" + near + ":'?)"));
                 }
             }
         }
@@ -121,9 +137,10 @@ public final class ConfigParser {
         SecretsPolicy secrets = secretsPolicy();
         Alerts alerts = bind(Alerts.class, "alerts", Map.of());
 
-        if (problems.isEmpty()) {
-            crossChecks(trunk, controller, rtp, fleet, network);
-        }
+        // Every rule runs; each one is skipped only when one of its own inputs was refused.
+        crossChecks(trunk, controller, rtp, fleet, network);
+        derivedNames(project, prefix);
+        unusedAllowEntries();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -141,12 +158,18 @@ public final class ConfigParser {
         for (ConfigKey row : rows) {
             Object v = raw.values().get(row.name());
             if (v == null) {
-                if (row.dflt() instanceof Default.Required) {
+                if (raw.secretKeys().contains(row.name())) {
+                    invalid.add(row.name()); // set with --secret: reported above, not missing
+                } else if (row.dflt() instanceof Default.Required) {
                     problems.add(String.format("%s is required: %s", row.name(), row.constraint().allowed()));
                 }
                 continue;
             }
+            int before = problems.size();
             Object converted = convert(row, v);
+            if (problems.size() > before) {
+                invalid.add(row.name());
+            }
             if (converted != null) {
                 set.put(row.name(), converted);
             }
@@ -154,9 +177,11 @@ public final class ConfigParser {
         for (ConfigKey row : rows) {
             values.put(row.name(), set.containsKey(row.name()) ? set.get(row.name()) : fixedDefault(row));
         }
+        String[] current = new String[1];
         ConfigKey.Constraint.Checks checks = new ConfigKey.Constraint.Checks() {
             @Override
             public void problem(String format, Object... args) {
+                invalid.add(current[0]);
                 problems.add(String.format(format, args));
             }
 
@@ -164,9 +189,25 @@ public final class ConfigParser {
             public Object value(String key) {
                 return values.get(key);
             }
+
+            @Override
+            public boolean valid(String key) {
+                return ok(key);
+            }
+
+            @Override
+            public GcpCatalogue catalogue() {
+                return catalogue;
+            }
+
+            @Override
+            public boolean allowed(String kind, String value) {
+                return allow(kind, value);
+            }
         };
         for (var e : set.entrySet()) {
             ConfigKey row = ConfigKeys.get(e.getKey());
+            current[0] = row.name();
             Object kept = row.constraint().check(row.name(), e.getValue(), checks);
             values.put(row.name(), kept != null ? kept : fixedDefault(row));
         }
@@ -205,8 +246,9 @@ public final class ConfigParser {
                 if (v instanceof Boolean b) {
                     yield b;
                 }
-                if ("true".equals(v) || "false".equals(v)) {
-                    yield Boolean.parseBoolean((String) v);
+                // YAML 1.2's core schema (and Pulumi's reader) also take True/TRUE and False/FALSE.
+                if (v instanceof String str && str.matches("true|True|TRUE|false|False|FALSE")) {
+                    yield Boolean.parseBoolean(str);
                 }
                 problems.add(String.format("%s must be true or false, got %s", key, describe(v)));
                 yield null;
@@ -287,16 +329,6 @@ public final class ConfigParser {
         return NS + ":" + section + Character.toUpperCase(field.charAt(0)) + field.substring(1);
     }
 
-    /** vCPUs of a predefined ({@code e2-standard-4}) or custom ({@code e2-custom-4-8192}) machine type. */
-    static int vcpus(String machineType) {
-        java.util.regex.Matcher m = Pattern.compile(".*-(?:standard|highcpu|highmem)-([0-9]+)|.*-custom-([0-9]+)-[0-9]+")
-                .matcher(machineType);
-        if (!m.matches()) {
-            return 0;
-        }
-        return Integer.parseInt(m.group(1) != null ? m.group(1) : m.group(2));
-    }
-
     static String defaultPrefix(String stack) {
         String cleaned = ("mp-" + stack.toLowerCase(Locale.ROOT)).replaceAll("[^a-z0-9-]", "-");
         if (cleaned.length() > 18) {
@@ -306,12 +338,14 @@ public final class ConfigParser {
     }
 
     // ---- rules that relate several keys -------------------------------------------------------
+    // Each rule reads only keys that are valid (ok(...)): a rule never reports a problem that is
+    // only an echo of another one, and never judges a value against a refused or defaulted one.
 
     private Map<String, String> labels() {
         String key = NS + ":labels";
         @SuppressWarnings("unchecked")
         List<String> items = (List<String>) values.get(key);
-        if (items == null) {
+        if (items == null || !ok(key)) {
             return Map.of();
         }
         Map<String, String> out = new TreeMap<>();
@@ -319,54 +353,51 @@ public final class ConfigParser {
             String item = items.get(i);
             int eq = item.indexOf('=');
             if (eq < 0) {
-                problems.add(String.format("%s[%d] must be KEY=VALUE, got '%s'", key, i, item));
+                refuse(List.of(key), "%s[%d] must be KEY=VALUE such as team=voice, got '%s'", key, i, item);
                 continue;
             }
             String k = item.substring(0, eq);
             String val = item.substring(eq + 1);
             if (!LABEL_KEY.matcher(k).matches()) {
-                problems.add(String.format("%s[%d] key '%s' is not a valid GCP label key; allowed: 1-63 lowercase letters, "
-                        + "digits, '_' or '-', starting with a letter", key, i, k));
+                refuse(List.of(key), "%s[%d] key '%s' is not a valid GCP label key; allowed: 1-63 lowercase letters "
+                        + "(international ones too), digits, '_' or '-', starting with a letter", key, i, k);
             }
             if (!LABEL_VALUE.matcher(val).matches()) {
-                problems.add(String.format("%s[%d] value '%s' is not a valid GCP label value; allowed: 0-63 lowercase "
-                        + "letters, digits, '_' or '-'", key, i, val));
+                refuse(List.of(key), "%s[%d] value '%s' is not a valid GCP label value; allowed: 0-63 lowercase "
+                        + "letters (international ones too), digits, '_' or '-'", key, i, val);
             }
             if (Set.of("stack", "managed-by", "component").contains(k)) {
-                problems.add(String.format("%s[%d] key '%s' is reserved; mediaplane sets it", key, i, k));
+                refuse(List.of(key), "%s[%d] key '%s' is reserved; mediaplane sets it", key, i, k);
             }
             if (out.put(k, val) != null) {
-                problems.add(String.format("%s[%d] repeats label key '%s'", key, i, k));
+                refuse(List.of(key), "%s[%d] repeats label key '%s'", key, i, k);
             }
         }
         if (out.size() > 60) {
-            problems.add(String.format("%s has %d labels; at most 60 are allowed (GCP allows 64, mediaplane sets 3)",
-                    key, out.size()));
+            refuse(List.of(key), "%s has %d labels; at most 60 are allowed (GCP allows 64, mediaplane sets 3)",
+                    key, out.size());
         }
         return out;
     }
 
     private Network network() {
         Network n = bind(Network.class, "network", Map.of());
-        if (n.mode() == NetworkMode.EXISTING && n.subnetwork().isEmpty()) {
-            problems.add(String.format("%s is required when %s is 'existing'", k("networkSubnetwork"), k("networkMode")));
-        }
-        if (n.mode() == NetworkMode.DEDICATED && (n.vpc().isPresent() || n.subnetwork().isPresent())) {
-            problems.add(String.format("%s/%s are only allowed when %s is 'existing', got mode 'dedicated'",
-                    k("networkVpc"), k("networkSubnetwork"), k("networkMode")));
+        if (ok(k("networkMode"), k("networkSubnetwork")) && n.mode() == NetworkMode.EXISTING && n.subnetwork().isEmpty()) {
+            refuse(List.of(k("networkSubnetwork")), "%s is required when %s is 'existing': a subnetwork name or self-link",
+                    k("networkSubnetwork"), k("networkMode"));
         }
         return n;
     }
 
     private Rtp rtp() {
         Rtp r = bind(Rtp.class, "rtp", Map.of());
-        if (r.startPort() % 2 != 0) {
-            problems.add(String.format("%s must be even (RTP uses even ports, RTCP the odd port above), got %d",
-                    k("rtpStartPort"), r.startPort()));
+        if (ok(k("rtpStartPort")) && r.startPort() % 2 != 0) {
+            refuse(List.of(k("rtpStartPort")), "%s must be even (RTP uses even ports, RTCP the odd port above), got %d",
+                    k("rtpStartPort"), r.startPort());
         }
-        if (r.endPort() <= r.startPort()) {
-            problems.add(String.format("%s must be greater than %s (%d), got %d", k("rtpEndPort"), k("rtpStartPort"),
-                    r.startPort(), r.endPort()));
+        if (ok(k("rtpStartPort"), k("rtpEndPort")) && r.endPort() <= r.startPort()) {
+            refuse(List.of(k("rtpEndPort")), "%s must be greater than %s (%d), got %d", k("rtpEndPort"), k("rtpStartPort"),
+                    r.startPort(), r.endPort());
         }
         return r;
     }
@@ -378,18 +409,18 @@ public final class ConfigParser {
                 || isSet("autoscalingCooldownSec")) {
             int min = requiredInt("autoscalingMinReplicas");
             int max = requiredInt("autoscalingMaxReplicas");
-            if (min > max) {
-                problems.add(String.format("%s (%d) must not exceed %s (%d)", k("autoscalingMinReplicas"), min,
-                        k("autoscalingMaxReplicas"), max));
+            if (ok(k("autoscalingMinReplicas"), k("autoscalingMaxReplicas")) && min > max) {
+                refuse(List.of(k("autoscalingMinReplicas"), k("autoscalingMaxReplicas")), "%s (%d) must not exceed %s (%d)",
+                        k("autoscalingMinReplicas"), min, k("autoscalingMaxReplicas"), max);
             }
             if (isSet("fleetSize")) {
-                problems.add(String.format("%s and %s exclude each other: an autoscaled fleet is sized by "
-                        + "%s/%s, got size %d", k("fleetSize"), k("autoscalingMinReplicas"), k("autoscalingMinReplicas"),
-                        k("autoscalingMaxReplicas"), ((Number) values.get(k("fleetSize"))).intValue()));
+                refuse(List.of(k("fleetSize")), "%s has no effect when autoscaling (%s/%s size the fleet); remove it, got %s",
+                        k("fleetSize"), k("autoscalingMinReplicas"), k("autoscalingMaxReplicas"),
+                        describe(raw.values().get(k("fleetSize"))));
             }
-            if (AddressMode.STATIC.name().toLowerCase(Locale.ROOT).equals(addressMode)) {
-                problems.add(String.format("%s must be 'ephemeral' when autoscaling (%s is set): reserved addresses "
-                        + "are per node of a fixed fleet, got 'static'", k("fleetAddressMode"), k("autoscalingMinReplicas")));
+            if (ok(k("fleetAddressMode")) && AddressMode.STATIC.name().toLowerCase(Locale.ROOT).equals(addressMode)) {
+                refuse(List.of(k("fleetAddressMode")), "%s must be 'ephemeral' when autoscaling (%s is set): reserved addresses "
+                        + "are per node of a fixed fleet, got 'static'", k("fleetAddressMode"), k("autoscalingMinReplicas"));
             }
             double cpuTarget = ((Number) values.get(k("autoscalingCpuPercent"))).intValue() / 100.0;
             autoscaling = Optional.of(bind(Autoscaling.class, "autoscaling",
@@ -403,23 +434,31 @@ public final class ConfigParser {
         ConfigKey row = ConfigKeys.get(k(name));
         int min = ((ConfigKey.Range) row.constraint()).min();
         if (!isSet(name)) {
-            problems.add(String.format("%s is required: a whole number %s", row.name(), row.constraint().allowed()));
+            refuse(List.of(row.name()), "%s is required: a whole number %s", row.name(), row.constraint().allowed());
             return min;
         }
         Object v = values.get(row.name());
         return v == null ? min : ((Number) v).intValue();
     }
 
+    /** The keys that size the fleet: the replica bounds when autoscaling, else fleetSize. */
+    private List<String> sizeKeys(Fleet fleet) {
+        return fleet.autoscaling().isPresent() ? List.of(k("autoscalingMinReplicas"), k("autoscalingMaxReplicas"))
+                : List.of(k("fleetSize"));
+    }
+
     private Release release(Fleet fleet) {
         Release r = bind(Release.class, "release", Map.of());
         int nodes = fleet.baseSize();
-        if (r.canarySize() > 0 && r.canarySize() >= nodes) {
-            problems.add(String.format("%s must be smaller than the fleet (%d node%s) so the stable release keeps "
-                    + "serving, got %d", k("releaseCanarySize"), nodes, nodes == 1 ? "" : "s", r.canarySize()));
+        List<String> inputs = new ArrayList<>(sizeKeys(fleet));
+        inputs.add(k("releaseCanarySize"));
+        if (ok(inputs.toArray(String[]::new)) && r.canarySize() > 0 && r.canarySize() >= nodes) {
+            refuse(List.of(k("releaseCanarySize")), "%s must be smaller than the fleet (%d node%s) so the stable release keeps "
+                    + "serving, got %d", k("releaseCanarySize"), nodes, nodes == 1 ? "" : "s", r.canarySize());
         }
-        if (r.canarySize() > 0 && r.stable().isEmpty()) {
-            problems.add(String.format("%s is required when %s > 0: the canary runs the current render beside the "
-                    + "promoted release", k("releaseStable"), k("releaseCanarySize")));
+        if (ok(k("releaseCanarySize"), k("releaseStable")) && r.canarySize() > 0 && r.stable().isEmpty()) {
+            refuse(List.of(k("releaseStable")), "%s is required when %s > 0: the canary runs the current render beside the "
+                    + "promoted release", k("releaseStable"), k("releaseCanarySize"));
         }
         return r;
     }
@@ -427,71 +466,180 @@ public final class ConfigParser {
     private Recordings recordings() {
         String location = ((String) values.get(k("recordingsLocation"))).toUpperCase(Locale.ROOT);
         Recordings r = bind(Recordings.class, "recordings", Map.of("location", location));
-        if (r.deleteAfterDays() > 0 && r.retentionDays() > r.deleteAfterDays()) {
-            problems.add(String.format("%s (%d) must not exceed %s (%d): objects cannot be deleted while retained",
-                    k("recordingsRetentionDays"), r.retentionDays(), k("recordingsDeleteAfterDays"), r.deleteAfterDays()));
+        if (ok(k("recordingsRetentionDays"), k("recordingsDeleteAfterDays")) && r.deleteAfterDays() > 0
+                && r.retentionDays() > r.deleteAfterDays()) {
+            refuse(List.of(k("recordingsRetentionDays")), "%s (%d) must not exceed %s (%d): objects cannot be deleted while retained",
+                    k("recordingsRetentionDays"), r.retentionDays(), k("recordingsDeleteAfterDays"), r.deleteAfterDays());
+        }
+        if (!isSet("recordingsLocation") && ok("gcp:region") && !catalogue.gcsLocations().contains(location)
+                && !allow("location", location)) {
+            // The default follows gcp:region; a region the catalogue admits only through catalogueAllow needs the location too.
+            refuse(List.of(k("recordingsLocation")), "%s defaults to gcp:region '%s', which is not a GCS location the catalogue "
+                    + "knows; set %s or %s", k("recordingsLocation"), location, k("recordingsLocation"),
+                    catalogue.unknownHint("location", location));
         }
         return r;
     }
 
     private SecretsPolicy secretsPolicy() {
         SecretsPolicy s = bind(SecretsPolicy.class, "secrets", Map.of());
-        if (s.rotationNotices() && s.rotationDays() == 0) {
-            problems.add(String.format("%s needs %s > 0: without rotation there is nothing to notify", k("secretsRotationNotices"),
-                    k("secretsRotationDays")));
+        if (ok(k("secretsRotationNotices"), k("secretsRotationDays")) && s.rotationNotices() && s.rotationDays() == 0) {
+            refuse(List.of(k("secretsRotationNotices")), "%s needs %s > 0: without rotation there is nothing to notify",
+                    k("secretsRotationNotices"), k("secretsRotationDays"));
         }
         return s;
     }
 
     private void crossChecks(Trunk trunk, Controller controller, Rtp rtp, Fleet fleet, Network network) {
+        String start = k("rtpStartPort");
+        String end = k("rtpEndPort");
+        String sessions = k("fleetMaxSessions");
+        String machine = k("fleetMachineType");
+        boolean rtpOk = ok(start, end);
         // Each call leg needs an even RTP port plus its RTCP port.
         int needed = 2 * fleet.maxSessions();
-        if (rtp.size() < needed) {
+        if (rtpOk && ok(sessions) && rtp.size() < needed) {
             problems.add(String.format("%s..%s holds %d ports (%d-%d) but %s=%d needs at least %d (RTP+RTCP per session)",
-                    NS + ":rtpStartPort", NS + ":rtpEndPort", rtp.size(), rtp.startPort(), rtp.endPort(),
-                    NS + ":fleetMaxSessions", fleet.maxSessions(), needed));
+                    start, end, rtp.size(), rtp.startPort(), rtp.endPort(), sessions, fleet.maxSessions(), needed));
         }
         // Sizing rule (docs/freeswitch-control.md): a recorded G.711 call costs ~0.16% of a core and a
-        // 2-vCPU node stays healthy to ~500 recorded calls, so at most 250 sessions per vCPU.
-        int vcpus = vcpus(fleet.machineType());
-        if (vcpus > 0 && fleet.maxSessions() > 250 * vcpus) {
-            problems.add(String.format("%s=%d exceeds the sizing rule of 250 sessions per vCPU: %s has %d vCPU%s, so "
-                    + "at most %d", NS + ":fleetMaxSessions", fleet.maxSessions(), fleet.machineType(), vcpus,
-                    vcpus == 1 ? "" : "s", 250 * vcpus));
+        // 2-vCPU node stays healthy to ~500 recorded calls, so at most 250 sessions per vCPU. The vCPUs
+        // come from the catalogue (or the name of a type catalogueAllow admits; MachineType refuses
+        // one that states none), so the rule is never skipped.
+        if (ok(sessions, machine)) {
+            int vcpus = catalogue.machineType(fleet.machineType()).map(GcpCatalogue.MachineType::vcpus)
+                    .orElse(GcpCatalogue.statedVcpus(fleet.machineType()));
+            if (fleet.maxSessions() > 250 * vcpus) {
+                problems.add(String.format("%s=%d exceeds the sizing rule of 250 sessions per vCPU: %s has %d vCPU%s, so "
+                        + "at most %d", sessions, fleet.maxSessions(), fleet.machineType(), vcpus, vcpus == 1 ? "" : "s", 250 * vcpus));
+            }
+        }
+        String image = k("fleetImage");
+        if (ok(machine, image)) {
+            var arch = catalogue.machineType(fleet.machineType()).map(GcpCatalogue.MachineType::architecture)
+                    .or(() -> catalogue.family(GcpCatalogue.familyOf(fleet.machineType())).map(GcpCatalogue.Family::architecture));
+            String imageArch = ConfigKey.Image.architecture(fleet.image());
+            if (arch.isPresent() && !arch.get().equals(imageArch) && !allow("image", fleet.image())) {
+                problems.add(String.format("%s '%s' is an %s image but %s %s is %s; use an %s image (for Debian: "
+                        + "projects/debian-cloud/global/images/family/debian-12%s), or add 'image:%s' to %s if the image "
+                        + "is %s despite its name", image, fleet.image(), imageArch, machine, fleet.machineType(), arch.get(),
+                        arch.get(), arch.get().equals("arm64") ? "-arm64" : "", fleet.image(), k("catalogueAllow"), arch.get()));
+            }
         }
         Map<String, Integer> tcp = new LinkedHashMap<>();
-        tcp.put(NS + ":trunkSipTlsPort", trunk.sipTlsPort());
-        tcp.put(NS + ":controllerEslPort", controller.eslPort());
-        tcp.put(NS + ":controllerInternalSipPort", controller.internalSipPort());
-        tcp.put(NS + ":fleetHealthPort", fleet.healthPort());
+        tcp.put(k("trunkSipTlsPort"), trunk.sipTlsPort());
+        tcp.put(k("controllerEslPort"), controller.eslPort());
+        tcp.put(k("controllerInternalSipPort"), controller.internalSipPort());
+        tcp.put(k("fleetHealthPort"), fleet.healthPort());
         Map<Integer, String> seen = new TreeMap<>();
         for (var e : tcp.entrySet()) {
+            if (!ok(e.getKey())) {
+                continue;
+            }
             String other = seen.putIfAbsent(e.getValue(), e.getKey());
             if (other != null) {
                 problems.add(String.format("%s (%d) collides with %s; each service needs its own port", e.getKey(), e.getValue(), other));
             }
-            if (e.getValue() >= rtp.startPort() && e.getValue() <= rtp.endPort()) {
+            if (FIXED_PORTS.containsKey(e.getValue())) {
+                problems.add(String.format("%s (%d) collides with %s; choose another port", e.getKey(), e.getValue(),
+                        FIXED_PORTS.get(e.getValue())));
+            }
+            if (rtpOk && e.getValue() >= rtp.startPort() && e.getValue() <= rtp.endPort()) {
                 problems.add(String.format("%s (%d) lies inside the RTP range %d-%d", e.getKey(), e.getValue(), rtp.startPort(), rtp.endPort()));
             }
         }
-        if (network.mode() == NetworkMode.DEDICATED) {
-            Cidr subnet = Cidr.tryParse(network.subnetCidr());
+        String subnetKey = k("networkSubnetCidr");
+        boolean dedicated = ok(k("networkMode"), subnetKey) && network.mode() == NetworkMode.DEDICATED;
+        Cidr subnet = dedicated ? Cidr.tryParse(network.subnetCidr()) : null;
+        if (subnet != null && ok(k("controllerCidrs"))) {
             for (int i = 0; i < controller.cidrs().size(); i++) {
                 Cidr c = Cidr.tryParse(controller.cidrs().get(i));
-                if (subnet != null && c != null && subnet.overlaps(c) && !subnet.contains(c)) {
-                    problems.add(String.format("%s[%d] '%s' partly overlaps %s '%s'", NS + ":controllerCidrs", i,
-                            controller.cidrs().get(i), NS + ":networkSubnetCidr", network.subnetCidr()));
+                if (c != null && subnet.overlaps(c) && !subnet.contains(c)) {
+                    problems.add(String.format("%s[%d] '%s' partly overlaps %s '%s'", k("controllerCidrs"), i,
+                            controller.cidrs().get(i), subnetKey, network.subnetCidr()));
                 }
             }
         }
-        int nodes = fleet.autoscaling().map(Autoscaling::maxReplicas).orElse(fleet.size());
-        if (network.mode() == NetworkMode.DEDICATED) {
-            Cidr subnet = Cidr.tryParse(network.subnetCidr());
-            if (subnet != null && subnet.size() - 4 < nodes) {
-                problems.add(String.format("%s '%s' has %d usable addresses but the fleet may grow to %d nodes",
-                        NS + ":networkSubnetCidr", network.subnetCidr(), subnet.size() - 4, nodes));
+        List<String> sizing = new ArrayList<>(sizeKeys(fleet));
+        sizing.addAll(List.of(k("fleetAddressMode"), k("zones")));
+        if (subnet != null && ok(sizing.toArray(String[]::new))) {
+            // GCP keeps 4 addresses of every subnet; the internal LB takes one; an ephemeral fleet's
+            // rolling update surges one node per zone above the maximum size.
+            int nodes = fleet.autoscaling().map(Autoscaling::maxReplicas).orElse(fleet.size());
+            boolean lb = fleet.autoscaling().isPresent() || fleet.size() > 1;
+            int surge = fleet.addressMode() == AddressMode.EPHEMERAL ? ((List<?>) values.get(k("zones"))).size() : 0;
+            long usable = subnet.size() - 4;
+            if (usable < nodes + (lb ? 1 : 0) + surge) {
+                problems.add(String.format("%s '%s' has %d usable addresses but needs %d: %d node%s at most%s%s",
+                        subnetKey, network.subnetCidr(), usable, nodes + (lb ? 1 : 0) + surge, nodes, nodes == 1 ? "" : "s",
+                        lb ? " + 1 internal load balancer address" : "",
+                        surge > 0 ? " + " + surge + " surge node" + (surge == 1 ? "" : "s") + " during a rolling update" : ""));
             }
         }
+    }
+
+    /** Every name derived from the project and prefix meets its resource's GCP naming rule ({@link GcpNames}). */
+    private void derivedNames(String project, String prefix) {
+        if (!ok("gcp:project", k("prefix")) || project == null || prefix == null) {
+            return;
+        }
+        String source = isSet("prefix") ? k("prefix") + " '" + prefix + "'" : k("prefix") + " (default '" + prefix + "', from the stack name)";
+        for (GcpNames.Derived d : GcpNames.derived(project, prefix)) {
+            d.kind().refusal(d.name()).ifPresent(rule -> problems.add(String.format(
+                    "%s%s gives the %s '%s' (%s), which GCP refuses: a %s must be %s", source,
+                    d.name().startsWith(project + "-") ? " with gcp:project '" + project + "'" : "", d.resource(), d.name(),
+                    d.kind().what(), d.kind().what(), d.kind().rule())));
+        }
+    }
+
+    /** Whether catalogueAllow lists {@code kind:value}; remembers it, so an entry nothing needs is reported. */
+    private boolean allow(String kind, String value) {
+        @SuppressWarnings("unchecked")
+        List<String> items = (List<String>) values.get(k("catalogueAllow"));
+        String entry = kind + ":" + value;
+        if (items != null && items.contains(entry)) {
+            allowUsed.add(entry);
+            return true;
+        }
+        return false;
+    }
+
+    private void unusedAllowEntries() {
+        @SuppressWarnings("unchecked")
+        List<String> items = (List<String>) values.get(k("catalogueAllow"));
+        if (items == null || !ok(k("catalogueAllow"))) {
+            return;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (!allowUsed.contains(items.get(i))) {
+                problems.add(String.format("%s[%d] '%s' has no effect: the catalogue (%s) already knows it or no key uses it; "
+                        + "remove it", k("catalogueAllow"), i, items.get(i), catalogue.asOf()));
+            }
+        }
+    }
+
+    private String unknownKey(String key, String name) {
+        String near = ConfigKey.closest(name, KEYS);
+        return near != null
+                ? String.format("unknown config key '%s'; did you mean '%s:%s'?", key, NS, near)
+                : String.format("unknown config key '%s'; Pulumi.yaml's config block and the README's key table list every %s:* key",
+                        key, NS);
+    }
+
+    /** Whether none of {@code keys} (full names) was refused. */
+    private boolean ok(String... keys) {
+        for (String key : keys) {
+            if (invalid.contains(key)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Reports a problem and marks {@code keys} refused, so rules reading them are skipped. */
+    private void refuse(List<String> keys, String format, Object... args) {
+        invalid.addAll(keys);
+        problems.add(String.format(format, args));
     }
 
     // ---- value helpers ----------------------------------------------------------------------

@@ -23,7 +23,11 @@ public final class PulumiConfigLoader {
     private PulumiConfigLoader() {}
 
     public static LoadedConfig load(Context ctx) {
-        return load(ctx, System.getenv("PULUMI_CONFIG"));
+        return load(ctx, System.getenv("PULUMI_CONFIG"), System.getenv("PULUMI_CONFIG_SECRET_KEYS"));
+    }
+
+    static LoadedConfig load(Context ctx, String engineConfigJson) {
+        return load(ctx, engineConfigJson, null);
     }
 
     /**
@@ -31,7 +35,8 @@ public final class PulumiConfigLoader {
      * (every key the stack sets), used only to name keys the program does not know, so a typo in
      * a stack file fails {@code pulumi up} as it fails the offline plan. Null: not checked.
      */
-    static LoadedConfig load(Context ctx, String engineConfigJson) {
+    static LoadedConfig load(Context ctx, String engineConfigJson, String engineSecretKeysJson) {
+        Set<String> engineSecrets = engineSecretKeysJson == null ? null : new HashSet<>(engineKeys(engineSecretKeysJson));
         Map<String, Object> values = new TreeMap<>();
         Set<String> secretKeys = new HashSet<>();
         Map<NodeSecret, SecretValue> secrets = new EnumMap<>(NodeSecret.class);
@@ -43,10 +48,19 @@ public final class PulumiConfigLoader {
             Optional<NodeSecret> secret = NodeSecret.byConfigKey(key);
             if (row.secret() && secret.isPresent()) {
                 Optional<String> value = config.get(key);
+                if (value.isPresent() && engineSecrets != null && !engineSecrets.contains(full)) {
+                    // Set without --secret: the parser refuses it as it does offline, without the value.
+                    values.put(full, "(set)");
+                    continue;
+                }
                 if (value.isPresent()) {
                     secretKeys.add(full);
                     secrets.put(secret.get(), SecretValue.of(value.get()));
                 }
+                continue;
+            }
+            if (engineSecrets != null && engineSecrets.contains(full) && config.get(key).isPresent()) {
+                secretKeys.add(full); // a plain key set with --secret: refused as offline, value unread
                 continue;
             }
             config.get(key).ifPresent(v -> values.put(full, fromEngine(full, v)));
@@ -54,8 +68,9 @@ public final class PulumiConfigLoader {
         boolean complete = engineConfigJson != null;
         if (complete) {
             for (String key : engineKeys(engineConfigJson)) {
-                // Only our namespace: the engine also passes other providers' and Pulumi's own keys.
-                if (key.startsWith(ConfigParser.NS + ":") && !ConfigParser.KEYS.contains(key.substring(ConfigParser.NS.length() + 1))) {
+                // Keys without a row (unknown ones, other namespaces, the engine's pulumi:*) go to the
+                // parser as set, so it applies the same namespace and key rules as offline.
+                if (ConfigKeys.byName(key).isEmpty()) {
                     values.put(key, "(set)");
                 }
             }
@@ -67,12 +82,17 @@ public final class PulumiConfigLoader {
     private static List<String> engineKeys(String json) {
         List<String> keys = new java.util.ArrayList<>();
         try {
-            new Gson().fromJson(json, JsonElement.class).getAsJsonObject().keySet().forEach(k -> {
+            JsonElement doc = new Gson().fromJson(json, JsonElement.class);
+            Iterable<String> names = doc.isJsonArray()
+                    ? () -> java.util.stream.StreamSupport.stream(doc.getAsJsonArray().spliterator(), false).map(JsonElement::getAsString).iterator()
+                    : doc.getAsJsonObject().keySet();
+            names.forEach(k -> {
                 int colon = k.indexOf(':');
                 keys.add(colon > 0 && k.startsWith("config:", colon + 1) ? k.substring(0, colon + 1) + k.substring(colon + 8) : k);
             });
         } catch (JsonParseException | IllegalStateException e) {
-            throw new ConfigException(List.of("PULUMI_CONFIG from the Pulumi language host is not a JSON object: " + e.getMessage()));
+            throw new ConfigException(List.of("PULUMI_CONFIG (or PULUMI_CONFIG_SECRET_KEYS) from the Pulumi language host is not "
+                    + "JSON: " + e.getMessage()));
         }
         return keys;
     }
@@ -82,7 +102,9 @@ public final class PulumiConfigLoader {
         String t = text.strip();
         if (t.startsWith("{") || t.startsWith("[")) {
             try {
-                return plain(new Gson().fromJson(t, JsonElement.class));
+                return plain(key, new Gson().fromJson(t, JsonElement.class), 0);
+            } catch (StackOverflowError e) {
+                throw new ConfigException(List.of(String.format("%s nests too deeply to read", key)));
             } catch (JsonParseException e) {
                 throw new ConfigException(List.of(String.format("%s holds malformed JSON: %s", key, e.getMessage())));
             }
@@ -90,18 +112,21 @@ public final class PulumiConfigLoader {
         return text;
     }
 
-    private static Object plain(JsonElement e) {
+    private static Object plain(String key, JsonElement e, int depth) {
+        if (depth > StackFileLoader.MAX_DEPTH) {
+            throw new ConfigException(List.of(String.format("%s nests more than %d levels deep", key, StackFileLoader.MAX_DEPTH)));
+        }
         if (e == null || e.isJsonNull()) {
             return null;
         }
         if (e.isJsonObject()) {
             Map<String, Object> m = new TreeMap<>();
-            e.getAsJsonObject().entrySet().forEach(x -> m.put(x.getKey(), plain(x.getValue())));
+            e.getAsJsonObject().entrySet().forEach(x -> m.put(x.getKey(), plain(key, x.getValue(), depth + 1)));
             return m;
         }
         if (e.isJsonArray()) {
             List<Object> l = new java.util.ArrayList<>();
-            e.getAsJsonArray().forEach(x -> l.add(plain(x)));
+            e.getAsJsonArray().forEach(x -> l.add(plain(key, x, depth + 1)));
             return l;
         }
         var p = e.getAsJsonPrimitive();

@@ -57,17 +57,17 @@ public record StackConfig(
 
     /** The recordings bucket: {@code <project>-<prefix>-recordings} (bucket names are global). */
     public String recordingsBucketName() {
-        return project + "-" + prefix + "-recordings";
+        return GcpNames.recordingsBucket(project, prefix);
     }
 
     /** The bucket of release bundles: {@code <project>-<prefix>-releases}. */
     public String releasesBucketName() {
-        return project + "-" + prefix + "-releases";
+        return GcpNames.releasesBucket(project, prefix);
     }
 
     /** The Pub/Sub topic id of recording evidence events: {@code <prefix>-recording-events}. */
     public String eventsTopicName() {
-        return prefix + "-recording-events";
+        return GcpNames.eventsTopic(prefix);
     }
 
     /** Where the nodes live. */

@@ -54,6 +54,23 @@ class CliTest {
     }
 
     @Test
+    void fullyQualifiedStackNamesAreAccepted() throws IOException {
+        stackFile("test", PlanFixtures.STACK_YAML);
+        Files.writeString(dir.resolve("Pulumi.yaml"), "name: mediaplane\nruntime: java\n");
+        for (String name : List.of("test", "acme/test", "acme/mediaplane/test")) {
+            Result r = run("plan", "--stack", name);
+            assertEquals(ExitCode.OK.code(), r.code(), name + ": " + r.err());
+            assertTrue(r.out().startsWith("stack test\n"), r.out());
+        }
+        Result other = run("plan", "--stack", "acme/billing/test");
+        assertEquals(ExitCode.USAGE.code(), other.code());
+        assertTrue(other.err().contains("names project 'billing'"), other.err());
+        for (String bad : List.of("a/b/c/d", "acme//test", "../x", "acme/..")) {
+            assertEquals(ExitCode.USAGE.code(), run("plan", "--stack", bad).code(), bad);
+        }
+    }
+
+    @Test
     void planPrintsTheTree() throws IOException {
         stackFile("test", PlanFixtures.STACK_YAML);
         Result r = run("plan", "--stack", "test");

@@ -47,4 +47,23 @@ class MainTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("gce-shielded-vm"), r.out());
     }
+
+    /** Hostile stack files end as config errors (exit 3) in a real JVM, with no stack trace and no secret. */
+    @Test
+    void hostileStackFilesAreConfigErrorsWithoutATrace() throws Exception {
+        byte[][] files = {
+            ("config:\n  mediaplane:labels: " + "[".repeat(50_000) + "]".repeat(50_000) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "config:\n  gcp:project: caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+            "config:\n  mediaplane:eslPassword: \"MARKER-c0ffee\n".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "config:\n  mediaplane:eslPassword: MARKER-c0ffee\n  mediaplane:eslPassword: MARKER-c0ffee\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        };
+        for (byte[] f : files) {
+            Files.write(dir.resolve("Pulumi.bad.yaml"), f);
+            Run r = main(false, "plan", "--stack", "bad", "--project-dir", dir.toString());
+            assertEquals(ExitCode.CONFIG_ERROR.code(), r.code(), r.err());
+            assertTrue(!r.err().contains("\tat ") && !r.err().contains("Exception"), r.err());
+            assertTrue(!r.err().contains("MARKER-c0ffee"), r.err());
+        }
+    }
 }

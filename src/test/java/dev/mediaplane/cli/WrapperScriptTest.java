@@ -119,6 +119,32 @@ class WrapperScriptTest {
         assertFalse(Files.exists(jsa), "archive of the old jar dropped");
     }
 
+    /** A checkout copied with its mtimes (cp -a) or moved: the old archive names another jar path, so it is retrained. */
+    @Test
+    void aCopiedCheckoutRetrainsTheArchiveInsteadOfWarning() throws Exception {
+        assertEquals(0, run("plan", "--stack", "dev").code());
+        assertTrue(Files.exists(jsa));
+        Path copy = root.resolveSibling(root.getFileName() + "-copy");
+        Process cp = new ProcessBuilder("cp", "-a", root.toString(), copy.toString()).inheritIO().start();
+        assertEquals(0, cp.waitFor());
+        Path origin = root;
+        root = copy;
+        try {
+            String before = Files.readString(copy.resolve("target/mediaplane.jsa.key"));
+            Run first = run("plan", "--stack", "dev");
+            assertEquals(0, first.code(), first.err());
+            assertEquals("", first.err(), "no warning about an archive of another jar");
+            String after = Files.readString(copy.resolve("target/mediaplane.jsa.key"));
+            assertFalse(after.equals(before), "the archive was retrained for the copy's jar");
+            assertTrue(after.contains(copy.resolve("target/mediaplane.jar").toString()), after);
+            Run second = run("plan", "--stack", "dev");
+            assertEquals("", second.err(), "the retrained archive loads without warnings");
+        } finally {
+            root = origin;
+            new ProcessBuilder("rm", "-rf", copy.toString()).start().waitFor();
+        }
+    }
+
     @Test
     void shellcheckClean() throws Exception {
         Process p = new ProcessBuilder("shellcheck", "mediaplane", "bench/startup.sh").redirectErrorStream(true).start();

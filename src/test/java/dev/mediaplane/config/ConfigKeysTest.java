@@ -152,9 +152,18 @@ class ConfigKeysTest {
     void everyKeyReachesTheStackConfig(ConfigKey k) {
         if (k.name().equals("mediaplane:networkMode")) {
             // Each mode needs its own companion keys, so it cannot change alone: read it directly.
-            String existing = StackConfigFixtures.withValue(StackConfigFixtures.withValue(DEV, k.name(), "existing"),
+            String existing = StackConfigFixtures.withValue(StackConfigFixtures.withValue(
+                    StackConfigFixtures.without(DEV, "mediaplane:networkSubnetCidr"), k.name(), "existing"),
                     "mediaplane:networkSubnetwork", "s");
             assertEquals(StackConfig.NetworkMode.EXISTING, StackFileLoader.parse("dev", "x", existing).config().network().mode());
+            return;
+        }
+        if (k.name().equals("mediaplane:catalogueAllow")) {
+            // It changes what validation admits, not the record: a zone GCP may add is refused without it.
+            String zone = StackConfigFixtures.withValue(DEV, "mediaplane:zones", "[europe-west1-b, europe-west1-e]");
+            assertThrows(ConfigException.class, () -> StackFileLoader.parse("dev", "x", zone));
+            assertEquals(List.of("europe-west1-b", "europe-west1-e"), StackFileLoader.parse("dev", "x",
+                    StackConfigFixtures.withValue(zone, k.name(), "[zone:europe-west1-e]")).config().zones());
             return;
         }
         List<String> candidates = new ArrayList<>();
@@ -175,7 +184,8 @@ class ConfigKeysTest {
             for (String stackFile : List.of(DEV, StackConfigFixtures.stackFile("prod"))) {
                 String base2 = stackFile;
                 for (var e : CONTEXT.getOrDefault(k.name(), Map.of()).entrySet()) {
-                    base2 = StackConfigFixtures.withValue(base2, e.getKey(), e.getValue());
+                    base2 = e.getValue().equals(DROP) ? StackConfigFixtures.without(base2, e.getKey())
+                            : StackConfigFixtures.withValue(base2, e.getKey(), e.getValue());
                 }
                 try {
                     StackConfig before = StackFileLoader.parse("dev", "x", base2).config();
@@ -192,9 +202,13 @@ class ConfigKeysTest {
     }
 
     /** Keys that only take effect with others: set in both the stack before and after the change. */
+    private static final String DROP = "(drop)";
+
     private static final Map<String, Map<String, String>> CONTEXT = Map.of(
-            "mediaplane:networkVpc", Map.of("mediaplane:networkMode", "existing", "mediaplane:networkSubnetwork", "s"),
-            "mediaplane:networkSubnetwork", Map.of("mediaplane:networkMode", "existing", "mediaplane:networkSubnetwork", "s"),
+            "mediaplane:networkVpc", Map.of("mediaplane:networkMode", "existing", "mediaplane:networkSubnetwork", "s",
+                    "mediaplane:networkSubnetCidr", DROP),
+            "mediaplane:networkSubnetwork", Map.of("mediaplane:networkMode", "existing", "mediaplane:networkSubnetwork", "s",
+                    "mediaplane:networkSubnetCidr", DROP),
             "mediaplane:releaseCanarySize", Map.of("mediaplane:releaseStable", "b".repeat(64)));
 
     private static final Map<String, List<String>> SAMPLES = Map.ofEntries(
