@@ -182,6 +182,62 @@ class MediaPlaneProgramTest {
         }
     }
 
+    /**
+     * The UDP ports FreeSWITCH can use with this switch.conf range: the RTP port allocator
+     * (signalwire/freeswitch src/switch_core_port_allocator.c, switch_core_port_allocator_new with
+     * SPF_EVEN, which switch_rtp.c passes) rounds an odd start up and an odd end down, hands out
+     * the even ports of [start, end], and RTCP takes each port + 1.
+     */
+    private static java.util.SortedSet<Integer> freeswitchUdpPorts(int start, int end) {
+        if (start % 2 != 0) {
+            start++;
+        }
+        if (end % 2 != 0) {
+            end--;
+        }
+        java.util.SortedSet<Integer> out = new TreeSet<>();
+        for (int rtp = start; rtp <= end; rtp += 2) {
+            out.add(rtp);
+            out.add(rtp + 1);
+        }
+        return out;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"32767", "32766"})
+    void theRtpFirewallOpensExactlyThePortsFreeSwitchAllocates(String endPort) throws Exception {
+        var loaded = Stacks.with("dev", Map.of("mediaplane:rtpEndPort", endPort));
+        Plan p = Stacks.plan(loaded);
+        var sw = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new java.io.ByteArrayInputStream(Renderer.render(loaded.config())
+                        .file("freeswitch/autoload_configs/switch.conf.xml")));
+        Map<String, Integer> params = new TreeMap<>();
+        var ps = sw.getElementsByTagName("param");
+        for (int i = 0; i < ps.getLength(); i++) {
+            var e = (org.w3c.dom.Element) ps.item(i);
+            if (e.getAttribute("name").startsWith("rtp-") && e.getAttribute("name").endsWith("-port")) {
+                params.put(e.getAttribute("name"), Integer.parseInt(e.getAttribute("value")));
+            }
+        }
+        // Even bounds: FreeSWITCH logs no "Rounding odd end port" and uses what the file says.
+        assertEquals(0, params.get("rtp-start-port") % 2, params.toString());
+        assertEquals(0, params.get("rtp-end-port") % 2, params.toString());
+        PlannedResource fw = Stacks.named(p, "gcp:compute/firewall:Firewall", "mp-dev-allow-rtp");
+        String range = ((List<?>) at(fw.inputs(), "allows", "0", "ports")).get(0).toString();
+        int from = Integer.parseInt(range.substring(0, range.indexOf('-')));
+        int to = Integer.parseInt(range.substring(range.indexOf('-') + 1));
+        java.util.SortedSet<Integer> opened = new TreeSet<>();
+        for (int port = from; port <= to; port++) {
+            opened.add(port);
+        }
+        var used = freeswitchUdpPorts(params.get("rtp-start-port"), params.get("rtp-end-port"));
+        // Same sets, printed as first..last (count) so a failure stays readable.
+        assertEquals(used.first() + ".." + used.last() + " (" + used.size() + ")",
+                opened.first() + ".." + opened.last() + " (" + opened.size() + ")",
+                "FreeSWITCH's ports vs the firewall's " + range + " (switch.conf " + params + ")");
+        assertEquals(used, opened);
+    }
+
     @Test
     void eslAndInternalSipOpenOnlyToControllers() {
         for (var pc : List.of(Map.entry(dev, devConfig), Map.entry(prod, prodConfig))) {
