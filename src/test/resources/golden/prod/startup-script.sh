@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release a09235ad26740181f0e083fee573e81c738eca34482472b47f4fd2427b62b88f of stack prod.
+# mediaplane node boot, release 6e45289f2e90be272cc34c2abcfb7edd3c76a1713ec3797cdd67159f605a5e37 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='a09235ad26740181f0e083fee573e81c738eca34482472b47f4fd2427b62b88f'
+readonly RELEASE_HASH='6e45289f2e90be272cc34c2abcfb7edd3c76a1713ec3797cdd67159f605a5e37'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

@@ -132,6 +132,19 @@ public record StackConfig(
         public int size() {
             return endPort - startPort + 1;
         }
+
+        /**
+         * The last port FreeSWITCH gives RTP, what switch.conf's rtp-end-port says: RTP ports are even
+         * (the allocator rounds an odd end down), so {@code endPort}, or {@code endPort - 1} when odd.
+         */
+        public int lastRtpPort() {
+            return endPort % 2 == 0 ? endPort : endPort - 1;
+        }
+
+        /** The last UDP port a call uses, the RTCP port of {@link #lastRtpPort()}: the firewall's end. */
+        public int lastUdpPort() {
+            return lastRtpPort() + 1;
+        }
     }
 
     /** The FreeSWITCH nodes. */

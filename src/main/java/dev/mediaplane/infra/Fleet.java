@@ -21,7 +21,10 @@ import com.pulumi.gcp.compute.inputs.InstanceTemplateServiceAccountArgs;
 import com.pulumi.gcp.compute.inputs.InstanceTemplateShieldedInstanceConfigArgs;
 import com.pulumi.gcp.compute.inputs.RegionAutoscalerAutoscalingPolicyArgs;
 import com.pulumi.gcp.compute.inputs.RegionAutoscalerAutoscalingPolicyCpuUtilizationArgs;
+import com.pulumi.gcp.compute.inputs.RegionAutoscalerAutoscalingPolicyScaleInControlArgs;
+import com.pulumi.gcp.compute.inputs.RegionAutoscalerAutoscalingPolicyScaleInControlMaxScaledInReplicasArgs;
 import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerAutoHealingPoliciesArgs;
+import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerInstanceLifecyclePolicyArgs;
 import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerNamedPortArgs;
 import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerUpdatePolicyArgs;
 import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerVersionArgs;
@@ -162,18 +165,22 @@ public final class Fleet extends ComponentResource {
         }
 
         int zones = c.zones().size();
-        // Regional MIG rule: fixed maxSurge/maxUnavailable are 0 or at least the number of zones.
-        var update = RegionInstanceGroupManagerUpdatePolicyArgs.builder()
-                .type("PROACTIVE")
-                .minimalAction("REPLACE");
+        // Regional MIG rule: fixed maxSurge/maxUnavailable are 0 or at least the number of zones, so a
+        // regional group cannot roll one node at a time by itself.
+        var update = RegionInstanceGroupManagerUpdatePolicyArgs.builder().minimalAction("REPLACE");
         if (staticAddresses) {
-            // A preserved external IP can be on one VM only: no surge; replace in place.
-            update.maxSurgeFixed(0).maxUnavailableFixed(zones).replacementMethod("RECREATE")
+            // OPPORTUNISTIC: a template change on pulumi up disrupts no node. New nodes and repaired
+            // ones start on the current release; a running node moves only when the operator drains it
+            // and applies the update to it (README, "Deployment"). The fixed values are still validated
+            // by the API: a preserved external IP can be on one VM only, so no surge, RECREATE in place.
+            update.type("OPPORTUNISTIC").mostDisruptiveAllowedAction("REPLACE")
+                    .maxSurgeFixed(0).maxUnavailableFixed(zones).replacementMethod("RECREATE")
                     .instanceRedistributionType("NONE");
         } else {
-            // Ephemeral fleets surge first, so capacity never drops during a rollout.
-            update.maxSurgeFixed(zones).maxUnavailableFixed(0).replacementMethod("SUBSTITUTE")
-                    .instanceRedistributionType("PROACTIVE");
+            // Ephemeral fleets surge first, so capacity never drops during a rollout; a new node must be
+            // ready for the liveness delay before an old one is deleted (its drain is GCE's ~90 s).
+            update.type("PROACTIVE").maxSurgeFixed(zones).maxUnavailableFixed(0).replacementMethod("SUBSTITUTE")
+                    .instanceRedistributionType("PROACTIVE").minReadySec(fleet.livenessInitialDelaySec());
         }
 
         var migArgs = RegionInstanceGroupManagerArgs.builder()
@@ -194,7 +201,18 @@ public final class Fleet extends ComponentResource {
                 .updatePolicy(update.build())
                 .versions(versions)
                 .waitForInstances(false);
-        if (fleet.autoscaling().isEmpty()) {
+        if (staticAddresses) {
+            // Autohealing recreates a VM from the template it was created with unless update-on-repair
+            // is on: without it a repaired static node would come back on an old release.
+            migArgs.instanceLifecyclePolicy(RegionInstanceGroupManagerInstanceLifecyclePolicyArgs.builder()
+                    .forceUpdateOnRepair("YES")
+                    .build());
+        }
+        // A static fleet's nodes are its per-instance configs: the provider creates each one with the
+        // group's createInstances call, which adds a VM and raises the group's size (terraform-provider-google
+        // #15911, #20662), so a targetSize as well would double the fleet. Left unset, not 0: the
+        // provider's targetSize is Optional+Computed, so state takes the group's N and refresh shows no diff.
+        if (fleet.autoscaling().isEmpty() && !staticAddresses) {
             migArgs.targetSize(fleet.size());
         }
         RegionInstanceGroupManager mig = new RegionInstanceGroupManager(prefix + "-nodes", migArgs.build(),
@@ -211,6 +229,15 @@ public final class Fleet extends ComponentResource {
                         .cooldownPeriod(a.cooldownSec())
                         .cpuUtilization(RegionAutoscalerAutoscalingPolicyCpuUtilizationArgs.builder()
                                 .target(a.cpuTarget())
+                                .build())
+                        // Scale-in deletes a VM whose shutdown script gets ~90 s (the drain's bound):
+                        // one node per window at most, the window longer than a drain plus a cooldown,
+                        // so the autoscaler never cuts several nodes' calls at once.
+                        .scaleInControl(RegionAutoscalerAutoscalingPolicyScaleInControlArgs.builder()
+                                .maxScaledInReplicas(RegionAutoscalerAutoscalingPolicyScaleInControlMaxScaledInReplicasArgs.builder()
+                                        .fixed(1)
+                                        .build())
+                                .timeWindowSec(scaleInWindowSec(fleet.drainTimeoutSec(), a.cooldownSec()))
                                 .build())
                         .build())
                 .build(), Common.child(this)));
@@ -230,7 +257,9 @@ public final class Fleet extends ComponentResource {
                         .build(), Common.child(this));
                 addresses.add(ip.address());
                 // The group creates the VM under this name with this address, and keeps the address
-                // across recreation (autohealing, rollouts): the trunk sees a stable source.
+                // across recreation (autohealing, rollouts): the trunk sees a stable source. Deleting
+                // the config (fleetSize lowered) leaves the VM in pulumi-gcp 7.0.0, which has no
+                // removeInstanceOnDestroy: the operator deletes it from the group (README, "Deployment").
                 new RegionPerInstanceConfig(nodeName, RegionPerInstanceConfigArgs.builder()
                         .project(c.project())
                         .region(c.region())
@@ -259,6 +288,11 @@ public final class Fleet extends ComponentResource {
                 "instanceGroupManager", instanceGroupManager,
                 "instanceGroup", instanceGroup,
                 "nodeAddresses", nodeAddresses));
+    }
+
+    /** The scale-in window: a drain plus a cooldown, within the API's 3600 s. */
+    static int scaleInWindowSec(int drainTimeoutSec, int cooldownSec) {
+        return Math.min(3600, drainTimeoutSec + cooldownSec);
     }
 
     private static RegionInstanceGroupManagerNamedPortArgs named(String name, int port) {

@@ -18,9 +18,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The controllers' single address for a fleet of several nodes: an internal passthrough TCP load
- * balancer for internal SIP and ESL, steered by the readiness check (which fails while a node
- * drains, so new calls stop going there while its calls finish).
+ * The controllers' single address for new calls to a fleet of several nodes: an internal
+ * passthrough TCP load balancer for internal SIP, steered by the readiness check (which fails while
+ * a node drains, so new calls stop going there while its calls finish). Not ESL: a controller must
+ * talk to the node that holds the call, which it discovers (controllerServiceAccount), directly.
  *
  * <p>Never RTP (media goes straight to the node's external address) and never the external TLS
  * port (the trunk reaches nodes directly): an internal LB cannot serve the internet anyway, and a
@@ -78,11 +79,11 @@ public final class InternalLoadBalancer extends ComponentResource {
                 .project(c.project())
                 .name(prefix + "-ilb")
                 .region(c.region())
-                .description("mediaplane " + c.stack() + ": internal SIP and ESL to ready nodes")
+                .description("mediaplane " + c.stack() + ": internal SIP to ready nodes")
                 .loadBalancingScheme("INTERNAL")
                 .protocol("TCP")
                 .healthChecks(readiness.id())
-                // Established ESL/SIP connections to a draining node get the whole drain window.
+                // Established SIP connections to a draining node get the whole drain window.
                 .connectionDrainingTimeoutSec(c.fleet().drainTimeoutSec())
                 .backends(RegionBackendServiceBackendArgs.builder()
                         .group(args.instanceGroup())
@@ -105,13 +106,13 @@ public final class InternalLoadBalancer extends ComponentResource {
                 .project(c.project())
                 .name(prefix + "-ilb-control")
                 .region(c.region())
-                .description("internal SIP and ESL only")
+                .description("internal SIP only: ESL is per node, controllers reach the node holding the call")
                 .loadBalancingScheme("INTERNAL")
                 .ipProtocol("TCP")
                 .ipAddress(vip.address())
                 .network(args.network())
                 .subnetwork(args.subnetwork())
-                .ports(String.valueOf(c.controller().internalSipPort()), String.valueOf(c.controller().eslPort()))
+                .ports(String.valueOf(c.controller().internalSipPort()))
                 .backendService(backend.id())
                 .labels(Common.labels(c, "ilb"))
                 .build(), Common.child(this));

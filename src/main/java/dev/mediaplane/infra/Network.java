@@ -113,7 +113,8 @@ public final class Network extends ComponentResource {
         allow(prefix + "-allow-sip-tls", "SIP over TLS from the trunk's signalling ranges", c.trunk().signalingCidrs(),
                 "tcp", List.of(String.valueOf(c.trunk().sipTlsPort())), targets, logs, c);
         allow(prefix + "-allow-rtp", "RTP from the trunk's media ranges", c.trunk().mediaCidrs(),
-                "udp", List.of(c.rtp().startPort() + "-" + c.rtp().endPort()), targets, logs, c);
+                // To the RTCP port of the last even RTP port FreeSWITCH hands out (Rtp.lastUdpPort()).
+                "udp", List.of(c.rtp().startPort() + "-" + c.rtp().lastUdpPort()), targets, logs, c);
         allow(prefix + "-allow-controller", "ESL and internal SIP from the controllers only", c.controller().cidrs(),
                 "tcp", List.of(String.valueOf(c.controller().eslPort()), String.valueOf(c.controller().internalSipPort())),
                 targets, logs, c);

@@ -17,8 +17,9 @@ public record NodeModel(
         String project,
         Trunk trunk,
         Controller controller,
-        /** First and last RTP port; the same record feeds the firewall. */
+        /** First RTP port; the same record feeds the firewall. */
         int rtpStartPort,
+        /** Last RTP port, even (FreeSWITCH rounds an odd one down); the firewall opens one above it for RTCP. */
         int rtpEndPort,
         Fleet fleet,
         /** FreeSWITCH modules in load order. */
@@ -68,7 +69,7 @@ public record NodeModel(
                 new Trunk(c.trunk().gatewayHost(), c.trunk().username(), c.trunk().sipTlsPort(), c.trunk().verifyPeer(),
                         c.trunk().signalingCidrs(), c.trunk().mediaCidrs()),
                 new Controller(c.controller().cidrs(), c.controller().eslPort(), c.controller().internalSipPort()),
-                c.rtp().startPort(), c.rtp().endPort(),
+                c.rtp().startPort(), c.rtp().lastRtpPort(),
                 new Fleet(c.fleet().maxSessions(), c.fleet().sessionsPerSecond(), c.fleet().healthPort(),
                         c.fleet().drainTimeoutSec()),
                 MODULES,

@@ -31,6 +31,8 @@ class MediaPlaneProgramTest {
     static Plan prod;
     /** dev with a fixed fleet of three static nodes: the static-address path with a load balancer. */
     static Plan big;
+    /** dev with a fixed fleet of two ephemeral-address nodes: the fixed size without per-instance configs. */
+    static Plan fixedEphemeral;
 
     @BeforeAll
     static void plan() {
@@ -41,6 +43,8 @@ class MediaPlaneProgramTest {
         dev = Stacks.plan(Stacks.load("dev"));
         prod = Stacks.plan(Stacks.load("prod"));
         big = Stacks.plan(bigLoaded);
+        fixedEphemeral = Stacks.plan(Stacks.with("dev", Map.of("mediaplane:fleetSize", "2",
+                "mediaplane:fleetAddressMode", "ephemeral")));
     }
 
     @Test
@@ -178,6 +182,62 @@ class MediaPlaneProgramTest {
         }
     }
 
+    /**
+     * The UDP ports FreeSWITCH can use with this switch.conf range: the RTP port allocator
+     * (signalwire/freeswitch src/switch_core_port_allocator.c, switch_core_port_allocator_new with
+     * SPF_EVEN, which switch_rtp.c passes) rounds an odd start up and an odd end down, hands out
+     * the even ports of [start, end], and RTCP takes each port + 1.
+     */
+    private static java.util.SortedSet<Integer> freeswitchUdpPorts(int start, int end) {
+        if (start % 2 != 0) {
+            start++;
+        }
+        if (end % 2 != 0) {
+            end--;
+        }
+        java.util.SortedSet<Integer> out = new TreeSet<>();
+        for (int rtp = start; rtp <= end; rtp += 2) {
+            out.add(rtp);
+            out.add(rtp + 1);
+        }
+        return out;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"32767", "32766"})
+    void theRtpFirewallOpensExactlyThePortsFreeSwitchAllocates(String endPort) throws Exception {
+        var loaded = Stacks.with("dev", Map.of("mediaplane:rtpEndPort", endPort));
+        Plan p = Stacks.plan(loaded);
+        var sw = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new java.io.ByteArrayInputStream(Renderer.render(loaded.config())
+                        .file("freeswitch/autoload_configs/switch.conf.xml")));
+        Map<String, Integer> params = new TreeMap<>();
+        var ps = sw.getElementsByTagName("param");
+        for (int i = 0; i < ps.getLength(); i++) {
+            var e = (org.w3c.dom.Element) ps.item(i);
+            if (e.getAttribute("name").startsWith("rtp-") && e.getAttribute("name").endsWith("-port")) {
+                params.put(e.getAttribute("name"), Integer.parseInt(e.getAttribute("value")));
+            }
+        }
+        // Even bounds: FreeSWITCH logs no "Rounding odd end port" and uses what the file says.
+        assertEquals(0, params.get("rtp-start-port") % 2, params.toString());
+        assertEquals(0, params.get("rtp-end-port") % 2, params.toString());
+        PlannedResource fw = Stacks.named(p, "gcp:compute/firewall:Firewall", "mp-dev-allow-rtp");
+        String range = ((List<?>) at(fw.inputs(), "allows", "0", "ports")).get(0).toString();
+        int from = Integer.parseInt(range.substring(0, range.indexOf('-')));
+        int to = Integer.parseInt(range.substring(range.indexOf('-') + 1));
+        java.util.SortedSet<Integer> opened = new TreeSet<>();
+        for (int port = from; port <= to; port++) {
+            opened.add(port);
+        }
+        var used = freeswitchUdpPorts(params.get("rtp-start-port"), params.get("rtp-end-port"));
+        // Same sets, printed as first..last (count) so a failure stays readable.
+        assertEquals(used.first() + ".." + used.last() + " (" + used.size() + ")",
+                opened.first() + ".." + opened.last() + " (" + opened.size() + ")",
+                "FreeSWITCH's ports vs the firewall's " + range + " (switch.conf " + params + ")");
+        assertEquals(used, opened);
+    }
+
     @Test
     void eslAndInternalSipOpenOnlyToControllers() {
         for (var pc : List.of(Map.entry(dev, devConfig), Map.entry(prod, prodConfig))) {
@@ -194,10 +254,11 @@ class MediaPlaneProgramTest {
                     assertEquals(c.controller().cidrs(), fw.inputs().get("sourceRanges"), fw.name());
                 }
             }
-            // And the load balancer (prod) forwards those two ports only.
+            // And the load balancer (prod) forwards internal SIP only: ESL is per-node state (the
+            // controller must reach the node that holds the call), so it never goes through a balancer.
             pc.getKey().ofType("gcp:compute/forwardingRule:ForwardingRule").forEach(fr -> {
                 assertEquals("INTERNAL", fr.inputs().get("loadBalancingScheme"));
-                assertEquals(new TreeSet<String>(controlPorts), new TreeSet<String>(Stacks.<List<String>>at(fr.inputs(), "ports")));
+                assertEquals(List.of(String.valueOf(c.controller().internalSipPort())), Stacks.<List<String>>at(fr.inputs(), "ports"));
             });
         }
     }
@@ -373,8 +434,65 @@ class MediaPlaneProgramTest {
         assertEquals(3, new HashSet<>(exported).size());
         // Three static nodes can be more than one: the internal load balancer appears.
         assertEquals(1, big.ofType(InternalLoadBalancer.TYPE).count());
-        assertEquals(3L, ((Number) Stacks.one(big, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")
-                .inputs().get("targetSize")).longValue());
+    }
+
+    /**
+     * How many VMs a group ends up with: its targetSize, plus one per RegionPerInstanceConfig, because
+     * the provider creates each config with the group's createInstances call, which adds an instance
+     * (magic-modules mmv1/products/compute/RegionPerInstanceConfig.yaml; terraform-provider-google #15911).
+     */
+    private static long nodesCreated(Plan p) {
+        PlannedResource mig = Stacks.one(p, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+        long target = mig.inputs().containsKey("targetSize") ? ((Number) mig.inputs().get("targetSize")).longValue() : 0;
+        return target + p.ofType("gcp:compute/regionPerInstanceConfig:RegionPerInstanceConfig").count();
+    }
+
+    @Test
+    void aStaticFleetOfNGetsExactlyNNodesAllCreatedByTheirPerInstanceConfigs() {
+        for (var pc : List.of(Map.entry(dev, devConfig), Map.entry(big, bigConfig))) {
+            PlannedResource mig = Stacks.one(pc.getKey(), "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+            // Unset, not 0: targetSize is Optional+Computed in the provider, so an unset input never
+            // shows a diff on refresh or a second up while the configs hold the group at N.
+            assertFalse(mig.inputs().containsKey("targetSize"), "a static fleet's size is its per-instance configs");
+            assertEquals(pc.getValue().fleet().size(), nodesCreated(pc.getKey()));
+        }
+        PlannedResource mig = Stacks.one(fixedEphemeral, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+        assertEquals(2L, ((Number) mig.inputs().get("targetSize")).longValue());
+        assertEquals(0, fixedEphemeral.ofType("gcp:compute/regionPerInstanceConfig:RegionPerInstanceConfig").count());
+        assertEquals(2, nodesCreated(fixedEphemeral));
+    }
+
+    @Test
+    void templateChangesNeverTakeAStaticFleetDownAndEphemeralFleetsSurge() {
+        for (Plan p : List.of(dev, big)) {
+            PlannedResource mig = Stacks.one(p, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+            // OPPORTUNISTIC: a new template reaches a node only when it is recreated (repair, or the
+            // operator's per-node apply after a drain), never by itself on pulumi up.
+            assertEquals("OPPORTUNISTIC", at(mig.inputs(), "updatePolicy", "type"));
+            assertEquals("NONE", at(mig.inputs(), "updatePolicy", "instanceRedistributionType"));
+            // A repaired node comes back on the current release, not on the one it was created with.
+            assertEquals("YES", at(mig.inputs(), "instanceLifecyclePolicy", "forceUpdateOnRepair"));
+        }
+        for (Plan p : List.of(prod, fixedEphemeral)) {
+            PlannedResource mig = Stacks.one(p, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+            int zones = ((List<?>) mig.inputs().get("distributionPolicyZones")).size();
+            assertEquals("PROACTIVE", at(mig.inputs(), "updatePolicy", "type"));
+            assertEquals("SUBSTITUTE", at(mig.inputs(), "updatePolicy", "replacementMethod"));
+            assertEquals(0L, ((Number) at(mig.inputs(), "updatePolicy", "maxUnavailableFixed")).longValue());
+            assertTrue(((Number) at(mig.inputs(), "updatePolicy", "maxSurgeFixed")).intValue() >= zones);
+            // A new node must have been ready for a while before an old one goes.
+            assertTrue(((Number) at(mig.inputs(), "updatePolicy", "minReadySec")).intValue() > 0);
+        }
+    }
+
+    @Test
+    void theAutoscalerRemovesAtMostOneNodePerWindowLongerThanADrain() {
+        PlannedResource as = Stacks.one(prod, "gcp:compute/regionAutoscaler:RegionAutoscaler");
+        assertEquals(1L, ((Number) at(as.inputs(), "autoscalingPolicy", "scaleInControl", "maxScaledInReplicas", "fixed"))
+                .longValue());
+        int window = ((Number) at(as.inputs(), "autoscalingPolicy", "scaleInControl", "timeWindowSec")).intValue();
+        assertTrue(window > prodConfig.fleet().drainTimeoutSec(), "window " + window);
+        assertTrue(window <= 3600, "the API's window is at most 3600 s, got " + window);
     }
 
     @Test

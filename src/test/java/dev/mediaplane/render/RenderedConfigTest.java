@@ -147,7 +147,7 @@ class RenderedConfigTest {
     static void assertPortsMatch(StackConfig c, Bundle b) {
         Map<String, String> sw = params(b, "freeswitch/autoload_configs/switch.conf.xml", "settings");
         assertEquals(String.valueOf(c.rtp().startPort()), sw.get("rtp-start-port"));
-        assertEquals(String.valueOf(c.rtp().endPort()), sw.get("rtp-end-port"));
+        assertEquals(String.valueOf(c.rtp().lastRtpPort()), sw.get("rtp-end-port"));
         assertEquals(String.valueOf(c.fleet().maxSessions()), sw.get("max-sessions"));
         assertEquals(String.valueOf(c.fleet().sessionsPerSecond()), sw.get("sessions-per-second"));
 
@@ -159,6 +159,30 @@ class RenderedConfigTest {
         assertEquals(String.valueOf(c.controller().internalSipPort()), in.get("sip-port"));
         Map<String, String> esl = params(b, "freeswitch/autoload_configs/event_socket.conf.xml", "settings");
         assertEquals(String.valueOf(c.controller().eslPort()), esl.get("listen-port"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void mediaTimeoutsAreTheChannelVariablesNotTheDeprecatedProfileParams(String scenario) {
+        Bundle b = Renderer.render(Scenarios.config(scenario));
+        for (String path : b.files().keySet()) {
+            if (path.startsWith("freeswitch/sip_profiles/")) {
+                // sofia.c: "rtp-timeout-sec deprecated use media_timeout variable." (and -hold-).
+                Map<String, String> settings = params(b, path, "settings");
+                assertFalse(settings.containsKey("rtp-timeout-sec"), path);
+                assertFalse(settings.containsKey("rtp-hold-timeout-sec"), path);
+            }
+        }
+        // Global variables: a channel variable lookup falls back to them (switch_channel.c,
+        // switch_channel_get_variable_dup), and switch_core_media.c reads them in milliseconds.
+        Map<String, String> vars = new HashMap<>();
+        Matcher m = Pattern.compile("<X-PRE-PROCESS cmd=\"set\" data=\"([a-z_]+)=([^\"]*)\"/>")
+                .matcher(new String(b.file("freeswitch/vars.xml"), StandardCharsets.UTF_8));
+        while (m.find()) {
+            vars.put(m.group(1), m.group(2));
+        }
+        assertEquals("300000", vars.get("media_timeout"), "5 min without RTP ends a call, in ms");
+        assertEquals("1800000", vars.get("media_hold_timeout"), "30 min on hold, in ms");
     }
 
     @ParameterizedTest
