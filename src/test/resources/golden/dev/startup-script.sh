@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 6f0c989f29c267b918891d3f8d0e3863416bbaf795073c2908bedbbbfa039015 of stack dev.
+# mediaplane node boot, release 01b22cde2e3c74c2fcf89e11eeb0b9c844f4660e92f4e53d10f9e31fd5959956 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='6f0c989f29c267b918891d3f8d0e3863416bbaf795073c2908bedbbbfa039015'
+readonly RELEASE_HASH='01b22cde2e3c74c2fcf89e11eeb0b9c844f4660e92f4e53d10f9e31fd5959956'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -359,6 +359,50 @@ if ((${#node_tools[@]})); then
     || fail "apt-get could not install ${node_tools[*]} (needed by the recording uploader)"
   changed=1
 fi
+
+# ==== Ops Agent: node logs and host metrics to Cloud Logging / Monitoring =======================
+# (Section of the observability change; self-contained: it never sets $changed, so a new agent
+# config alone does not restart FreeSWITCH.) Debian images ship no logging agent: without it the
+# journal's JSON events never reach Cloud Logging and every log metric and alert stays silent.
+OPS_AGENT_REPO="${MP_OPS_AGENT_REPO_URL:-https://packages.cloud.google.com/apt}"
+readonly OPS_AGENT_SERVICE='google-cloud-ops-agent.service'
+ops_agent_installed() {
+  [[ "$(dpkg-query -W -f='${Status}' google-cloud-ops-agent 2>/dev/null || true)" == 'install ok installed' ]]
+}
+if ! ops_agent_installed; then
+  log "the Ops Agent is not installed: installing google-cloud-ops-agent from Google's repository (major 2)"
+  curl -sS -f --retry 3 --max-time 60 -o "$WORK/ops-agent.key" "$OPS_AGENT_REPO/doc/apt-key.gpg" \
+    || fail "cannot download Google's apt key from $OPS_AGENT_REPO/doc/apt-key.gpg (the node needs egress to packages.cloud.google.com, or an image with google-cloud-ops-agent)"
+  # apt reads an armored key only from a .asc keyring, a binary one from .gpg.
+  ops_keyring=/usr/share/keyrings/google-cloud-ops-agent.gpg
+  if grep -q 'BEGIN PGP PUBLIC KEY BLOCK' "$WORK/ops-agent.key"; then ops_keyring=/usr/share/keyrings/google-cloud-ops-agent.asc; fi
+  ops_before="$changed"
+  install_file "$WORK/ops-agent.key" "$R$ops_keyring" 644 "$ROOT_USER:$ROOT_GROUP"
+  # shellcheck source=/dev/null
+  ops_codename="$(. /etc/os-release && printf '%s' "$VERSION_CODENAME")"
+  # The repository suffix pins the major version: a new major never lands on a running fleet.
+  printf 'deb [signed-by=%s] %s google-cloud-ops-agent-%s-2 main\n' "$ops_keyring" "$OPS_AGENT_REPO" "$ops_codename" > "$WORK/ops-agent.list"
+  install_file "$WORK/ops-agent.list" "$R/etc/apt/sources.list.d/google-cloud-ops-agent.list" 644 "$ROOT_USER:$ROOT_GROUP"
+  changed="$ops_before"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q || fail "apt-get update failed (Ops Agent repository)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends google-cloud-ops-agent \
+    || fail "apt-get could not install google-cloud-ops-agent"
+  ops_agent_installed || fail "google-cloud-ops-agent is still not installed after apt-get install"
+fi
+ops_before="$changed"
+changed=0
+install_file "$RELEASE_DIR/node/google-cloud-ops-agent.yaml" "$R/etc/google-cloud-ops-agent/config.yaml" 644 "$ROOT_USER:$ROOT_GROUP"
+ops_config_changed="$changed"
+changed="$ops_before"
+if [[ "$ops_config_changed" == 1 ]]; then
+  log "Ops Agent configuration changed: restarting $OPS_AGENT_SERVICE"
+  systemctl restart "$OPS_AGENT_SERVICE" || fail "$OPS_AGENT_SERVICE did not restart with the new config; see journalctl -u $OPS_AGENT_SERVICE (the agent validates its config at start)"
+elif ! systemctl is-active --quiet "$OPS_AGENT_SERVICE"; then
+  systemctl start "$OPS_AGENT_SERVICE" || fail "$OPS_AGENT_SERVICE did not start; see journalctl -u $OPS_AGENT_SERVICE"
+fi
+systemctl is-active --quiet "$OPS_AGENT_SERVICE" \
+  || fail "$OPS_AGENT_SERVICE is not active: node logs would not reach Cloud Logging; see journalctl -u $OPS_AGENT_SERVICE"
+# ==== end of the Ops Agent section ==============================================================
 
 # ---- run --------------------------------------------------------------------------------------
 rm -f -- "$RUN_DIR/draining"

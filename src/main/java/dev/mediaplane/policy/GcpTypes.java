@@ -21,6 +21,8 @@ final class GcpTypes {
     static final String DEFAULT_OBJECT_ACL = "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl";
     static final String OBJECT_ACL = "gcp:storage/objectAccessControl:ObjectAccessControl";
     static final String SECRET_VERSION = "gcp:secretmanager/secretVersion:SecretVersion";
+    static final String LOG_METRIC = "gcp:logging/metric:Metric";
+    static final String ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy";
 
     /** Everything that boots a VM: templates carry the same inputs as instances. */
     static final Set<String> VM = Set.of(INSTANCE_TEMPLATE, REGION_INSTANCE_TEMPLATE, INSTANCE);

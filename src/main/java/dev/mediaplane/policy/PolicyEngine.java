@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 public final class PolicyEngine {
 
     private static final List<Policy> POLICIES = Stream.of(IamPolicies.all(), NetworkPolicies.all(),
-                    InstancePolicies.all(), StoragePolicies.all(), SecretPolicies.all())
+                    InstancePolicies.all(), StoragePolicies.all(), SecretPolicies.all(), MonitoringPolicies.all())
             .flatMap(List::stream)
             .sorted(java.util.Comparator.comparing(Policy::id))
             .toList();

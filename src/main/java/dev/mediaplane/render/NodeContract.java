@@ -59,6 +59,53 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                         + secrets.stream().map(Secret::suffix).toList()));
     }
 
+    /** How node logs reach Cloud Logging: the Ops Agent boot installs, and what it reads. */
+    public OpsAgent opsAgent() {
+        return OpsAgent.STANDARD;
+    }
+
+    /**
+     * The Ops Agent on the node (Debian images ship no logging agent). Its journald receiver's id is
+     * the log name every node event lands under; log metrics filter on it, so it is defined here once.
+     *
+     * @param configPath where the agent reads its configuration (the agent's fixed path)
+     * @param bundleFile the rendered configuration's file name in the bundle's {@code node/}
+     * @param logReceiver id of the journald receiver: entries land in {@code projects/<P>/logs/<id>}
+     * @param syslogIdentifier the journal's SYSLOG_IDENTIFIER of the node services whose lines are shipped
+     * @param service the agent's systemd unit boot restarts on a config change and checks is active
+     * @param aptRepoMajor the major version of Google's apt repository boot installs from (a new major never lands silently)
+     */
+    public record OpsAgent(String configPath, String bundleFile, String logReceiver, String syslogIdentifier,
+                           String service, int aptRepoMajor) {
+        /** The agent the program ships. */
+        public static final OpsAgent STANDARD = new OpsAgent("/etc/google-cloud-ops-agent/config.yaml",
+                "google-cloud-ops-agent.yaml", "mediaplane_journal", "mediaplane", "google-cloud-ops-agent.service", 2);
+
+        public OpsAgent {
+            // Ops Agent ids: letters, digits, '_' and '-', never starting with "lib:" (confgenerator/config.go).
+            if (logReceiver == null || !logReceiver.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException("opsAgent.logReceiver must be of a-z 0-9 _, got '" + logReceiver + "'");
+            }
+            if (bundleFile == null || !bundleFile.matches("[A-Za-z0-9._-]+\\.yaml")) {
+                throw new IllegalArgumentException("opsAgent.bundleFile must be a <name>.yaml file name, got '" + bundleFile + "'");
+            }
+            if (syslogIdentifier == null || !syslogIdentifier.matches("[A-Za-z0-9_-]+")) {
+                throw new IllegalArgumentException("opsAgent.syslogIdentifier must be of A-Z a-z 0-9 _ -, got '"
+                        + syslogIdentifier + "'");
+            }
+            if (aptRepoMajor < 1) {
+                throw new IllegalArgumentException("opsAgent.aptRepoMajor must be >= 1, got " + aptRepoMajor);
+            }
+            Objects.requireNonNull(configPath, "configPath");
+            Objects.requireNonNull(service, "service");
+        }
+
+        /** The log name of node events in a project. */
+        public String logName(String project) {
+            return "projects/" + project + "/logs/" + logReceiver;
+        }
+    }
+
     /**
      * Where things live on the node.
      *

@@ -71,6 +71,7 @@ public final class Renderer {
         out.put("freeswitch-mediaplane.conf", "freeswitch-mediaplane.conf.ftl");
         out.put("mp-recording-uploader.service", "mp-recording-uploader.service.ftl");
         out.put("mp-recording-uploader-sweep.service", "mp-recording-uploader-sweep.service.ftl");
+        out.put(c.opsAgent().bundleFile(), "google-cloud-ops-agent.yaml.ftl");
         return out;
     }
 

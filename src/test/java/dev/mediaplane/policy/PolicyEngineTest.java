@@ -125,6 +125,10 @@ class PolicyEngineTest {
         cases.add(c("no-secret-outside-secret-manager", "mp-test-release-freeswitch-xml", "content",
                 p -> edit(p, "mp-test-release-freeswitch-xml", in -> in.put("content",
                         "<param name=\"api-key\" value=\"AIzaSyA1234567890abcdefghijklmnopqrstuv\"/>"))));
+        cases.add(c("mon-aligner-valid-for-metric", "mp-test-disk", "conditions[0].conditionThreshold.aggregations[0].perSeriesAligner",
+                p -> MonitoringPoliciesTest.withAlert(p, "DISTRIBUTION", "ALIGN_COUNT", " AND resource.type=\"gce_instance\"")));
+        cases.add(c("mon-user-metric-resource-type", "mp-test-disk", "conditions[0].conditionThreshold.filter",
+                p -> MonitoringPoliciesTest.withAlert(p, "DISTRIBUTION", "ALIGN_PERCENTILE_99", "")));
         return cases.stream();
     }
 

@@ -44,9 +44,15 @@ final class NodeSandbox {
         shim("curl", "printf '%s\\n' \"$*\" >> \"$SHIM_LOG/argv.log\"\nexec " + realCurl + " \"$@\"\n");
         shim("systemctl", """
                 printf '%s\\n' "$*" >> "$SHIM_LOG/systemctl.log"
+                unit="${*: -1}"
+                # FreeSWITCH keeps its historic marker; any other unit is "<unit>.active", and a
+                # "<unit>.broken" marker makes it fail to start, as a unit with a bad config does.
+                if [[ "$unit" == freeswitch.service ]]; then marker=freeswitch-active; else marker="$unit.active"; fi
                 case "$1" in
-                  is-active) [[ -e "$SHIM_STATE/freeswitch-active" ]] ;;
-                  start|restart) [[ "$2" != freeswitch.service ]] || : > "$SHIM_STATE/freeswitch-active" ;;
+                  is-active) [[ -e "$SHIM_STATE/$marker" ]] ;;
+                  start|restart)
+                    if [[ -e "$SHIM_STATE/$unit.broken" ]]; then rm -f -- "$SHIM_STATE/$marker"; exit 1; fi
+                    : > "$SHIM_STATE/$marker" ;;
                   *) exit 0 ;;
                 esac
                 """);
@@ -82,11 +88,27 @@ final class NodeSandbox {
                 case "$1" in
                   update) exit 0 ;;
                   install)
+                    # The Ops Agent package: dpkg-query reports it installed from then on.
+                    if [[ " $* " == *" google-cloud-ops-agent "* ]]; then
+                      [[ ! -e "$SHIM_STATE/apt-no-ops-agent" ]] || exit 100
+                      mkdir -p "$SHIM_STATE/dpkg" && : > "$SHIM_STATE/dpkg/google-cloud-ops-agent"
+                      : > "$SHIM_STATE/google-cloud-ops-agent.service.active"
+                      exit 0
+                    fi
                     [[ -n "${SHIM_APT_INSTALLS:-}" ]] || exit 100
                     cp -- "$SHIM_APT_INSTALLS" "$SHIM_BIN/freeswitch" ;;
                   *) exit 100 ;;
                 esac
                 """);
+        shim("dpkg-query", """
+                printf '%s\\n' "$*" >> "$SHIM_LOG/dpkg-query.log"
+                [[ -e "$SHIM_STATE/dpkg/${*: -1}" ]] || { echo "dpkg-query: no packages found matching ${*: -1}" >&2; exit 1; }
+                printf 'install ok installed'
+                """);
+        // An image with the Ops Agent baked in and running; removeOpsAgent() makes it a bare image.
+        Files.createDirectories(state.resolve("dpkg"));
+        Files.writeString(state.resolve("dpkg/google-cloud-ops-agent"), "");
+        Files.writeString(state.resolve("google-cloud-ops-agent.service.active"), "");
         Files.writeString(state.resolve("channels"), "0\n");
         Files.writeString(dir.resolve("ca-bundle.crt"), "-----BEGIN CERTIFICATE-----\nTESTCA\n-----END CERTIFICATE-----\n");
     }
@@ -95,6 +117,12 @@ final class NodeSandbox {
     void removeFreeswitch() throws IOException {
         Path stash = root.getParent().resolve("freeswitch.pkg");
         Files.move(bin.resolve("freeswitch"), stash);
+    }
+
+    /** A bare Debian image: no Ops Agent package, nothing running. */
+    void removeOpsAgent() throws IOException {
+        Files.deleteIfExists(state.resolve("dpkg/google-cloud-ops-agent"));
+        Files.deleteIfExists(state.resolve("google-cloud-ops-agent.service.active"));
     }
 
     private void shim(String name, String body) throws IOException {

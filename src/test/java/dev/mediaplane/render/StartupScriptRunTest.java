@@ -382,4 +382,84 @@ class StartupScriptRunTest {
         assertEquals(0, r.exit(), r.output());
         return r.output();
     }
+
+    // ---- Ops Agent (issue 8 item 9): the node ships its journal to Cloud Logging ----
+
+    static final String OPS_CONFIG = "etc/google-cloud-ops-agent/config.yaml";
+
+    long count(String log, String line) throws Exception {
+        return java.util.Arrays.stream(node.log(log).split("\n")).filter(line::equals).count();
+    }
+
+    @Test
+    void bootInstallsTheRenderedOpsAgentConfigAndRestartsTheAgentOnlyWhenItChanges() throws Exception {
+        String script = publish(config);
+        Tools.Result first = boot(script);
+        assertEquals(0, first.exit(), first.output());
+        byte[] rendered = Renderer.render(config).files().get("node/" + NodeContract.STANDARD.opsAgent().bundleFile());
+        assertTrue(rendered != null && rendered.length > 0, "the bundle carries the Ops Agent config");
+        assertTrue(java.util.Arrays.equals(rendered, Files.readAllBytes(at(OPS_CONFIG))), "installed config = rendered config");
+        assertEquals("rw-r--r-- " + node.group, mode(OPS_CONFIG));
+        assertEquals(1, count("systemctl.log", "restart google-cloud-ops-agent.service"), node.log("systemctl.log"));
+        assertEquals("", node.log("apt-get.log"), "an image with the agent installs nothing");
+
+        Tools.Result second = boot(script);
+        assertEquals(0, second.exit(), second.output());
+        assertEquals(1, count("systemctl.log", "restart google-cloud-ops-agent.service"), "unchanged config: no restart");
+        assertTrue(node.log("systemctl.log").contains("is-active --quiet google-cloud-ops-agent.service\n"));
+
+        // The agent was stopped meanwhile (crash, operator): the next boot starts it again.
+        Files.delete(node.state.resolve("google-cloud-ops-agent.service.active"));
+        Tools.Result third = boot(script);
+        assertEquals(0, third.exit(), third.output());
+        assertEquals(1, count("systemctl.log", "start google-cloud-ops-agent.service"), node.log("systemctl.log"));
+    }
+
+    @Test
+    void aBareImageGetsTheOpsAgentFromGooglesPinnedRepositoryWithASignedByKeyring() throws Exception {
+        node.removeOpsAgent();
+        Path repo = Files.createDirectories(tmp.resolve("ops-agent-repo/doc"));
+        String key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nPLANTEDkey\n-----END PGP PUBLIC KEY BLOCK-----\n";
+        Files.writeString(repo.resolve("apt-key.gpg"), key);
+        Map<String, String> env = node.env(gcp);
+        String repoUrl = "file://" + tmp.resolve("ops-agent-repo");
+        env.put("MP_OPS_AGENT_REPO_URL", repoUrl);
+        Tools.Result r = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("installing google-cloud-ops-agent from Google's repository (major 2)"), r.output());
+        assertEquals(key, Files.readString(at("usr/share/keyrings/google-cloud-ops-agent.asc")));
+        String codename = Tools.run(List.of("bash", "-c", ". /etc/os-release && printf %s \"$VERSION_CODENAME\""), Map.of(), tmp)
+                .output().trim();
+        assertEquals("deb [signed-by=/usr/share/keyrings/google-cloud-ops-agent.asc] " + repoUrl
+                        + " google-cloud-ops-agent-" + codename + "-2 main\n",
+                Files.readString(at("etc/apt/sources.list.d/google-cloud-ops-agent.list")));
+        String apt = node.log("apt-get.log");
+        assertTrue(apt.contains("update -q\n"), apt);
+        assertTrue(apt.contains("install -y -q --no-install-recommends google-cloud-ops-agent\n"), apt);
+        assertTrue(Files.isRegularFile(at(OPS_CONFIG)));
+        assertTrue(Files.exists(node.state.resolve("google-cloud-ops-agent.service.active")));
+
+        // Installed now: the next boot does not touch apt.
+        Tools.Result again = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        assertEquals(0, again.exit(), again.output());
+        assertEquals(apt, node.log("apt-get.log"));
+    }
+
+    @Test
+    void anOpsAgentThatWillNotRunFailsBootWithTheUnitNamed() throws Exception {
+        Files.writeString(node.state.resolve("google-cloud-ops-agent.service.broken"), "");
+        Tools.Result r = boot(publish(config));
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("mediaplane-boot: FAILED: google-cloud-ops-agent.service did not restart with the new config"),
+                r.output());
+        assertFalse(Files.exists(at("run/mediaplane/ready")), "a node whose logs go nowhere is not ready");
+
+        node.removeOpsAgent();
+        Files.writeString(node.state.resolve("apt-no-ops-agent"), "");
+        Map<String, String> env = node.env(gcp);
+        env.put("MP_OPS_AGENT_REPO_URL", "file://" + tmp.resolve("no-such-repo"));
+        Tools.Result bare = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        assertEquals(1, bare.exit(), bare.output());
+        assertTrue(bare.output().contains("FAILED: cannot download Google's apt key from file://"), bare.output());
+    }
 }
