@@ -202,7 +202,7 @@ ensure_dir "$R[=c.paths.jsonCdrDir]" <@access c.files.jsonCdrDir/>
 <#list c.vars.secretVars() as v>
 <#if !v.fromSecretManager()>
 if [[ ! -s "$SECRETS_DIR/[=v.localFile]" ]]; then
-  head -c 32 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/[=v.localFile]"
+  head -c 48 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/[=v.localFile]"
   install_file "$WORK/[=v.localFile]" "$SECRETS_DIR/[=v.localFile]" <@access c.files.secretFile/>
 fi
 </#if>

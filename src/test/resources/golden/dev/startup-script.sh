@@ -192,7 +192,7 @@ ensure_dir "$R/var/log/freeswitch/json_cdr" 750 "$FS_USER:$FS_GROUP"
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
 if [[ ! -s "$SECRETS_DIR/esl-admin-password" ]]; then
-  head -c 32 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/esl-admin-password"
+  head -c 48 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/esl-admin-password"
   install_file "$WORK/esl-admin-password" "$SECRETS_DIR/esl-admin-password" 600 "$ROOT_USER:$ROOT_GROUP"
 fi
 
