@@ -115,9 +115,23 @@ else
   done < "$stage/MANIFEST.sha256"
   (cd "$stage" && sha256sum --quiet --strict -c MANIFEST.sha256 >/dev/null 2>&1) \
     || fail "release bundle $RELEASE_HASH is corrupt: a file does not match MANIFEST.sha256; previous configuration left in place"
+  # ---- bundle modes: from the bundle's own MODES list (covered by the manifest), never from names ----
+  [[ -f "$stage/MODES" ]] || fail "release bundle $RELEASE_HASH has no MODES list; previous configuration left in place"
   find "$stage" -type d -exec chmod 0755 {} +
-  find "$stage" -type f -exec chmod 0644 {} +
-  find "$stage/node" -type f -name '*.sh' -exec chmod 0755 {} + 2>/dev/null || true
+  find "$stage" -type f -exec chmod 0600 {} +
+  declare -A mode_of=()
+  while IFS= read -r line; do
+    [[ "$line" =~ ^(0644|0755)\ ([A-Za-z0-9._@-]+(/[A-Za-z0-9._@-]+)*)$ ]] \
+      || fail "release bundle $RELEASE_HASH has a malformed MODES line (allowed: '0644 <path>' or '0755 <path>'); previous configuration left in place"
+    mode_of["${BASH_REMATCH[2]}"]="${BASH_REMATCH[1]}"
+  done < "$stage/MODES"
+  while IFS= read -r line; do
+    path="${line#*  }"
+    [[ "$path" == MODES || -n "${mode_of[$path]:-}" ]] \
+      || fail "release bundle $RELEASE_HASH gives no mode to $path in MODES; previous configuration left in place"
+    if [[ "$path" == MODES ]]; then chmod 0644 -- "$stage/MODES"; else chmod "${mode_of[$path]}" -- "$stage/$path"; fi
+  done < "$stage/MANIFEST.sha256"
+  chmod 0644 -- "$stage/MANIFEST.sha256"
   rm -rf -- "$RELEASE_DIR"
   mv -T -- "$stage" "$RELEASE_DIR"
   trap cleanup EXIT

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 86da3e1ca0249d382f4fcd706b0ed246e8c616fc38f4e6190a70bccddf48186f of stack dev.
+# mediaplane node boot, release 0858668caea93996ec1b96e0375c4a4117cec98a46d88054705c4c296a24e380 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='86da3e1ca0249d382f4fcd706b0ed246e8c616fc38f4e6190a70bccddf48186f'
+readonly RELEASE_HASH='0858668caea93996ec1b96e0375c4a4117cec98a46d88054705c4c296a24e380'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -115,9 +115,23 @@ else
   done < "$stage/MANIFEST.sha256"
   (cd "$stage" && sha256sum --quiet --strict -c MANIFEST.sha256 >/dev/null 2>&1) \
     || fail "release bundle $RELEASE_HASH is corrupt: a file does not match MANIFEST.sha256; previous configuration left in place"
+  # ---- bundle modes: from the bundle's own MODES list (covered by the manifest), never from names ----
+  [[ -f "$stage/MODES" ]] || fail "release bundle $RELEASE_HASH has no MODES list; previous configuration left in place"
   find "$stage" -type d -exec chmod 0755 {} +
-  find "$stage" -type f -exec chmod 0644 {} +
-  find "$stage/node" -type f -name '*.sh' -exec chmod 0755 {} + 2>/dev/null || true
+  find "$stage" -type f -exec chmod 0600 {} +
+  declare -A mode_of=()
+  while IFS= read -r line; do
+    [[ "$line" =~ ^(0644|0755)\ ([A-Za-z0-9._@-]+(/[A-Za-z0-9._@-]+)*)$ ]] \
+      || fail "release bundle $RELEASE_HASH has a malformed MODES line (allowed: '0644 <path>' or '0755 <path>'); previous configuration left in place"
+    mode_of["${BASH_REMATCH[2]}"]="${BASH_REMATCH[1]}"
+  done < "$stage/MODES"
+  while IFS= read -r line; do
+    path="${line#*  }"
+    [[ "$path" == MODES || -n "${mode_of[$path]:-}" ]] \
+      || fail "release bundle $RELEASE_HASH gives no mode to $path in MODES; previous configuration left in place"
+    if [[ "$path" == MODES ]]; then chmod 0644 -- "$stage/MODES"; else chmod "${mode_of[$path]}" -- "$stage/$path"; fi
+  done < "$stage/MANIFEST.sha256"
+  chmod 0644 -- "$stage/MANIFEST.sha256"
   rm -rf -- "$RELEASE_DIR"
   mv -T -- "$stage" "$RELEASE_DIR"
   trap cleanup EXIT
