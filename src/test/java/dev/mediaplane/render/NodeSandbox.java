@@ -185,6 +185,9 @@ final class NodeSandbox {
         env.put("MP_FS_GROUP", group);
         env.put("MP_CA_BUNDLE", root.getParent().resolve("ca-bundle.crt").toString());
         env.put("MP_READY_TIMEOUT_SEC", "10");
+        // Boot's retry bound for 403/404 (IAM propagation), short so a permanent refusal fails fast here.
+        env.put("MP_BOOT_RETRY_SEC", "1");
+        env.put("MP_BOOT_RETRY_FIRST_MS", "100");
         if (gcp != null) {
             env.put("MP_METADATA_URL", gcp.url() + "/computeMetadata/v1");
             env.put("MP_GCS_URL", gcp.url());

@@ -196,6 +196,43 @@ class StartupScriptRunTest {
         assertSecretsOnlyWhereAllowed();
     }
 
+    @Test
+    void grantsThatPropagateLateAreWaitedForWithinTheBound() throws Exception {
+        // The MIG can create the VM seconds after the grants: the first checks still say 403.
+        String viewer = "roles/storage.objectViewer";
+        gcp.iam.forget(GcpStandIn.bucketResource(Scenarios.BUCKET));
+        gcp.iam.grantLate(GcpStandIn.bucketResource(Scenarios.BUCKET), GcpStandIn.sa(nodeSa), viewer, 3);
+        gcp.iam.forget(gcp.secretResource("mp-dev-esl-password"));
+        gcp.iam.grantLate(gcp.secretResource("mp-dev-esl-password"), GcpStandIn.sa(nodeSa),
+                "roles/secretmanager.secretAccessor", 2);
+        Map<String, String> env = node.env(gcp);
+        env.put("MP_BOOT_RETRY_SEC", "30");
+        Tools.Result r = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("MANIFEST.sha256: HTTP 403, retrying in 100 ms"), r.output());
+        assertTrue(r.output().contains("secret mp-dev-esl-password: HTTP 403, retrying in 200 ms"), r.output());
+        assertEquals(5, gcp.refusals().size(), "3 bundle + 2 secret refusals, then none: " + gcp.refusals());
+        assertTrue(r.output().contains("node ready"), r.output());
+    }
+
+    @Test
+    void aPermanentRefusalFailsWithTodaysMessageWithinTheBound() throws Exception {
+        gcp.iam.forget(GcpStandIn.bucketResource(Scenarios.BUCKET));
+        Map<String, String> env = node.env(gcp);
+        env.put("MP_BOOT_RETRY_SEC", "3");
+        long start = System.nanoTime();
+        Tools.Result r = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("FAILED: release bundle gs://" + Scenarios.BUCKET + "/releases/"), r.output());
+        assertTrue(r.output().contains("MANIFEST.sha256 could not be read (HTTP 403)"), r.output());
+        long tries = gcp.requests().stream().filter(q -> q.contains("MANIFEST.sha256")).count();
+        // 100, 200, 400, 800, 1600 ms fit in 3 s: 5 retries after the first try, then the bound stops it.
+        assertTrue(tries >= 4 && tries <= 7, "tries " + tries + "\n" + r.output());
+        assertTrue(seconds < 3 + 8, "bounded: took " + seconds + " s");
+        assertEquals("", node.log("systemctl.log"), "a failed boot must not touch services");
+    }
+
     /** The last ExecStart= of a unit file (an empty one resets the list), systemd's prefixes stripped. */
     static String execTarget(String unit) {
         String cmd = "";
