@@ -78,13 +78,41 @@ printf 'Authorization: Bearer %s\n' "$token" > "$AUTH"
 unset token
 rm -f -- "$token_json"
 
+# ---- download/retry: a fresh node can be faster than its grants -----------------------------------
+# IAM grants take effect within minutes, not at once (cloud.google.com/iam/docs/access-change-propagation:
+# "typically 2 minutes, can take 7 minutes or longer"), and a replaced secret version or release
+# object may land just after the VM. So 403/404/429/5xx/no-answer are retried with backoff for
+# RETRY_SEC per request, then boot fails with the request's own message. The default stays under
+# the autohealer's default initial delay (300 s): past that, replacing the VM is the outer retry.
+RETRY_SEC="${MP_BOOT_RETRY_SEC:-240}"
+RETRY_FIRST_MS="${MP_BOOT_RETRY_FIRST_MS:-2000}"
+[[ "$RETRY_SEC" =~ ^[0-9]+$ && "$RETRY_FIRST_MS" =~ ^[1-9][0-9]*$ ]] \
+  || fail "MP_BOOT_RETRY_SEC must be whole seconds and MP_BOOT_RETRY_FIRST_MS positive milliseconds, got '$RETRY_SEC' and '$RETRY_FIRST_MS'"
+with_retry() { # status pattern to retry, what (for the log), command... -> last HTTP status on stdout
+  local pattern="$1" what="$2" status wait_ms="$RETRY_FIRST_MS" deadline=$((SECONDS + RETRY_SEC))
+  shift 2
+  while :; do
+    status="$("$@")"
+    [[ "$status" =~ $pattern ]] || break
+    (( SECONDS + wait_ms / 1000 < deadline )) || break
+    log "$what: HTTP ${status:-none}, retrying in ${wait_ms} ms (grants and new versions propagate; bound ${RETRY_SEC}s)"
+    sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
+    wait_ms=$((wait_ms * 2 > 30000 ? 30000 : wait_ms * 2))
+  done
+  printf '%s' "$status"
+}
+readonly TRANSIENT='^(403|404|429|5[0-9][0-9]|000|)$'
+# An optional secret without a version is a 404 by design (the feature is off): do not wait for it.
+readonly TRANSIENT_NOT_404='^(403|429|5[0-9][0-9]|000|)$'
+
 # ---- release bundle -------------------------------------------------------------------------
-gcs_get() { # object path, destination -> HTTP status on stdout
+gcs_get_once() { # object path, destination -> HTTP status on stdout
   local object="releases/$RELEASE_HASH/$1" enc
   enc="${object//\//%2F}"; enc="${enc//@/%40}"
   curl -sS --retry 3 --max-time 60 -H @"$AUTH" -o "$2" -w '%{http_code}' \
     "$GCS_URL/storage/v1/b/$RELEASES_BUCKET/o/$enc?alt=media" 2>/dev/null || true
 }
+gcs_get() { with_retry "$TRANSIENT" "gs://$RELEASES_BUCKET/releases/$RELEASE_HASH/$1" gcs_get_once "$@"; }
 
 verify_release() { # dir: the manifest hashes to the release hash and every file matches it
   local dir="$1" got
@@ -115,9 +143,23 @@ else
   done < "$stage/MANIFEST.sha256"
   (cd "$stage" && sha256sum --quiet --strict -c MANIFEST.sha256 >/dev/null 2>&1) \
     || fail "release bundle $RELEASE_HASH is corrupt: a file does not match MANIFEST.sha256; previous configuration left in place"
+  # ---- bundle modes: from the bundle's own MODES list (covered by the manifest), never from names ----
+  [[ -f "$stage/MODES" ]] || fail "release bundle $RELEASE_HASH has no MODES list; previous configuration left in place"
   find "$stage" -type d -exec chmod 0755 {} +
-  find "$stage" -type f -exec chmod 0644 {} +
-  find "$stage/node" -type f -name '*.sh' -exec chmod 0755 {} + 2>/dev/null || true
+  find "$stage" -type f -exec chmod 0600 {} +
+  declare -A mode_of=()
+  while IFS= read -r line; do
+    [[ "$line" =~ ^(0644|0755)\ ([A-Za-z0-9._@-]+(/[A-Za-z0-9._@-]+)*)$ ]] \
+      || fail "release bundle $RELEASE_HASH has a malformed MODES line (allowed: '0644 <path>' or '0755 <path>'); previous configuration left in place"
+    mode_of["${BASH_REMATCH[2]}"]="${BASH_REMATCH[1]}"
+  done < "$stage/MODES"
+  while IFS= read -r line; do
+    path="${line#*  }"
+    [[ "$path" == MODES || -n "${mode_of[$path]:-}" ]] \
+      || fail "release bundle $RELEASE_HASH gives no mode to $path in MODES; previous configuration left in place"
+    if [[ "$path" == MODES ]]; then chmod 0644 -- "$stage/MODES"; else chmod "${mode_of[$path]}" -- "$stage/$path"; fi
+  done < "$stage/MANIFEST.sha256"
+  chmod 0644 -- "$stage/MANIFEST.sha256"
   rm -rf -- "$RELEASE_DIR"
   mv -T -- "$stage" "$RELEASE_DIR"
   trap cleanup EXIT
@@ -125,7 +167,7 @@ else
 fi
 
 # ---- secrets --------------------------------------------------------------------------------
-secret_get() { # secret suffix, destination -> HTTP status on stdout; payload decoded into destination
+secret_get_once() { # secret suffix, destination -> HTTP status on stdout; payload decoded into destination
   local id="$SECRET_PREFIX-$1" status
   status="$(curl -sS --retry 3 --max-time 30 -H @"$AUTH" -o "$WORK/secret.json" -w '%{http_code}' \
     "$SECRETS_URL/v1/projects/$PROJECT/secrets/$id/versions/latest:access" 2>/dev/null || true)"
@@ -136,9 +178,12 @@ secret_get() { # secret suffix, destination -> HTTP status on stdout; payload de
   rm -f -- "$WORK/secret.json"
   printf '%s' "$status"
 }
+secret_get() { # secret suffix, destination, status pattern to retry -> HTTP status on stdout
+  with_retry "$3" "secret $SECRET_PREFIX-$1" secret_get_once "$1" "$2"
+}
 require_secret() {
   local status
-  status="$(secret_get "$1" "$2")"
+  status="$(secret_get "$1" "$2" "$TRANSIENT")"
   [[ "$status" == 200 && -s "$2" ]] || fail "secret $SECRET_PREFIX-$1 could not be read from Secret Manager in project $PROJECT (HTTP ${status:-none}); grant the node's service account secretAccessor on it or add a version; previous configuration left in place"
 }
 # FreeSWITCH's preprocessor copies values verbatim into XML attributes: allow only characters that
@@ -233,7 +278,7 @@ ca_bundle="${MP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 install_file "$ca_bundle" "$TLS_DIR/cafile.pem" <@access c.files.caFile/>
 
 <#list c.optionalSecrets as s>
-status="$(secret_get '[=s.suffix]' "$WORK/[=s.suffix]")"
+status="$(secret_get '[=s.suffix]' "$WORK/[=s.suffix]" "$TRANSIENT_NOT_404")"
 if [[ "$status" == 200 && -s "$WORK/[=s.suffix]" ]]; then
   install_file "$WORK/[=s.suffix]" "$SECRETS_DIR/[=s.suffix]" <@access c.files.secretFile/>
 else

@@ -1,20 +1,74 @@
 package dev.mediaplane.infra;
 
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.mediaplane.config.StackConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.WeakHashMap;
 
 /** Small helpers every component shares: child options and the label set. */
 final class Common {
 
     private Common() {}
 
-    /** Options of a child: parented to its component, so the URN tree mirrors the code. */
-    static CustomResourceOptions child(Resource parent) {
-        return CustomResourceOptions.builder().parent(parent).build();
+    /** Component -> the dependsOn it was created with; its children carry it (see {@link #inherit}). */
+    private static final Map<Resource, Output<List<Resource>>> WAITS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /**
+     * Records a component's dependsOn so {@link #child} gives it to every child. Pulumi does not:
+     * a child of a component created with dependsOn is registered without that dependency and
+     * may be created first (each component's constructor calls this right after super).
+     */
+    static void inherit(Resource component, ComponentResourceOptions options) {
+        Output<List<Resource>> d = options.getDependsOn();
+        if (d != null) {
+            WAITS.put(component, d);
+        }
+    }
+
+    /** Options of a child: parented to its component (so the URN tree mirrors the code), after what the component waits for. */
+    static CustomResourceOptions child(Resource parent, Resource... after) {
+        return childBuilder(parent, after).build();
+    }
+
+    /** {@link #child} as a builder, for children with more options. */
+    static CustomResourceOptions.Builder childBuilder(Resource parent, Resource... after) {
+        var b = CustomResourceOptions.builder().parent(parent);
+        Output<List<Resource>> inherited = WAITS.get(parent);
+        List<Resource> extra = List.of(after);
+        if (inherited != null) {
+            b.dependsOn(inherited.applyValue(l -> {
+                List<Resource> all = new ArrayList<>(l);
+                all.addAll(extra);
+                return all;
+            }));
+        } else if (!extra.isEmpty()) {
+            b.dependsOn(extra);
+        }
+        return b;
+    }
+
+    /** Options of a sub-component: parented, after {@code after} plus what the parent waits for. */
+    static ComponentResourceOptions component(Resource parent, List<Resource> after) {
+        var b = ComponentResourceOptions.builder().parent(parent);
+        Output<List<Resource>> inherited = WAITS.get(parent);
+        if (inherited != null) {
+            b.dependsOn(inherited.applyValue(l -> {
+                List<Resource> all = new ArrayList<>(l);
+                all.addAll(after);
+                return all;
+            }));
+        } else {
+            b.dependsOn(after);
+        }
+        return b.build();
     }
 
     /**

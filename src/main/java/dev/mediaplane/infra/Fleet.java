@@ -118,6 +118,7 @@ public final class Fleet extends ComponentResource {
 
     public Fleet(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         var fleet = c.fleet();
@@ -505,6 +506,6 @@ public final class Fleet extends ComponentResource {
                                 .networkTier(spec.networkTier())
                                 .build())
                         .build())
-                .build(), CustomResourceOptions.builder().parent(this).deleteBeforeReplace(false).build());
+                .build(), Common.childBuilder(this).deleteBeforeReplace(false).build());
     }
 }

@@ -59,6 +59,7 @@ public final class Identity extends ComponentResource {
 
     public Identity(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
 

@@ -58,6 +58,7 @@ public final class InternalLoadBalancer extends ComponentResource {
 
     public InternalLoadBalancer(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
 

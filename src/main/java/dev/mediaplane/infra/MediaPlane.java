@@ -54,7 +54,10 @@ public final class MediaPlane extends ComponentResource {
         super(TYPE, name, options);
         StackConfig c = args.config().config();
         String prefix = c.prefix();
-        var mine = ComponentResourceOptions.builder().parent(this).build();
+        // APIs first; every other resource waits for them (through its component).
+        ProjectServices apis = new ProjectServices(prefix + "-apis", new ProjectServices.Args(c),
+                ComponentResourceOptions.builder().parent(this).build());
+        var mine = Common.component(this, apis.services);
 
         Identity identity = new Identity(prefix + "-identity", new Identity.Args(c), mine);
         Output<String> sa = identity.nodeServiceAccountEmail;
@@ -64,8 +67,12 @@ public final class MediaPlane extends ComponentResource {
         RecordingStore store = new RecordingStore(prefix + "-recording-store",
                 new RecordingStore.Args(c, args.release(), sa), mine);
         Fleet.Releases releases = args.releases();
+        // A node boots as soon as the group exists: its release objects, its grants and its
+        // secret versions must exist first (components expand to their children).
+        List<com.pulumi.resources.Resource> bootNeeds = new java.util.ArrayList<>(apis.services);
+        bootNeeds.addAll(List.of(identity, secrets, store));
         Fleet fleet = new Fleet(prefix + "-fleet",
-                new Fleet.Args(c, releases, sa, network.subnetwork), mine);
+                new Fleet.Args(c, releases, sa, network.subnetwork), Common.component(this, bootNeeds));
         Optional<Output<String>> lb = Optional.empty();
         if (InternalLoadBalancer.wanted(c)) {
             lb = Optional.of(new InternalLoadBalancer(prefix + "-internal-lb",

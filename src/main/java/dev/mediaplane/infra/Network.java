@@ -64,6 +64,7 @@ public final class Network extends ComponentResource {
 
     public Network(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
 

@@ -122,6 +122,7 @@ public final class Observability extends ComponentResource {
 
     public Observability(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         NodeContract.Events events = args.contract().events();
@@ -277,10 +278,7 @@ public final class Observability extends ComponentResource {
     /** An alert; {@code metric}, when given, must exist before the policy that reads it. */
     private void alert(StackConfig c, String policyName, String displayName, List<AlertPolicyConditionArgs> conditions,
                        Metric metric, String doc) {
-        var opts = com.pulumi.resources.CustomResourceOptions.builder().parent(this);
-        if (metric != null) {
-            opts.dependsOn(metric);
-        }
+        var opts = metric != null ? Common.childBuilder(this, metric) : Common.childBuilder(this);
         new AlertPolicy(policyName, AlertPolicyArgs.builder()
                 .project(c.project())
                 .displayName(displayName)

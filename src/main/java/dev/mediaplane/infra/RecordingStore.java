@@ -63,6 +63,7 @@ public final class RecordingStore extends ComponentResource {
 
     public RecordingStore(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         Output<String> nodeMember = args.nodeServiceAccountEmail().applyValue(Common::saMember);
@@ -117,7 +118,7 @@ public final class RecordingStore extends ComponentResource {
         Bundle bundle = args.release();
         String hash = bundle.hash();
         String objectPrefix = "releases/" + hash + "/";
-        CustomResourceOptions keep = CustomResourceOptions.builder().parent(this).retainOnDelete(true).build();
+        CustomResourceOptions keep = Common.childBuilder(this).retainOnDelete(true).build();
         String logicalPrefix = prefix + "-release-" + hash.substring(0, 12) + "-";
         bundle.files().forEach((path, bytes) -> new BucketObject(logicalPrefix + path, BucketObjectArgs.builder()
                 .bucket(releases.name())

@@ -78,6 +78,7 @@ public final class Secrets extends ComponentResource {
 
     public Secrets(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         Map<String, String> labels = Common.labels(c, "secrets");
@@ -119,11 +120,10 @@ public final class Secrets extends ComponentResource {
                                     .replicas(SecretReplicationUserManagedReplicaArgs.builder().location(c.region()).build())
                                     .build())
                             .build());
-            var secretOptions = CustomResourceOptions.builder().parent(this);
+            var secretOptions = topic != null ? Common.childBuilder(this, agentPublisher) : Common.childBuilder(this);
             if (topic != null) {
                 secretArgs.topics(topic.id().applyValue(id -> List.of(SecretTopicArgs.builder().name(id).build())));
-                // Secret Manager checks that its agent may publish when the topic is attached.
-                secretOptions.dependsOn(agentPublisher);
+                // Secret Manager checks that its agent may publish when the topic is attached (dependsOn above).
             }
             if (rotationDays > 0) {
                 Duration period = Duration.ofDays(rotationDays);

@@ -36,7 +36,8 @@ final class CapturingMonitor extends MockMonitor {
      * {@code options} holds the lifecycle options that shape a diff: {@code retainOnDelete},
      * {@code deleteBeforeReplace=<bool>} when set explicitly.
      */
-    record Registration(String type, String name, String parentUrn, Map<String, Object> inputs, List<String> options) {}
+    record Registration(String type, String name, String parentUrn, Map<String, Object> inputs, List<String> options,
+                        List<String> dependencyUrns) {}
 
     final List<Registration> registrations = Collections.synchronizedList(new ArrayList<>());
 
@@ -54,7 +55,7 @@ final class CapturingMonitor extends MockMonitor {
             options.add("deleteBeforeReplace=" + request.getDeleteBeforeReplace());
         }
         registrations.add(new Registration(request.getType(), request.getName(), request.getParent(),
-                convert(request.getObject()), List.copyOf(options)));
+                convert(request.getObject()), List.copyOf(options), List.copyOf(request.getDependenciesList())));
         return super.registerResourceAsync(resource, request);
     }
 

@@ -78,7 +78,7 @@ public final class PlanRunner {
      * A plan and the lifecycle options of its resources ({@code "<type> <name>"} to options such as
      * {@code retainOnDelete}); the plan record itself carries inputs only.
      */
-    record Captured(Plan plan, Map<String, List<String>> options) {}
+    record Captured(Plan plan, Map<String, List<String>> options, Map<String, List<String>> dependencies) {}
 
     static synchronized Captured captureWithOptions(String stack, PlanMocks mocks, Consumer<Context> program) {
         var quiet = PulumiTestInternal.logger(Level.OFF);
@@ -106,7 +106,13 @@ public final class PlanRunner {
                 monitor[0].registrations.stream().filter(r -> !r.options().isEmpty())
                         .forEach(r -> options.put(r.type() + " " + r.name(), r.options()));
             }
-            return new Captured(new Plan(stack, resources, outputs), options);
+            // "<type> <name>" -> the "<type> <name>" of each resource it waits for (dependsOn and inputs).
+            Map<String, List<String>> dependencies = new TreeMap<>();
+            synchronized (monitor[0].registrations) {
+                monitor[0].registrations.forEach(r -> dependencies.put(r.type() + " " + r.name(), r.dependencyUrns().stream()
+                        .map(u -> CapturingMonitor.typeOf(u) + " " + CapturingMonitor.nameOf(u).orElse(u)).sorted().toList()));
+            }
+            return new Captured(new Plan(stack, resources, outputs), options, dependencies);
         } finally {
             PulumiTest.cleanup();
         }

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -13,20 +14,47 @@ import java.util.TreeMap;
  * A rendered release: relative path to bytes. Immutable and identified by {@link #hash()}, the
  * SHA-256 of its manifest ({@code <sha256 of file>  <path>\n} per file, sorted by path, the
  * format of {@code sha256sum}), so a node can verify what it downloads with coreutils alone.
+ *
+ * <p>Every bundle carries {@value #MODES}: {@code <mode> <path>\n} per other file, sorted by path,
+ * {@code 0755} for the executables and {@code 0644} for the rest. It is a bundle file like any
+ * other, so the manifest (and the release hash) covers it; boot applies it instead of guessing
+ * modes from file names.
  */
 public final class Bundle {
     private final SortedMap<String, byte[]> files;
     private final String manifest;
     private final String hash;
 
+    /** Name of the mode list inside every bundle. */
+    public static final String MODES = "MODES";
+
+    /** A bundle without executables: every file 0644. */
     public Bundle(Map<String, byte[]> files) {
+        this(files, Set.of());
+    }
+
+    /**
+     * A bundle whose {@code executables} (bundle paths, each one of {@code files}) get 0755.
+     */
+    public Bundle(Map<String, byte[]> files, Set<String> executables) {
         TreeMap<String, byte[]> copy = new TreeMap<>();
         files.forEach((path, bytes) -> {
             if (path.isEmpty() || path.startsWith("/") || path.contains("..") || path.contains("\\")) {
                 throw new IllegalArgumentException("bundle path must be relative and inside the bundle, got '" + path + "'");
             }
+            if (path.equals(MODES)) {
+                throw new IllegalArgumentException("bundle path '" + MODES + "' is reserved for the mode list");
+            }
             copy.put(path, bytes.clone());
         });
+        for (String x : executables) {
+            if (!copy.containsKey(x)) {
+                throw new IllegalArgumentException("executable '" + x + "' is not a file of the bundle; files: " + copy.keySet());
+            }
+        }
+        StringBuilder modes = new StringBuilder();
+        copy.keySet().forEach(p -> modes.append(executables.contains(p) ? "0755 " : "0644 ").append(p).append('\n'));
+        copy.put(MODES, modes.toString().getBytes(StandardCharsets.UTF_8));
         this.files = Collections.unmodifiableSortedMap(copy);
         StringBuilder sb = new StringBuilder();
         this.files.forEach((path, bytes) -> sb.append(sha256(bytes)).append("  ").append(path).append('\n'));
@@ -44,6 +72,15 @@ public final class Bundle {
     public byte[] file(String path) {
         byte[] b = files.get(path);
         return b == null ? null : b.clone();
+    }
+
+    /** Bundle path -> octal mode boot gives it ({@code 0755} or {@code 0644}), from {@value #MODES}. */
+    public SortedMap<String, String> modes() {
+        TreeMap<String, String> out = new TreeMap<>();
+        for (String line : new String(files.get(MODES), StandardCharsets.UTF_8).split("\n")) {
+            out.put(line.substring(5), line.substring(0, 4));
+        }
+        return out;
     }
 
     /** {@code sha256sum}-format listing of every file; its SHA-256 is the release hash. */

@@ -4,6 +4,7 @@ import dev.mediaplane.config.NodeSecret;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What the program and the node share, defined once: where things live on the node, the systemd
@@ -195,6 +196,14 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
             if (healthSocket == null || !healthSocket.matches("[A-Za-z0-9_-]+\\.socket")) {
                 throw new IllegalArgumentException("healthSocket must be <name>.socket, got '" + healthSocket + "'");
             }
+        }
+
+        /**
+         * The node files units and GCE execute (names under the bundle's {@code node/}): boot gives
+         * these 0755 and every other bundle file 0644, from the bundle's MODES list.
+         */
+        public Set<String> executables() {
+            return Set.of(healthScript, callQualityScript, uploaderScript, drainScript);
         }
 
         /** The template service of the health socket (Accept=yes starts one per connection). */

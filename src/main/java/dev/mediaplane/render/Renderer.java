@@ -22,7 +22,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -123,7 +125,9 @@ public final class Renderer {
                         + " same name; rename one of them");
             }
         });
-        return new Bundle(files);
+        Set<String> executables = new TreeSet<>();
+        contract.units().executables().forEach(x -> executables.add("node/" + x));
+        return new Bundle(files, executables);
     }
 
     /**

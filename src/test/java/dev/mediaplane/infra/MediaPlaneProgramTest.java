@@ -53,7 +53,7 @@ class MediaPlaneProgramTest {
         Map<String, Long> expected = new TreeMap<>(Map.ofEntries(
                 Map.entry(MediaPlane.TYPE, 1L), Map.entry(Identity.TYPE, 1L), Map.entry(Network.TYPE, 1L),
                 Map.entry(Secrets.TYPE, 1L), Map.entry(RecordingStore.TYPE, 1L), Map.entry(Fleet.TYPE, 1L),
-                Map.entry(Observability.TYPE, 1L),
+                Map.entry(Observability.TYPE, 1L), Map.entry(ProjectServices.TYPE, 1L),
                 Map.entry("gcp:serviceaccount/account:Account", 1L),
                 Map.entry("gcp:projects/iAMMember:IAMMember", 2L),
                 Map.entry("gcp:compute/network:Network", 1L),
@@ -61,6 +61,7 @@ class MediaPlaneProgramTest {
                 // sip-tls, rtp, controller, health checks, iap-ssh (dev has fleetSsh), deny-all
                 Map.entry("gcp:compute/firewall:Firewall", 6L),
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
+                Map.entry("gcp:projects/service:Service", (long) ProjectServices.APIS.size()),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
                 Map.entry("gcp:pubsub/topicIAMMember:TopicIAMMember", 2L),
                 Map.entry("gcp:secretmanager/secret:Secret", 7L),
@@ -84,7 +85,7 @@ class MediaPlaneProgramTest {
         Map<String, Long> expected = new TreeMap<>(Map.ofEntries(
                 Map.entry(MediaPlane.TYPE, 1L), Map.entry(Identity.TYPE, 1L), Map.entry(Network.TYPE, 1L),
                 Map.entry(Secrets.TYPE, 1L), Map.entry(RecordingStore.TYPE, 1L), Map.entry(Fleet.TYPE, 1L),
-                Map.entry(Observability.TYPE, 1L), Map.entry(InternalLoadBalancer.TYPE, 1L),
+                Map.entry(Observability.TYPE, 1L), Map.entry(ProjectServices.TYPE, 1L), Map.entry(InternalLoadBalancer.TYPE, 1L),
                 Map.entry("gcp:serviceaccount/account:Account", 1L),
                 // logWriter, metricWriter, controller discovery
                 Map.entry("gcp:projects/iAMMember:IAMMember", 3L),
@@ -94,6 +95,7 @@ class MediaPlaneProgramTest {
                 // no IAP rule: prod has fleetSsh false
                 Map.entry("gcp:compute/firewall:Firewall", 5L),
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
+                Map.entry("gcp:projects/service:Service", (long) ProjectServices.APIS.size()),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
                 Map.entry("gcp:pubsub/topicIAMMember:TopicIAMMember", 2L),
                 Map.entry("gcp:secretmanager/secret:Secret", 7L),

@@ -42,20 +42,7 @@ final class NodeSandbox {
         group = Tools.run(List.of("id", "-gn"), Map.of(), dir).output().trim();
         String realCurl = Tools.run(List.of("bash", "-c", "command -v curl"), Map.of(), dir).output().trim();
         shim("curl", "printf '%s\\n' \"$*\" >> \"$SHIM_LOG/argv.log\"\nexec " + realCurl + " \"$@\"\n");
-        shim("systemctl", """
-                printf '%s\\n' "$*" >> "$SHIM_LOG/systemctl.log"
-                unit="${*: -1}"
-                # FreeSWITCH keeps its historic marker; any other unit is "<unit>.active", and a
-                # "<unit>.broken" marker makes it fail to start, as a unit with a bad config does.
-                if [[ "$unit" == freeswitch.service ]]; then marker=freeswitch-active; else marker="$unit.active"; fi
-                case "$1" in
-                  is-active) [[ -e "$SHIM_STATE/$marker" ]] ;;
-                  start|restart)
-                    if [[ -e "$SHIM_STATE/$unit.broken" ]]; then rm -f -- "$SHIM_STATE/$marker"; exit 1; fi
-                    : > "$SHIM_STATE/$marker" ;;
-                  *) exit 0 ;;
-                esac
-                """);
+        shim("systemctl", SYSTEMCTL);
         shim("fs_cli", """
                 printf '%s\\n' "$*" >> "$SHIM_LOG/fs_cli.log"
                 if [[ ! -e "$SHIM_STATE/freeswitch-active" ]]; then
@@ -113,6 +100,91 @@ final class NodeSandbox {
         Files.writeString(dir.resolve("ca-bundle.crt"), "-----BEGIN CERTIFICATE-----\nTESTCA\n-----END CERTIFICATE-----\n");
     }
 
+    /**
+     * The stand-in systemctl. freeswitch.service is the packaged unit (not in the bundle): start
+     * marks it active. Every other unit boot starts is looked up in the root's systemd dir and
+     * run the way systemd would: the ExecStart target (prefixes -@+!: stripped) must be an
+     * executable file, else the unit fails with 203/EXEC before a line of it runs; otherwise it
+     * runs for real for SHIM_RUN_SEC seconds (a process still running then counts as started).
+     * A timer starts its service once (its first elapse); a socket checks the target of the
+     * service it would spawn. The outcome of each unit lands in SHIM_STATE/units/NAME
+     * ("active", "exited N", "failed 203/EXEC ...") and its output in SHIM_LOG/unit-NAME.log.
+     */
+    static final String SYSTEMCTL = """
+            printf '%s\\n' "$*" >> "$SHIM_LOG/systemctl.log"
+            units_dir="$MP_ROOT/etc/systemd/system"
+            mkdir -p "$SHIM_STATE/units"
+            exec_start() { # unit file -> last ExecStart value (an empty ExecStart= resets the list)
+              local v=''
+              while IFS= read -r line; do
+                [[ "$line" =~ ^ExecStart=(.*)$ ]] && v="${BASH_REMATCH[1]}"
+              done < "$1"
+              printf '%s' "$v"
+            }
+            run_service() { # service name; its file may be a template instance's template
+              local name="$1" file="$units_dir/$1" cmd exe rc
+              [[ -f "$file" ]] || { echo "failed unit-not-found" > "$SHIM_STATE/units/$name"; return 5; }
+              cmd="$(exec_start "$file")"
+              cmd="${cmd#"${cmd%%[!@+!:-]*}"}"
+              exe="${cmd%% *}"
+              if [[ "$cmd" == *' '* ]]; then args="${cmd#* }"; else args=''; fi
+              if [[ ! -f "$MP_ROOT$exe" || ! -x "$MP_ROOT$exe" ]]; then
+                echo "failed 203/EXEC $exe" > "$SHIM_STATE/units/$name"
+                echo "$name: Failed at step EXEC spawning $exe: Permission denied (status=203/EXEC)" >&2
+                return 1
+              fi
+              # The node's paths, mapped into the root: node.env's RECORDINGS_DIR and the unit's StateDirectory.
+              sed "s|^RECORDINGS_DIR=/|RECORDINGS_DIR=$MP_ROOT/|" "$MP_ROOT/etc/mediaplane/node.env" > "$SHIM_STATE/node.env" 2>/dev/null || true
+              mkdir -p "$SHIM_STATE/unit-state/$name"
+              rc=0
+              # shellcheck disable=SC2086 # ExecStart arguments split as systemd splits them (no quotes here)
+              MP_NODE_ENV="$SHIM_STATE/node.env" MP_UPLOADER_STATE_DIR="$SHIM_STATE/unit-state/$name" \\
+                timeout -k 1 "${SHIM_RUN_SEC:-2}" "$MP_ROOT$exe" $args < /dev/null > "$SHIM_LOG/unit-$name.log" 2>&1 || rc=$?
+              if [[ "$rc" == 124 ]]; then
+                echo active > "$SHIM_STATE/units/$name"
+              else
+                echo "exited $rc" > "$SHIM_STATE/units/$name"
+                [[ "$rc" == 0 ]] || return 1
+              fi
+            }
+            marker() { # FreeSWITCH keeps its historic marker; other units "<unit>.active"
+              if [[ "$1" == freeswitch.service ]]; then printf '%s' "$SHIM_STATE/freeswitch-active"; else printf '%s' "$SHIM_STATE/$1.active"; fi
+            }
+            start_unit() {
+              local name="$1" file="$units_dir/$1"
+              # A "<unit>.broken" marker makes a unit fail to start, as a unit with a bad config does.
+              if [[ -e "$SHIM_STATE/$name.broken" ]]; then rm -f -- "$(marker "$name")"; echo failed > "$SHIM_STATE/units/$name"; return 1; fi
+              if [[ ! -f "$file" && "$name" == *.service ]]; then
+                # A unit the boot did not install comes from a package (freeswitch, the Ops Agent): only its state.
+                : > "$(marker "$name")"; echo active > "$SHIM_STATE/units/$name"; return 0
+              fi
+              case "$name" in
+                freeswitch.service) : > "$SHIM_STATE/freeswitch-active"; echo active > "$SHIM_STATE/units/$name" ;;
+                *.timer)
+                  [[ -f "$file" ]] || return 5
+                  run_service "${name%.timer}.service" || { echo "failed service ${name%.timer}.service" > "$SHIM_STATE/units/$name"; return 0; }
+                  echo active > "$SHIM_STATE/units/$name" ;;
+                *.socket)
+                  [[ -f "$file" ]] || return 5
+                  tpl="${name%.socket}@.service"
+                  cmd="$(exec_start "$units_dir/$tpl")"; cmd="${cmd#"${cmd%%[!@+!:-]*}"}"; exe="${cmd%% *}"
+                  if [[ -f "$MP_ROOT$exe" && -x "$MP_ROOT$exe" ]]; then echo active > "$SHIM_STATE/units/$name"
+                  else echo "failed 203/EXEC $exe (spawned by $name)" > "$SHIM_STATE/units/$name"; fi ;;
+                *.service)
+                  # Type=simple: systemctl returns before the exec; the failure shows in the unit's state.
+                  if grep -q '^Type=oneshot' "$file" 2>/dev/null; then run_service "$name"; else run_service "$name" || true; fi ;;
+                *) return 0 ;;
+              esac
+            }
+            case "$1" in
+              is-active) [[ -e "$(marker "${*: -1}")" ]] ;;
+              start|restart) start_unit "$2" ;;
+              enable)
+                if [[ "$2" == --now ]]; then start_unit "$3"; fi ;;
+              *) exit 0 ;;
+            esac
+            """;
+
     /** Takes freeswitch off the PATH; apt-get install puts it back, as the package would. */
     void removeFreeswitch() throws IOException {
         Path stash = root.getParent().resolve("freeswitch.pkg");
@@ -144,6 +216,9 @@ final class NodeSandbox {
         env.put("MP_FS_GROUP", group);
         env.put("MP_CA_BUNDLE", root.getParent().resolve("ca-bundle.crt").toString());
         env.put("MP_READY_TIMEOUT_SEC", "10");
+        // Boot's retry bound for 403/404 (IAM propagation), short so a permanent refusal fails fast here.
+        env.put("MP_BOOT_RETRY_SEC", "1");
+        env.put("MP_BOOT_RETRY_FIRST_MS", "100");
         if (gcp != null) {
             env.put("MP_METADATA_URL", gcp.url() + "/computeMetadata/v1");
             env.put("MP_GCS_URL", gcp.url());

@@ -196,6 +196,121 @@ class StartupScriptRunTest {
         assertSecretsOnlyWhereAllowed();
     }
 
+    @Test
+    void grantsThatPropagateLateAreWaitedForWithinTheBound() throws Exception {
+        // The MIG can create the VM seconds after the grants: the first checks still say 403.
+        String viewer = "roles/storage.objectViewer";
+        gcp.iam.forget(GcpStandIn.bucketResource(Scenarios.BUCKET));
+        gcp.iam.grantLate(GcpStandIn.bucketResource(Scenarios.BUCKET), GcpStandIn.sa(nodeSa), viewer, 3);
+        gcp.iam.forget(gcp.secretResource("mp-dev-esl-password"));
+        gcp.iam.grantLate(gcp.secretResource("mp-dev-esl-password"), GcpStandIn.sa(nodeSa),
+                "roles/secretmanager.secretAccessor", 2);
+        Map<String, String> env = node.env(gcp);
+        env.put("MP_BOOT_RETRY_SEC", "30");
+        Tools.Result r = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("MANIFEST.sha256: HTTP 403, retrying in 100 ms"), r.output());
+        assertTrue(r.output().contains("secret mp-dev-esl-password: HTTP 403, retrying in 200 ms"), r.output());
+        assertEquals(5, gcp.refusals().size(), "3 bundle + 2 secret refusals, then none: " + gcp.refusals());
+        assertTrue(r.output().contains("node ready"), r.output());
+    }
+
+    @Test
+    void aPermanentRefusalFailsWithTodaysMessageWithinTheBound() throws Exception {
+        gcp.iam.forget(GcpStandIn.bucketResource(Scenarios.BUCKET));
+        Map<String, String> env = node.env(gcp);
+        env.put("MP_BOOT_RETRY_SEC", "3");
+        long start = System.nanoTime();
+        Tools.Result r = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("FAILED: release bundle gs://" + Scenarios.BUCKET + "/releases/"), r.output());
+        assertTrue(r.output().contains("MANIFEST.sha256 could not be read (HTTP 403)"), r.output());
+        long tries = gcp.requests().stream().filter(q -> q.contains("MANIFEST.sha256")).count();
+        // 100, 200, 400, 800, 1600 ms fit in 3 s: 5 retries after the first try, then the bound stops it.
+        assertTrue(tries >= 4 && tries <= 7, "tries " + tries + "\n" + r.output());
+        assertTrue(seconds < 3 + 8, "bounded: took " + seconds + " s");
+        assertEquals("", node.log("systemctl.log"), "a failed boot must not touch services");
+    }
+
+    /** The last ExecStart= of a unit file (an empty one resets the list), systemd's prefixes stripped. */
+    static String execTarget(String unit) {
+        String cmd = "";
+        for (String line : unit.split("\n")) {
+            if (line.startsWith("ExecStart=")) {
+                cmd = line.substring("ExecStart=".length()).trim();
+            }
+        }
+        cmd = cmd.replaceFirst("^[-@+!:]+", "");
+        return cmd.isEmpty() ? "" : cmd.split("\\s+")[0];
+    }
+
+    @Test
+    void everyInstalledUnitStartsAnExecutableAndEveryEnabledUnitRuns() throws Exception {
+        Tools.Result r = boot(publish(config));
+        assertEquals(0, r.exit(), r.output());
+        Path units = at("etc/systemd/system");
+        List<Path> files;
+        try (var s = Files.walk(units)) {
+            files = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        int checked = 0;
+        for (Path f : files) {
+            String text = Files.readString(f);
+            String exe = execTarget(text);
+            if (exe.isEmpty()) {
+                continue;
+            }
+            checked++;
+            String unit = units.relativize(f).toString();
+            assertTrue(exe.startsWith("/"), unit + ": ExecStart must name an absolute path, got " + exe);
+            if (!exe.startsWith(NodeContract.STANDARD.paths().optDir() + "/")) {
+                // A packaged binary (FreeSWITCH's): present on the node's PATH, not in the bundle.
+                assertTrue(Files.isExecutable(node.bin.resolve(Path.of(exe).getFileName())), unit + ": " + exe);
+                continue;
+            }
+            Path target = at(exe.substring(1));
+            assertTrue(Files.isRegularFile(target), unit + ": ExecStart target " + exe + " is not installed");
+            String user = text.lines().filter(l -> l.startsWith("User=")).map(l -> l.substring(5).trim())
+                    .reduce((a, b) -> b).orElse("root");
+            // On the node boot's files are root-owned: root needs the owner's x bit, anyone else the others' one.
+            String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(target));
+            char x = user.equals("root") ? perms.charAt(2) : perms.charAt(8);
+            assertEquals('x', x, unit + ": " + exe + " (" + perms + ") is not executable by User=" + user
+                    + "; systemd would fail it with 203/EXEC");
+        }
+        assertTrue(checked >= 4, "expected the health, call-quality and uploader units; checked " + checked);
+        if (Tools.has("systemd-analyze") && Files.isDirectory(Path.of("/usr/lib/systemd/system"))) {
+            // systemd's own check on the installed tree (no PID-1 systemd needed with --root): it
+            // resolves ExecStart inside the root and reports "is not executable". The root needs
+            // the standard targets the units hang off; copy the host's.
+            Path targets = Files.createDirectories(at("usr/lib/systemd/system"));
+            try (var s = Files.list(Path.of("/usr/lib/systemd/system"))) {
+                for (Path t : s.filter(p -> p.toString().endsWith(".target") && Files.isRegularFile(p)).toList()) {
+                    Files.copy(t, targets.resolve(t.getFileName()));
+                }
+            }
+            List<String> cmd = new java.util.ArrayList<>(List.of("systemd-analyze", "verify", "--root=" + node.root));
+            try (var s = Files.list(units)) {
+                s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).sorted().forEach(cmd::add);
+            }
+            Tools.Result verify = Tools.run(cmd, Map.of(), units);
+            assertEquals(0, verify.exit(), String.join(" ", cmd) + "\n" + verify.output());
+            assertFalse(verify.output().contains("not executable"), verify.output());
+        }
+
+        List<String> enabled = node.log("systemctl.log").lines().filter(l -> l.startsWith("enable --now "))
+                .map(l -> l.substring("enable --now ".length())).toList();
+        assertTrue(enabled.contains("mp-recording-uploader.service"), enabled.toString());
+        assertTrue(enabled.contains("mp-recording-uploader-sweep.timer"), enabled.toString());
+        for (String u : enabled) {
+            Path state = node.state.resolve("units/" + u);
+            String outcome = Files.exists(state) ? Files.readString(state).trim() : "never started";
+            assertTrue(outcome.equals("active") || outcome.equals("exited 0"), u + ": " + outcome + "\n"
+                    + node.log("unit-" + u.replaceFirst("\\.timer$", ".service") + ".log"));
+        }
+    }
+
     void assertSecretsOnlyWhereAllowed() throws Exception {
         assertEquals(List.of("etc/mediaplane/freeswitch/secrets.xml"), node.filesContaining(SIP_PW));
         assertEquals(List.of("etc/mediaplane/freeswitch/secrets.xml"), node.filesContaining(ESL_PW));

@@ -62,9 +62,21 @@ public final class Iam {
         bindings.add(new Binding(resource, member, role));
     }
 
+    private final Map<Binding, java.util.concurrent.atomic.AtomicInteger> propagating = new ConcurrentHashMap<>();
+
+    /**
+     * A grant that is not yet in effect everywhere (IAM propagation): the first {@code checksFirst}
+     * checks it would have allowed are denied, then it behaves like {@link #grant}.
+     */
+    public void grantLate(String resource, String member, String role, int checksFirst) {
+        grant(resource, member, role);
+        propagating.put(new Binding(resource, member, role), new java.util.concurrent.atomic.AtomicInteger(checksFirst));
+    }
+
     /** Removes every binding on the resource (deleting a secret or topic deletes its policy). */
     public void forget(String resource) {
         bindings.removeIf(b -> b.resource().equals(resource));
+        propagating.keySet().removeIf(b -> b.resource().equals(resource));
     }
 
     public List<Binding> bindings() {
@@ -77,6 +89,10 @@ public final class Iam {
             if (b.member().equals(member) && permissions(b.role()).contains(permission)) {
                 for (String r : resourceAndAncestors) {
                     if (b.resource().equals(r)) {
+                        var late = propagating.get(b);
+                        if (late != null && late.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+                            break;
+                        }
                         return true;
                     }
                 }
