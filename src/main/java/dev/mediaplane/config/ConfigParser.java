@@ -431,6 +431,14 @@ public final class ConfigParser {
             problems.add(String.format("%s (%d) must not exceed %s (%d): objects cannot be deleted while retained",
                     k("recordingsRetentionDays"), r.retentionDays(), k("recordingsDeleteAfterDays"), r.deleteAfterDays()));
         }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String s : r.eventSubscribers()) {
+            String name = s.substring(0, Math.max(0, s.indexOf('=')));
+            if (!name.isEmpty() && !names.add(name)) {
+                problems.add(String.format("%s names subscriber '%s' twice; each NAME is one subscription, allowed once",
+                        k("recordingsEventSubscribers"), name));
+            }
+        }
         return r;
     }
 
