@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 86da3e1ca0249d382f4fcd706b0ed246e8c616fc38f4e6190a70bccddf48186f of stack dev.
+# mediaplane node boot, release ff81f80ddfe1633531417ce7cb84e34e98c503c1b401317359c7fe000a91f760 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='86da3e1ca0249d382f4fcd706b0ed246e8c616fc38f4e6190a70bccddf48186f'
+readonly RELEASE_HASH='ff81f80ddfe1633531417ce7cb84e34e98c503c1b401317359c7fe000a91f760'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

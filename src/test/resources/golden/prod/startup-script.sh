@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release a09235ad26740181f0e083fee573e81c738eca34482472b47f4fd2427b62b88f of stack prod.
+# mediaplane node boot, release 44d7143dc1bfcf0e0506fb38e3a531cc1956bd2cea3aaa03d395db0882d60d0e of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='a09235ad26740181f0e083fee573e81c738eca34482472b47f4fd2427b62b88f'
+readonly RELEASE_HASH='44d7143dc1bfcf0e0506fb38e3a531cc1956bd2cea3aaa03d395db0882d60d0e'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

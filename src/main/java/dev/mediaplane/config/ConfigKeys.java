@@ -169,7 +169,7 @@ public final class ConfigKeys {
         r.add(key("mediaplane:recordingsEventSubscribers", ARRAY, absent("none: events wait in the topic's 7-day retention"),
                 new EachMatches("[a-z][a-z0-9-]{0,18}[a-z0-9]=" + P + "@" + P + "\\.iam\\.gserviceaccount\\.com",
                         "NAME=SERVICE_ACCOUNT_EMAIL with NAME 2-20 of [a-z0-9-] starting with a letter, such as "
-                                + "coe=coe@PROJECT.iam.gserviceaccount.com"),
+                                + "coe=coe-engine@PROJECT.iam.gserviceaccount.com"),
                 "Consumers of the recording-events topic as NAME=SA_EMAIL: one pull subscription <topic>-NAME each "
                         + "(never expires, dead-letter topic), the SA may consume it."));
 
