@@ -41,8 +41,10 @@ class RecordingStorePlanTest {
 
     @Test
     void eachSubscriberGetsANeverExpiringSubscriptionWithDeadLettersAndOnlyItsAccountConsumes() {
-        Plan plan = Stacks.plan(Stacks.with("dev", Map.of("mediaplane:recordingsEventSubscribers",
-                "[coe=" + COE + ", evidence=evidence-pipeline@mediaplane-dev-000000.iam.gserviceaccount.com]")));
+        var config = Stacks.with("dev", Map.of("mediaplane:recordingsEventSubscribers",
+                "[coe=" + COE + ", evidence=evidence-pipeline@mediaplane-dev-000000.iam.gserviceaccount.com]"));
+        Plan plan = Stacks.plan(config);
+        assertEquals(List.of(), dev.mediaplane.policy.PolicyEngine.evaluate(plan, config.config()), "mediaplane check passes with subscribers");
         PlannedResource coe = Stacks.named(plan, SUB, "mp-dev-recording-events-coe");
         assertEquals("projects/mediaplane-dev-000000/topics/mp-dev-recording-events", coe.inputs().get("topic"));
         assertEquals("", Stacks.at(coe.inputs(), "expirationPolicy", "ttl"));
