@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 462e5b69bdd77b770d079409f847f53affe8f3e37d55b715d06b80f5543df74b of stack dev.
+# mediaplane node boot, release 2f1a1b8da41171a9c5aa0bfb24e4fd5eb8d2566f2aa0f112821bbe80e540a355 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='462e5b69bdd77b770d079409f847f53affe8f3e37d55b715d06b80f5543df74b'
+readonly RELEASE_HASH='2f1a1b8da41171a9c5aa0bfb24e4fd5eb8d2566f2aa0f112821bbe80e540a355'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

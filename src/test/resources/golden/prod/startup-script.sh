@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release c046644da97ddab34bb2dcdf5417dc721ce75b1b76ec04cafa77b4dc80defd37 of stack prod.
+# mediaplane node boot, release 020bc688fa06329a034657e90a4173ed04dec7316160fcb2e5e76f3f34345bc1 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='c046644da97ddab34bb2dcdf5417dc721ce75b1b76ec04cafa77b4dc80defd37'
+readonly RELEASE_HASH='020bc688fa06329a034657e90a4173ed04dec7316160fcb2e5e76f3f34345bc1'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

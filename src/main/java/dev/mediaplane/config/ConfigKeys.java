@@ -168,6 +168,12 @@ public final class ConfigKeys {
                 "Bucket retention policy in days (objects cannot be deleted sooner); 0 means none."));
         r.add(key("mediaplane:recordingsDeleteAfterDays", INTEGER, value(365), new Range(0, 36500, "between 0 (never) and 36500"),
                 "Lifecycle deletion age in days; 0 keeps forever."));
+        r.add(key("mediaplane:recordingsEventSubscribers", ARRAY, absent("none: events wait in the topic's 7-day retention"),
+                new EachMatches("[a-z][a-z0-9-]{0,18}[a-z0-9]=" + P + "@" + P + "\\.iam\\.gserviceaccount\\.com",
+                        "NAME=SERVICE_ACCOUNT_EMAIL with NAME 2-20 of [a-z0-9-] starting with a letter, such as "
+                                + "coe=coe-engine@PROJECT.iam.gserviceaccount.com"),
+                "Consumers of the recording-events topic as NAME=SA_EMAIL: one pull subscription <topic>-NAME each "
+                        + "(never expires, dead-letter topic), the SA may consume it."));
 
         r.add(key("mediaplane:secretsRotationDays", INTEGER, value(90), new Range(0, 3650, "between 0 (no rotation) and 3650"),
                 "Secret Manager rotation period in days; 0 disables."));

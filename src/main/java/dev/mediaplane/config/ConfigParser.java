@@ -478,6 +478,14 @@ public final class ConfigParser {
                     + "knows; set %s or %s", k("recordingsLocation"), location, k("recordingsLocation"),
                     catalogue.unknownHint("location", location));
         }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String s : r.eventSubscribers()) {
+            String name = s.substring(0, Math.max(0, s.indexOf('=')));
+            if (!name.isEmpty() && !names.add(name)) {
+                problems.add(String.format("%s names subscriber '%s' twice; each NAME is one subscription, allowed once",
+                        k("recordingsEventSubscribers"), name));
+            }
+        }
         return r;
     }
 

@@ -118,6 +118,9 @@ public final class GcpNames {
         d.add(new Derived(Kind.TOPIC, "secret rotation topic", prefix + "-secret-rotation"));
         d.add(new Derived(Kind.SERVICE_ACCOUNT, "node service account", prefix + "-node"));
         d.add(new Derived(Kind.CUSTOM_ROLE, "node discovery role", prefix.replace('-', '_') + "_node_discovery"));
+        d.add(new Derived(Kind.CUSTOM_ROLE, "node recordings role", prefix.replace('-', '_') + "_recording_writer"));
+        // Subscriptions follow the topic id rules; the dead-letter topic and subscription share one name.
+        d.add(new Derived(Kind.TOPIC, "recording events dead-letter topic", eventsTopic(prefix) + "-dead-letter"));
         for (NodeSecret s : NodeSecret.values()) {
             d.add(new Derived(Kind.SECRET, "secret " + s.configKey(), prefix + "-" + s.secretSuffix()));
         }

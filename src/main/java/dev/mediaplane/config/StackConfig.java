@@ -214,7 +214,23 @@ public record StackConfig(
             /** Days an object cannot be deleted (bucket retention policy); 0 (default) means none. */
             int retentionDays,
             /** Days after which objects are deleted by lifecycle; 0 means never; defaults to 365. */
-            int deleteAfterDays) {}
+            int deleteAfterDays,
+            /** Recording-events consumers as NAME=SA_EMAIL, one subscription each; defaults to none. */
+            List<String> eventSubscribers) {
+        public Recordings {
+            eventSubscribers = List.copyOf(eventSubscribers);
+        }
+
+        /** Subscriber name -> service account email, in config order. */
+        public java.util.Map<String, String> subscribers() {
+            java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+            for (String s : eventSubscribers) {
+                int eq = s.indexOf('=');
+                m.put(s.substring(0, eq), s.substring(eq + 1));
+            }
+            return java.util.Collections.unmodifiableMap(m);
+        }
+    }
 
     /** Secret Manager behaviour. */
     public record SecretsPolicy(

@@ -1,6 +1,18 @@
 package dev.mediaplane.infra;
 
 import com.pulumi.core.Output;
+import com.pulumi.gcp.projects.IAMCustomRole;
+import com.pulumi.gcp.projects.IAMCustomRoleArgs;
+import com.pulumi.gcp.projects.ServiceIdentity;
+import com.pulumi.gcp.projects.ServiceIdentityArgs;
+import com.pulumi.gcp.pubsub.Subscription;
+import com.pulumi.gcp.pubsub.SubscriptionArgs;
+import com.pulumi.gcp.pubsub.SubscriptionIAMMember;
+import com.pulumi.gcp.pubsub.SubscriptionIAMMemberArgs;
+import com.pulumi.gcp.pubsub.inputs.SubscriptionDeadLetterPolicyArgs;
+import com.pulumi.gcp.pubsub.inputs.SubscriptionExpirationPolicyArgs;
+import com.pulumi.gcp.pubsub.inputs.SubscriptionRetryPolicyArgs;
+import com.pulumi.gcp.storage.inputs.BucketIAMMemberConditionArgs;
 import com.pulumi.gcp.pubsub.Topic;
 import com.pulumi.gcp.pubsub.TopicArgs;
 import com.pulumi.gcp.pubsub.TopicIAMMember;
@@ -25,13 +37,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * Where recordings go and where releases come from: the recordings bucket (the node may create
- * objects, not read, list or delete them), the releases bucket with the current release's files
- * (the node may read, nothing more), and the evidence events topic the node publishes to.
+ * objects under {@code org/} and read them back to verify a retry; it may not list, overwrite or
+ * delete), the releases bucket with the current release's files (the node may read, nothing
+ * more), and the evidence events topic the node publishes to, with one subscription per
+ * configured consumer so no event depends on a consumer being online.
  *
  * <p>Release objects are immutable ({@code releases/<hash>/...}) and kept on delete: a stable
  * release rendered by an older program run is no longer declared by a newer one, yet its nodes
@@ -40,6 +55,23 @@ import java.util.Objects;
 public final class RecordingStore extends ComponentResource {
 
     public static final String TYPE = "mediaplane:gcp:RecordingStore";
+
+    /**
+     * The node's role on the recordings bucket. create: new objects (ifGenerationMatch=0 never
+     * replaces, so no delete). get: after a 412 or a lost response the node must read the stored
+     * object's md5 and size, and the manifest, to decide; roles/storage.objectCreator has no get.
+     */
+    public static final List<String> RECORDING_WRITER_PERMISSIONS = List.of("storage.objects.create", "storage.objects.get");
+
+    /** Where the node writes: recordings and manifests live under org/{organization_id}/. */
+    public static final String OBJECT_PREFIX = "org/";
+
+    /** Topic, dead-letter topic and subscription message retention: 7 days (topic max 31 d, subscription max 7 d). */
+    public static final String EVENTS_RETENTION = "604800s";
+    /** Seconds a consumer has to acknowledge before redelivery. */
+    public static final int EVENTS_ACK_DEADLINE_SECONDS = 60;
+    /** Deliveries before a message goes to the dead-letter topic (Pub/Sub allows 5-100). */
+    public static final int EVENTS_MAX_DELIVERY_ATTEMPTS = 10;
 
     /**
      * Inputs.
@@ -93,10 +125,25 @@ public final class RecordingStore extends ComponentResource {
                     .build());
         }
         Bucket recordings = new Bucket(c.recordingsBucketName(), recordingsArgs.build(), Common.child(this));
-        new BucketIAMMember(prefix + "-recordings-node-creator", BucketIAMMemberArgs.builder()
+        // Custom role ids allow [a-zA-Z0-9_.] only: the prefix's dashes become underscores. A deleted
+        // custom role stays soft-deleted for days; a stable id lets a re-create undelete it.
+        IAMCustomRole writer = new IAMCustomRole(prefix + "-recording-writer", IAMCustomRoleArgs.builder()
+                .project(c.project())
+                .roleId(prefix.replace('-', '_') + "_recording_writer")
+                .title("mediaplane recording writer (" + c.stack() + ")")
+                .description("Create recordings and read them back to verify; never list, overwrite or delete.")
+                .permissions(RECORDING_WRITER_PERMISSIONS)
+                .stage("GA")
+                .build(), Common.child(this));
+        // The condition needs uniform bucket-level access, which the bucket has.
+        new BucketIAMMember(prefix + "-recordings-node-writer", BucketIAMMemberArgs.builder()
                 .bucket(recordings.name())
-                .role("roles/storage.objectCreator")
+                .role(writer.name())
                 .member(nodeMember)
+                .condition(BucketIAMMemberConditionArgs.builder()
+                        .title("recordings under " + OBJECT_PREFIX + " only")
+                        .expression(prefixCondition(c.recordingsBucketName()))
+                        .build())
                 .build(), Common.child(this));
 
         Bucket releases = new Bucket(c.releasesBucketName(), BucketArgs.builder()
@@ -132,9 +179,12 @@ public final class RecordingStore extends ComponentResource {
                 .contentType("text/plain; charset=utf-8")
                 .build(), keep);
 
+        // Retention: an event published while no subscription exists (a consumer added later) can
+        // still be replayed with a seek; without it Pub/Sub drops it on publish.
         Topic events = new Topic(c.eventsTopicName(), TopicArgs.builder()
                 .project(c.project())
                 .name(c.eventsTopicName())
+                .messageRetentionDuration(EVENTS_RETENTION)
                 .labels(Common.labels(c, "recordings"))
                 .build(), Common.child(this));
         new TopicIAMMember(prefix + "-recording-events-node-publisher", TopicIAMMemberArgs.builder()
@@ -144,6 +194,10 @@ public final class RecordingStore extends ComponentResource {
                 .member(nodeMember)
                 .build(), Common.child(this));
 
+        if (!rec.subscribers().isEmpty()) {
+            subscriptions(c, events);
+        }
+
         this.recordingsBucket = recordings.name();
         this.releasesBucket = releases.name();
         this.recordingEventsTopic = events.id();
@@ -151,6 +205,82 @@ public final class RecordingStore extends ComponentResource {
                 "recordingsBucket", recordingsBucket,
                 "releasesBucket", releasesBucket,
                 "recordingEventsTopic", recordingEventsTopic));
+    }
+
+    /** The IAM condition that limits the node's role to objects under {@link #OBJECT_PREFIX}. */
+    public static String prefixCondition(String bucket) {
+        return "resource.name.startsWith(\"projects/_/buckets/" + bucket + "/objects/" + OBJECT_PREFIX + "\")";
+    }
+
+    /**
+     * One pull subscription per configured consumer, each with the dead-letter topic; the Pub/Sub
+     * service agent may publish to the dead-letter topic and acknowledge on each subscription
+     * (without both, dead lettering silently does nothing). The dead-letter topic has its own
+     * subscription: a topic without one drops what it is sent.
+     */
+    private void subscriptions(StackConfig c, Topic events) {
+        String prefix = c.prefix();
+        String dlqName = c.eventsTopicName() + "-dead-letter";
+        Topic dlq = new Topic(dlqName, TopicArgs.builder()
+                .project(c.project())
+                .name(dlqName)
+                .messageRetentionDuration(EVENTS_RETENTION)
+                .labels(Common.labels(c, "recordings"))
+                .build(), Common.child(this));
+        new Subscription(dlqName, SubscriptionArgs.builder()
+                .project(c.project())
+                .name(dlqName)
+                .topic(dlq.id())
+                .messageRetentionDuration(EVENTS_RETENTION)
+                .expirationPolicy(neverExpire())
+                .labels(Common.labels(c, "recordings"))
+                .build(), Common.child(this));
+        ServiceIdentity agent = new ServiceIdentity(prefix + "-pubsub-agent", ServiceIdentityArgs.builder()
+                .project(c.project())
+                .service("pubsub.googleapis.com")
+                .build(), Common.child(this));
+        Output<String> agentMember = agent.email().applyValue(Common::saMember);
+        new TopicIAMMember(dlqName + "-agent-publisher", TopicIAMMemberArgs.builder()
+                .project(c.project())
+                .topic(dlq.name())
+                .role("roles/pubsub.publisher")
+                .member(agentMember)
+                .build(), Common.child(this));
+
+        c.recordings().subscribers().forEach((name, email) -> {
+            String subName = c.eventsTopicName() + "-" + name;
+            Subscription sub = new Subscription(subName, SubscriptionArgs.builder()
+                    .project(c.project())
+                    .name(subName)
+                    .topic(events.id())
+                    .ackDeadlineSeconds(EVENTS_ACK_DEADLINE_SECONDS)
+                    .messageRetentionDuration(EVENTS_RETENTION)
+                    // Unset, Pub/Sub deletes a subscription idle for 31 days: a paused consumer would lose it.
+                    .expirationPolicy(neverExpire())
+                    .retryPolicy(SubscriptionRetryPolicyArgs.builder().minimumBackoff("10s").maximumBackoff("600s").build())
+                    .deadLetterPolicy(SubscriptionDeadLetterPolicyArgs.builder()
+                            .deadLetterTopic(dlq.id())
+                            .maxDeliveryAttempts(EVENTS_MAX_DELIVERY_ATTEMPTS)
+                            .build())
+                    .labels(Common.labels(c, "recordings"))
+                    .build(), Common.child(this));
+            new SubscriptionIAMMember(subName + "-agent-subscriber", SubscriptionIAMMemberArgs.builder()
+                    .project(c.project())
+                    .subscription(sub.name())
+                    .role("roles/pubsub.subscriber")
+                    .member(agentMember)
+                    .build(), Common.child(this));
+            new SubscriptionIAMMember(subName + "-consumer", SubscriptionIAMMemberArgs.builder()
+                    .project(c.project())
+                    .subscription(sub.name())
+                    .role("roles/pubsub.subscriber")
+                    .member(Common.saMember(email))
+                    .build(), Common.child(this));
+        });
+    }
+
+    private static SubscriptionExpirationPolicyArgs neverExpire() {
+        return SubscriptionExpirationPolicyArgs.builder().ttl("").build();
     }
 
     /**

@@ -228,6 +228,7 @@ class ConfigKeysTest {
             Map.entry("mediaplane:fleetImage", List.of("projects/my-images-000/global/images/freeswitch-1")),
             Map.entry("mediaplane:releaseStable", List.of("a".repeat(64))),
             Map.entry("mediaplane:recordingsLocation", List.of("US")),
+            Map.entry("mediaplane:recordingsEventSubscribers", List.of("[coe=coe-engine@mediaplane-dev-000000.iam.gserviceaccount.com]")),
             Map.entry("mediaplane:alertsNotificationChannels", List.of("[projects/mediaplane-dev-000000/notificationChannels/42]")));
 
     /** README key table: full key to the text of its default column. */

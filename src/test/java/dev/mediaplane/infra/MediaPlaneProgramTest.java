@@ -68,6 +68,8 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:secretmanager/secretIamMember:SecretIamMember", 7L),
                 Map.entry("gcp:storage/bucket:Bucket", 2L),
                 Map.entry("gcp:storage/bucketIAMMember:BucketIAMMember", 2L),
+                // the node's recording writer (create + get under org/)
+                Map.entry("gcp:projects/iAMCustomRole:IAMCustomRole", 1L),
                 Map.entry("gcp:storage/bucketObject:BucketObject", (long) objects),
                 Map.entry("gcp:compute/instanceTemplate:InstanceTemplate", 1L),
                 Map.entry("gcp:compute/healthCheck:HealthCheck", 1L),
@@ -89,7 +91,8 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:serviceaccount/account:Account", 1L),
                 // logWriter, metricWriter, controller discovery
                 Map.entry("gcp:projects/iAMMember:IAMMember", 3L),
-                Map.entry("gcp:projects/iAMCustomRole:IAMCustomRole", 1L),
+                // controller discovery, recording writer
+                Map.entry("gcp:projects/iAMCustomRole:IAMCustomRole", 2L),
                 Map.entry("gcp:compute/network:Network", 1L),
                 Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
                 // no IAP rule: prod has fleetSsh false
@@ -288,7 +291,8 @@ class MediaPlaneProgramTest {
             Set<String> expected = new TreeSet<>();
             expected.add("roles/logging.logWriter on project:" + c.project());
             expected.add("roles/monitoring.metricWriter on project:" + c.project());
-            expected.add("roles/storage.objectCreator on bucket:" + c.project() + "-" + c.prefix() + "-recordings");
+            expected.add("projects/" + c.project() + "/roles/" + c.prefix().replace('-', '_') + "_recording_writer on bucket:"
+                    + c.project() + "-" + c.prefix() + "-recordings");
             expected.add("roles/storage.objectViewer on bucket:" + c.project() + "-" + c.prefix() + "-releases");
             expected.add("roles/pubsub.publisher on topic:" + c.prefix() + "-recording-events");
             for (var s : NodeSecret.values()) {
@@ -301,8 +305,8 @@ class MediaPlaneProgramTest {
 
     @Test
     void controllerGetsReadOnlyDiscoveryOnlyWhenConfigured() {
-        assertEquals(0, dev.ofType("gcp:projects/iAMCustomRole:IAMCustomRole").count());
-        PlannedResource role = Stacks.one(prod, "gcp:projects/iAMCustomRole:IAMCustomRole");
+        assertEquals(0, dev.ofType("gcp:projects/iAMCustomRole:IAMCustomRole").filter(r -> r.name().endsWith("-node-discovery")).count());
+        PlannedResource role = Stacks.named(prod, "gcp:projects/iAMCustomRole:IAMCustomRole", "mp-prod-node-discovery");
         assertEquals(Identity.DISCOVERY_PERMISSIONS, role.inputs().get("permissions"));
         assertTrue(Identity.DISCOVERY_PERMISSIONS.stream().allMatch(p -> p.endsWith(".get") || p.endsWith(".list")));
         assertTrue(((String) role.inputs().get("roleId")).matches("[a-zA-Z0-9_.]{3,64}"));

@@ -25,7 +25,9 @@ class NamesTest {
                 "mediaplane:prefix", PREFIX,
                 "gcp:project", PROJECT,
                 "mediaplane:controllerServiceAccount", "coe-controller@" + PROJECT + ".iam.gserviceaccount.com",
-                "mediaplane:alertsNotificationChannels", "[projects/" + PROJECT + "/notificationChannels/1]")));
+                "mediaplane:alertsNotificationChannels", "[projects/" + PROJECT + "/notificationChannels/1]",
+                // the longest subscriber NAME (20)
+                "mediaplane:recordingsEventSubscribers", "[" + "e".repeat(20) + "=coe-controller@" + PROJECT + ".iam.gserviceaccount.com]")));
         int checked = 0;
         for (PlannedResource r : p.resources()) {
             assertTrue(r.isComponent() || r.name().startsWith(PREFIX) || r.name().startsWith(PROJECT + "-" + PREFIX), r.name());
@@ -42,8 +44,12 @@ class NamesTest {
         assertTrue(checked > 10);
         PlannedResource sa = Stacks.one(p, "gcp:serviceaccount/account:Account");
         assertTrue(sa.inputs().get("accountId").toString().matches("[a-z]([-a-z0-9]{4,28}[a-z0-9])"));
-        PlannedResource role = Stacks.one(p, "gcp:projects/iAMCustomRole:IAMCustomRole");
-        assertTrue(role.inputs().get("roleId").toString().matches("[a-zA-Z0-9_.]{3,64}"));
+        assertTrue(p.ofType("gcp:projects/iAMCustomRole:IAMCustomRole").count() >= 2);
+        p.ofType("gcp:projects/iAMCustomRole:IAMCustomRole").forEach(role ->
+                assertTrue(role.inputs().get("roleId").toString().matches("[a-zA-Z0-9_.]{3,64}"), role.toString()));
+        assertEquals(2, p.ofType("gcp:pubsub/subscription:Subscription").count());
+        p.ofType("gcp:pubsub/subscription:Subscription").forEach(s ->
+                assertTrue(s.inputs().get("name").toString().matches("[A-Za-z][A-Za-z0-9._~+%-]{2,254}"), s.toString()));
         p.ofType("gcp:secretmanager/secret:Secret").forEach(s ->
                 assertTrue(s.inputs().get("secretId").toString().matches("[A-Za-z0-9_-]{1,255}")));
     }

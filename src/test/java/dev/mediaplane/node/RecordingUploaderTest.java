@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.mediaplane.testing.GcpStandIn;
-import dev.mediaplane.testing.PlannedNode;
 import dev.mediaplane.testing.RequiredTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +45,9 @@ class RecordingUploaderTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        gcp = UploaderHarness.plannedCloud();
-        h = new UploaderHarness(tmp, gcp);
+        var cloud = UploaderHarness.plannedCloud();
+        gcp = cloud.gcp();
+        h = new UploaderHarness(tmp, cloud);
     }
 
     @AfterEach
@@ -153,7 +153,6 @@ class RecordingUploaderTest {
 
     @Test
     void aWrongChecksumInTheResponseIsResolvedByReadingTheObjectBack() throws Exception {
-        grantReadBack();
         gcp.wrongMd5Responses.set(1);
         record(h::writeOld, "org-1", "CA1", "r1", Wav.make(Wav.PCM, 8000, 1, 300, false, 1));
 
@@ -166,20 +165,37 @@ class RecordingUploaderTest {
     }
 
     @Test
-    void corruptedBytesInTheBucketAreAConflictAndTheLocalFileIsKept() throws Exception {
-        grantReadBack();
+    void bytesCorruptedInTransitAreRefusedByGcsBecauseTheMd5IsSentAndTheRetryStoresTheRightOnes() throws Exception {
         gcp.corruptStores.set(1);
         byte[] bytes = Wav.make(Wav.PCM, 8000, 1, 300, false, 1);
+        record(h::writeOld, "org-1", "CA1", "r1", bytes);
+
+        assertEquals(0, h.run("sweep"));
+
+        assertEquals(1, gcp.md5Refusals(), "GCS compared the md5 the node sent with the bytes it received");
+        assertAllUploadedExactlyOnce();
+        assertEquals(2, h.events("recording_uploaded").get(0).get("attempts").getAsInt());
+    }
+
+    @Test
+    void anObjectWithOtherBytesUnderTheNameIsReportedAsAChecksumMismatchAndTheLocalFileIsKept() throws Exception {
+        byte[] bytes = Wav.make(Wav.PCM, 8000, 1, 300, false, 1);
         Path local = record(h::writeOld, "org-1", "CA1", "r1", bytes);
+        String object = "org/org-1/recordings/CA1/r1.wav";
+        byte[] other = bytes.clone();
+        other[other.length - 1] ^= 0x5a;
+        // Corrupted at rest, or written by something that is not this recording.
+        gcp.putObject(h.bucket, object, other);
 
         assertEquals(0, h.run("sweep"));
 
         assertTrue(Files.exists(local), "a file whose object does not match must never be deleted");
-        assertEquals(GcpStandIn.md5B64(bytes), GcpStandIn.md5B64(Files.readAllBytes(local)));
-        assertNotEquals(GcpStandIn.md5B64(bytes), gcp.objects(h.bucket).get("org/org-1/recordings/CA1/r1.wav").md5());
-        assertEquals(1, gcp.creations(h.bucket, "org/org-1/recordings/CA1/r1.wav"), "never overwritten, never duplicated");
+        assertEquals(GcpStandIn.md5B64(other), gcp.objects(h.bucket).get(object).md5(), "never overwritten");
         JsonObject f = h.events("recording_upload_failed").get(0);
-        assertTrue(f.get("error").getAsString().contains("checksum mismatch"), f.toString());
+        String error = f.get("error").getAsString();
+        assertTrue(error.startsWith("checksum mismatch: gcs md5=" + GcpStandIn.md5B64(other)), f.toString());
+        assertTrue(error.contains("local md5=" + GcpStandIn.md5B64(bytes)), f.toString());
+        assertEquals(List.of(), gcp.refusals(), "the read-back is allowed: the log names the mismatch, not a 403");
         assertTrue(h.deletions().isEmpty());
         assertTrue(h.consumer.received().isEmpty(), "no evidence for an object that is not the recording");
         assertEquals(1, gcp.uploadRequests(), "retries of a conflict read the object, they do not resend the body");
@@ -190,8 +206,7 @@ class RecordingUploaderTest {
     @ValueSource(booleans = {false, true})
     void killedMidUploadTheFileIsRetriedAfterRestart(boolean commitAfterKill) throws Exception {
         if (commitAfterKill) {
-            grantReadBack();
-        }
+            }
         gcp.stallNextUpload(commitAfterKill);
         UploaderHarness.Running first = h.start("watch");
         h.await("the watcher to watch", () -> !h.events("uploader_watching").isEmpty());
@@ -277,7 +292,6 @@ class RecordingUploaderTest {
 
     @Test
     void aRerunAfterALostOutboxAdoptsTheStoredManifestInsteadOfConflicting() throws Exception {
-        grantReadBack();
         byte[] bytes = Wav.make(Wav.PCM, 8000, 1, 400, false, 5);
         record(h::writeOld, "org-1", "CA1", "r1", bytes);
         assertEquals(0, h.run("sweep"));
@@ -303,7 +317,7 @@ class RecordingUploaderTest {
     }
 
     @Test
-    void withTodaysObjectCreatorGrantTheReadBackAfterA412IsRefusedAndTheFileIsKept() throws Exception {
+    void theReadBackAfterA412IsAllowedByThePlannedRoleAndTheRepeatIsVerifiedNotDuplicated() throws Exception {
         byte[] bytes = Wav.make(Wav.PCM, 8000, 1, 400, false, 5);
         record(h::writeOld, "org-1", "CA1", "r1", bytes);
         assertEquals(0, h.run("sweep"));
@@ -311,21 +325,90 @@ class RecordingUploaderTest {
         assertEquals(1, gcp.creations(h.bucket, object));
 
         // The same recording again (a crash before the local delete): the upload meets the
-        // precondition and the uploader must read the object back, which objectCreator forbids.
+        // precondition and the uploader must read the object back (storage.objects.get).
         Path again = h.write("org-1", "CA1", "r1", bytes);
         Files.setLastModifiedTime(again, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(120)));
         assertEquals(0, h.run("sweep"));
 
-        assertTrue(Files.exists(again), "a recording whose object cannot be verified must stay");
+        assertFalse(Files.exists(again), "verified against the stored object, then removed");
         assertTrue(gcp.preconditionFailures() >= 1);
-        JsonObject f = h.events("recording_upload_failed").get(0);
-        assertTrue(f.get("error").getAsString().contains("HTTP 403") && f.get("error").getAsString().contains("storage.objects.get"),
-                f.toString());
-        List<GcpStandIn.Refusal> refused = gcp.refusals();
-        assertFalse(refused.isEmpty());
-        refused.forEach(r -> assertTrue(r.status() == 403 && r.message().contains("'storage.objects.get'"), r.toString()));
+        assertTrue(h.events("recording_upload_failed").isEmpty(), h.output().toString());
+        assertEquals(List.of(), gcp.refusals());
         assertEquals(1, gcp.creations(h.bucket, object), "never a second object");
+        h.deletions().forEach(d -> assertTrue(d.verified(), d.toString()));
+    }
+
+    @Test
+    void theNodeMayWriteAndReadOnlyUnderOrgAndNeverDeleteOrOverwrite() throws Exception {
+        String outside = "elsewhere/x.wav";
+        gcp.putObject(h.bucket, outside, new byte[] {1});
+        var http = java.net.http.HttpClient.newHttpClient();
+        String auth = "Bearer " + h.token();
+        var get = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                gcp.url() + "/storage/v1/b/" + h.bucket + "/o/elsewhere%2Fx.wav")).header("Authorization", auth).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, get.statusCode(), "the condition limits the role to org/: " + get.body());
+        var put = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                gcp.url() + "/upload/storage/v1/b/" + h.bucket + "/o?uploadType=media&name=elsewhere%2Fy.wav"))
+                .header("Authorization", auth).POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, put.statusCode(), put.body());
+        gcp.putObject(h.bucket, "org/o/recordings/c/r.wav", new byte[] {2});
+        var overwrite = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                gcp.url() + "/upload/storage/v1/b/" + h.bucket + "/o?uploadType=media&name=org%2Fo%2Frecordings%2Fc%2Fr.wav"))
+                .header("Authorization", auth).POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, overwrite.statusCode(), "replacing needs storage.objects.delete, which the node lacks: " + overwrite.body());
+        assertTrue(overwrite.body().contains("storage.objects.delete"), overwrite.body());
+    }
+
+    @Test
+    void aStoredManifestThatDoesNotDescribeTheLocalFileIsNotAdoptedAndTheFileIsKept() throws Exception {
+        byte[] bytes = Wav.make(Wav.PCM, 8000, 1, 400, false, 5);
+        record(h::writeOld, "org-1", "CA1", "r1", bytes);
+        assertEquals(0, h.run("sweep"));
+        String manifestName = "org/org-1/recordings/CA1/r1.manifest.json";
+        JsonObject stored = JsonParser.parseString(new String(gcp.objects(h.bucket).get(manifestName).bytes(),
+                StandardCharsets.UTF_8)).getAsJsonObject();
+        // Same object, generation and md5 (what adoption checked before), wrong sha256: a corrupted
+        // or forged manifest must not become the evidence of record.
+        stored.addProperty("sha256", "0".repeat(64));
+        gcp.removeObjects(h.bucket, manifestName::equals);
+        gcp.putObject(h.bucket, manifestName, stored.toString().getBytes(StandardCharsets.UTF_8));
+        int eventsBefore = h.consumer.received().size();
+
+        Path again = h.write("org-1", "CA1", "r1", bytes);
+        Files.setLastModifiedTime(again, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(120)));
+        assertEquals(0, h.run("sweep"));
+
+        assertTrue(Files.exists(again), "without matching evidence the recording stays on disk");
+        JsonObject f = h.events("recording_upload_failed").get(0);
+        assertEquals("manifest", f.get("stage").getAsString(), f.toString());
+        assertTrue(f.get("error").getAsString().contains("sha256"), f.toString());
         assertEquals(1, h.deletions().size(), "only the first, verified copy was deleted");
+        assertEquals(eventsBefore, h.consumer.received().size(), "no event carries the foreign manifest");
+    }
+
+    @Test
+    void anEventPublishedWithNoConsumerOnlineIsDeliveredWhenTheConsumerPullsLater() throws Exception {
+        assertTrue(h.subscription != null, "the plan declares a subscription for " + UploaderHarness.CONSUMER
+                + "; without one an event published now is lost");
+        record(h::writeOld, "org-1", "CA1", "r1", Wav.make(Wav.PCM, 8000, 1, 300, false, 1));
+        assertEquals(0, h.run("sweep"));
+        assertOutboxEmpty();
+        // The uploader forgot the event once Pub/Sub acknowledged it; the consumer was never online.
+
+        List<GcpStandIn.Message> msgs = h.consumer.received();
+        assertEquals(1, msgs.size());
+        assertEquals("org/org-1/recordings/CA1/r1.wav", msgs.get(0).attributes().get("object"));
+
+        // A consumer added after the fact (a new pipeline) replays from the topic's retention with a seek.
+        Instant before = Instant.now().minusSeconds(3600);
+        gcp.createSubscription("late-consumer", h.topic);
+        gcp.iam.grant(gcp.subscriptionResource("late-consumer"), GcpStandIn.sa(UploaderHarness.CONSUMER), "roles/pubsub.subscriber");
+        gcp.seek("late-consumer", before);
+        assertEquals(1, gcp.subscriber("late-consumer", UploaderHarness.CONSUMER).received().size(),
+                "the topic retains messages (messageRetentionDuration), so a seek replays them");
     }
 
     @Test
@@ -384,7 +467,6 @@ class RecordingUploaderTest {
 
     @Test
     void diskFullWhileWritingTheManifestKeepsTheRecordingUntilItCanFinish() throws Exception {
-        grantReadBack();
         Path stateMount = mountTmpfs("state-tmpfs", "64k");
         try {
             h.env.put("MP_UPLOADER_STATE_DIR", stateMount.toString());
@@ -453,14 +535,6 @@ class RecordingUploaderTest {
     }
 
     // ---------------------------------------------------------------------------------------------
-
-    /**
-     * NOT what the plan grants today (roles/storage.objectCreator: create only): what issue 8 item 7
-     * will grant. Tests that reach the read-back after a 412 or a checksum mismatch need it.
-     */
-    void grantReadBack() {
-        PlannedNode.grantRecordingsCreateAndGet(gcp, gcp.instanceServiceAccount(), h.bucket);
-    }
 
     interface Writer {
         Path write(String org, String call, String rec, byte[] bytes) throws IOException;

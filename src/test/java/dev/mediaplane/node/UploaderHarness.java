@@ -32,32 +32,32 @@ import java.util.function.BooleanSupplier;
 public final class UploaderHarness implements AutoCloseable {
 
     public static final Path SCRIPT = Path.of("startup-scripts/node/mp-recording-uploader").toAbsolutePath();
-    public static final String PROJECT = "test-project-1";
-    public static final String BUCKET = "test-project-1-mp-recordings";
-    public static final String TOPIC = "mp-test-recording-events";
-    /** The downstream consumer of evidence events: a subscription and an account allowed to pull it. */
-    public static final String SUBSCRIPTION = "mp-test-evidence-consumer";
-    public static final String CONSUMER = "evidence-consumer@test-project-1.iam.gserviceaccount.com";
+    /** The evidence consumer the tests' stack declares (mediaplane:recordingsEventSubscribers). */
+    public static final String CONSUMER_NAME = "evidence";
+    public static final String CONSUMER = "evidence-consumer@mediaplane-dev-000000.iam.gserviceaccount.com";
 
     /** One local deletion seen by the rm shim, judged while the file still existed. */
     public record Deletion(String path, boolean verified, String detail) {}
 
     /**
-     * The node's cloud as the plan declares it today: the node account with objectCreator on the
-     * recordings bucket and publisher on the events topic, plus one subscription to that topic.
+     * The dev stack as committed, plus one evidence consumer: what `pulumi up` would create for
+     * the node (its account, the buckets, topics, subscriptions, roles and bindings), taken from
+     * the plan, never written by hand here.
      */
-    public static GcpStandIn plannedCloud() throws IOException {
-        GcpStandIn gcp = new GcpStandIn(PROJECT, 123456789012L);
-        String node = PlannedNode.attach(gcp, "mp-test");
-        PlannedNode.recordings(gcp, node, BUCKET);
-        PlannedNode.events(gcp, node, TOPIC);
-        gcp.createSubscription(SUBSCRIPTION, TOPIC);
-        gcp.iam.grant(gcp.subscriptionResource(SUBSCRIPTION), GcpStandIn.sa(CONSUMER), "roles/pubsub.subscriber");
-        return gcp;
+    public static dev.mediaplane.plan.Plan plan() {
+        return PlannedNode.plan("dev", Map.of("mediaplane:recordingsEventSubscribers", "[" + CONSUMER_NAME + "=" + CONSUMER + "]"));
     }
 
-    public final String bucket = BUCKET;
-    /** What the evidence consumer has received so far. */
+    /** A stand-in set up as the plan declares the node's cloud. */
+    public static PlannedNode.Cloud plannedCloud() throws IOException {
+        return PlannedNode.start(plan());
+    }
+
+    public final String bucket;
+    public final String topic;
+    /** The planned subscription the evidence consumer pulls (null when the plan declares none). */
+    public final String subscription;
+    /** What the evidence consumer has received so far (null when the plan declares no subscription for it). */
     public final GcpStandIn.Subscriber consumer;
     public final Path root;
     public final Path recordings;
@@ -70,13 +70,17 @@ public final class UploaderHarness implements AutoCloseable {
     private final List<Deletion> deletions = Collections.synchronizedList(new ArrayList<>());
     private volatile Path recordingsDir;
 
-    public UploaderHarness(Path root, GcpStandIn gcp) throws IOException {
+    public UploaderHarness(Path root, PlannedNode.Cloud cloud) throws IOException {
         // Before anything starts: without inotifywait the watcher would wait for events forever.
         RequiredTools.require("bash", "curl", "jq", "inotifywait", "flock", "md5sum", "sha256sum", "base64", "od",
                 "stat", "realpath", "find", "df", "mkfifo");
         this.root = root;
-        this.gcp = gcp;
-        this.consumer = gcp.subscriber(SUBSCRIPTION, CONSUMER);
+        this.gcp = cloud.gcp();
+        this.bucket = cloud.recordingsBucket();
+        this.topic = cloud.eventsTopic();
+        this.subscription = cloud.subscriptionConsumers().entrySet().stream()
+                .filter(e -> e.getValue().equals(CONSUMER)).map(Map.Entry::getKey).findFirst().orElse(null);
+        this.consumer = subscription == null ? null : gcp.subscriber(subscription, CONSUMER);
         this.recordings = Files.createDirectories(root.resolve("recordings"));
         this.state = Files.createDirectories(root.resolve("state"));
         Path bin = Files.createDirectories(root.resolve("bin"));
@@ -89,14 +93,14 @@ public final class UploaderHarness implements AutoCloseable {
         nodeEnv = root.resolve("node.env");
         Files.writeString(nodeEnv, String.join("\n",
                 "# written by boot",
-                "PROJECT=test-project-1",
+                "PROJECT=" + gcp.project,
                 "ZONE=europe-west1-b",
                 "NODE_NAME=mp-node-test",
                 "RELEASE_HASH=0123abcd",
                 "RECORDINGS_DIR=" + recordings,
-                "RECORDINGS_BUCKET=" + BUCKET,
-                "EVENTS_TOPIC=" + TOPIC,
-                "RELEASES_BUCKET=test-project-1-mp-releases",
+                "RECORDINGS_BUCKET=" + bucket,
+                "EVENTS_TOPIC=" + topic,
+                "RELEASES_BUCKET=" + cloud.releasesBucket(),
                 "STACK=dev", ""));
         Path rm = bin.resolve("rm");
         Files.writeString(rm, """
@@ -150,7 +154,7 @@ public final class UploaderHarness implements AutoCloseable {
         } catch (IOException e) {
             return new Deletion(file, false, "local file unreadable at deletion: " + e);
         }
-        Map<String, GcpStandIn.StoredObject> objects = gcp.objects(BUCKET);
+        Map<String, GcpStandIn.StoredObject> objects = gcp.objects(bucket);
         GcpStandIn.StoredObject o = objects.get(object);
         if (o == null) {
             return new Deletion(file, false, "no object " + object);

@@ -89,6 +89,7 @@ public final class GcpStandIn implements AutoCloseable {
     private final List<Refusal> refusals = new CopyOnWriteArrayList<>();
     private final AtomicInteger preconditionFailures = new AtomicInteger();
     private final AtomicInteger uploadRequests = new AtomicInteger();
+    private final AtomicInteger md5Refusals = new AtomicInteger();
     private final AtomicLong generations = new AtomicLong(1_700_000_000_000_000L);
     private final AtomicLong messageIds = new AtomicLong(4_000_000_000L);
 
@@ -265,6 +266,9 @@ public final class GcpStandIn implements AutoCloseable {
 
     public int uploadRequests() { return uploadRequests.get(); }
 
+    /** Uploads refused with 400 because the client's md5 did not match the bytes received. */
+    public int md5Refusals() { return md5Refusals.get(); }
+
     /** Every 401/403 answered, in order. */
     public List<Refusal> refusals() { return List.copyOf(refusals); }
 
@@ -384,8 +388,10 @@ public final class GcpStandIn implements AutoCloseable {
 
     // ---- GCS JSON API ----------------------------------------------------------------------------------
 
-    private boolean gcsAllowed(HttpExchange ex, String email, String bucket, String permission) throws IOException {
-        if (iam.allowed(sa(email), permission, bucketResource(bucket), "projects/" + project)) {
+    /** GCS checks object permissions on the object (conditions see its name), then bucket and project. */
+    private boolean gcsAllowed(HttpExchange ex, String email, String bucket, String object, String permission) throws IOException {
+        String objectName = object == null ? null : bucketResource(bucket) + "/objects/" + object;
+        if (iam.allowedOn(objectName, sa(email), permission, bucketResource(bucket), "projects/" + project)) {
             return true;
         }
         drain(ex);
@@ -399,18 +405,13 @@ public final class GcpStandIn implements AutoCloseable {
     private void upload(HttpExchange ex, String bucket, Map<String, String> query) throws IOException {
         uploadRequests.incrementAndGet();
         String email = authenticate(ex, true, "storage.objects.create");
-        if (email == null || !gcsAllowed(ex, email, bucket, "storage.objects.create")) {
-            return;
-        }
-        Map<String, StoredObject> objects = buckets.get(bucket);
-        if (objects == null) {
-            drain(ex);
-            gcsError(ex, 404, "The specified bucket does not exist.", "notFound");
+        if (email == null) {
             return;
         }
         String type = query.get("uploadType");
         byte[] body = ex.getRequestBody().readAllBytes();
         String name;
+        String multipartMd5 = null;
         String contentType = ex.getRequestHeaders().getFirst("Content-Type");
         if ("media".equals(type)) {
             name = query.get("name");
@@ -423,6 +424,7 @@ public final class GcpStandIn implements AutoCloseable {
             }
             JsonObject meta = JsonParser.parseString(new String(mp.metadata, StandardCharsets.UTF_8)).getAsJsonObject();
             name = meta.has("name") ? meta.get("name").getAsString() : query.get("name");
+            multipartMd5 = meta.has("md5Hash") ? meta.get("md5Hash").getAsString() : null;
             contentType = meta.has("contentType") ? meta.get("contentType").getAsString() : mp.mediaType;
             body = mp.media;
         } else {
@@ -432,6 +434,29 @@ public final class GcpStandIn implements AutoCloseable {
         if (name == null || name.isEmpty()) {
             gcsError(ex, 400, "Required parameter: name", "required");
             return;
+        }
+        if (!gcsAllowed(ex, email, bucket, name, "storage.objects.create")) {
+            return;
+        }
+        Map<String, StoredObject> objects = buckets.get(bucket);
+        if (objects == null) {
+            gcsError(ex, 404, "The specified bucket does not exist.", "notFound");
+            return;
+        }
+        // A checksum the client sends (X-Goog-Hash: md5=..., or md5Hash in multipart metadata) is
+        // checked against the bytes received; a mismatch is refused and nothing is stored.
+        String claimedMd5 = null;
+        String hashHeader = ex.getRequestHeaders().getFirst("X-Goog-Hash");
+        if (hashHeader != null) {
+            for (String part : hashHeader.split(",")) {
+                String t = part.trim();
+                if (t.startsWith("md5=")) {
+                    claimedMd5 = t.substring(4);
+                }
+            }
+        }
+        if (claimedMd5 == null && multipartMd5 != null) {
+            claimedMd5 = multipartMd5;
         }
         String ifGen = query.get("ifGenerationMatch");
         if (ifGen != null && !ifGen.equals("0")) {
@@ -458,8 +483,15 @@ public final class GcpStandIn implements AutoCloseable {
         }
         byte[] stored = body;
         if (corruptStores.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0 && body.length > 0) {
+            // Corrupted on the way: the server receives other bytes than the client hashed.
             stored = body.clone();
             stored[stored.length - 1] ^= 0x5a;
+        }
+        if (claimedMd5 != null && !claimedMd5.equals(md5B64(stored))) {
+            md5Refusals.incrementAndGet();
+            gcsError(ex, 400, "Provided MD5 hash \"" + claimedMd5 + "\" doesn't match calculated MD5 hash \""
+                    + md5B64(stored) + "\".", "invalid");
+            return;
         }
         if (contentType == null) {
             contentType = "application/octet-stream";
@@ -478,7 +510,7 @@ public final class GcpStandIn implements AutoCloseable {
                 return;
             }
             // Replacing an object is a delete too: GCS checks storage.objects.delete for it.
-            if (existing != null && !gcsAllowed(ex, email, bucket, "storage.objects.delete")) {
+            if (existing != null && !gcsAllowed(ex, email, bucket, name, "storage.objects.delete")) {
                 return;
             }
             objects.put(name, created);
@@ -493,7 +525,7 @@ public final class GcpStandIn implements AutoCloseable {
 
     private void getObject(HttpExchange ex, String bucket, String name, Map<String, String> query) throws IOException {
         String email = authenticate(ex, true, "storage.objects.get");
-        if (email == null || !gcsAllowed(ex, email, bucket, "storage.objects.get")) {
+        if (email == null || !gcsAllowed(ex, email, bucket, name, "storage.objects.get")) {
             return;
         }
         Map<String, StoredObject> objects = buckets.get(bucket);

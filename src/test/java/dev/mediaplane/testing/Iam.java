@@ -39,8 +39,19 @@ public final class Iam {
             "roles/pubsub.subscriber", Set.of("pubsub.subscriptions.consume", "pubsub.topics.attachSubscription",
                     "pubsub.snapshots.seek"));
 
-    /** One role binding: member (e.g. serviceAccount:x@p.iam.gserviceaccount.com) has role on resource. */
-    public record Binding(String resource, String member, String role) {}
+    /**
+     * One role binding: member (e.g. serviceAccount:x@p.iam.gserviceaccount.com) has role on
+     * resource, when condition (a CEL expression, or null for none) holds.
+     */
+    public record Binding(String resource, String member, String role, String condition) {}
+
+    /**
+     * The one condition form the stand-in evaluates: {@code resource.name.startsWith("PREFIX")},
+     * Google's documented sample for an object prefix. Anything else is refused at grant time, so a
+     * condition the stand-in would misjudge never reaches a test.
+     */
+    private static final java.util.regex.Pattern STARTS_WITH =
+            java.util.regex.Pattern.compile("resource\\.name\\.startsWith\\(\"([^\"\\\\]+)\"\\)");
 
     private final Map<String, Set<String>> custom = new ConcurrentHashMap<>();
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
@@ -55,11 +66,20 @@ public final class Iam {
 
     /** Grants role to member on resource (a bucket: projects/_/buckets/B; a project: projects/P). */
     public void grant(String resource, String member, String role) {
+        grant(resource, member, role, null);
+    }
+
+    /** A conditional grant; see {@link #STARTS_WITH} for the expressions understood. */
+    public void grant(String resource, String member, String role, String condition) {
+        if (condition != null && !STARTS_WITH.matcher(condition).matches()) {
+            throw new IllegalArgumentException("the stand-in evaluates only resource.name.startsWith(\"...\") conditions, got '"
+                    + condition + "'");
+        }
         if (!member.matches("(serviceAccount|user|group):[^\\s]+")) {
             throw new IllegalArgumentException("member must be serviceAccount:EMAIL, user:EMAIL or group:EMAIL, got '" + member + "'");
         }
         permissions(role);
-        bindings.add(new Binding(resource, member, role));
+        bindings.add(new Binding(resource, member, role, condition));
     }
 
     private final Map<Binding, java.util.concurrent.atomic.AtomicInteger> propagating = new ConcurrentHashMap<>();
@@ -70,7 +90,7 @@ public final class Iam {
      */
     public void grantLate(String resource, String member, String role, int checksFirst) {
         grant(resource, member, role);
-        propagating.put(new Binding(resource, member, role), new java.util.concurrent.atomic.AtomicInteger(checksFirst));
+        propagating.put(new Binding(resource, member, role, null), new java.util.concurrent.atomic.AtomicInteger(checksFirst));
     }
 
     /** Removes every binding on the resource (deleting a secret or topic deletes its policy). */
@@ -85,8 +105,17 @@ public final class Iam {
 
     /** Whether member holds permission on any of the resources (the resource, then its ancestors). */
     public boolean allowed(String member, String permission, String... resourceAndAncestors) {
+        return allowedOn(null, member, permission, resourceAndAncestors);
+    }
+
+    /**
+     * As {@link #allowed}, for a request on the named resource (a GCS object:
+     * projects/_/buckets/B/objects/NAME), which conditional bindings are evaluated against. With a
+     * null name (a bucket-level check) a conditional binding never matches, as on GCS.
+     */
+    public boolean allowedOn(String resourceName, String member, String permission, String... resourceAndAncestors) {
         for (Binding b : bindings) {
-            if (b.member().equals(member) && permissions(b.role()).contains(permission)) {
+            if (b.member().equals(member) && permissions(b.role()).contains(permission) && holds(b.condition(), resourceName)) {
                 for (String r : resourceAndAncestors) {
                     if (b.resource().equals(r)) {
                         var late = propagating.get(b);
@@ -101,7 +130,16 @@ public final class Iam {
         return false;
     }
 
-    private Set<String> permissions(String role) {
+    private static boolean holds(String condition, String resourceName) {
+        if (condition == null) {
+            return true;
+        }
+        java.util.regex.Matcher m = STARTS_WITH.matcher(condition);
+        return m.matches() && resourceName != null && resourceName.startsWith(m.group(1));
+    }
+
+    /** The permissions of a role (predefined or defined); unknown roles are an error. */
+    public Set<String> permissions(String role) {
         Set<String> p = PREDEFINED.get(role);
         if (p == null) {
             p = custom.get(role);

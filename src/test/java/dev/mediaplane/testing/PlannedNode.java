@@ -1,14 +1,162 @@
 package dev.mediaplane.testing;
 
+import dev.mediaplane.config.LoadedConfig;
+import dev.mediaplane.config.StackFileLoader;
+import dev.mediaplane.plan.Plan;
+import dev.mediaplane.plan.PlanRunner;
+import dev.mediaplane.plan.PlannedResource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The node's identity and grants as the plan declares them today (infra.Identity, RecordingStore,
- * Secrets), set up on a {@link GcpStandIn}. A test that needs more than this says so with
- * {@link #grantRecordingsCreateAndGet}, so the gap stays visible.
+ * The node's cloud as the plan declares it: {@link #fromPlan} runs the program under the plan
+ * runner and sets up, on a {@link GcpStandIn}, every bucket, topic, subscription, secret, custom
+ * role and IAM binding the plan declares for the services the stand-in implements. The stand-in
+ * and the program cannot disagree about what the node may do: a role the plan changes changes
+ * the tests' cloud with it.
+ *
+ * <p>The hand-written helpers below ({@link #releases}, {@link #secret}) remain for the
+ * startup-script test, which sets up secrets with values the plan cannot know.
  */
 public final class PlannedNode {
     private PlannedNode() {}
+
+    /** What a test needs to know about the planned cloud it runs against. */
+    public record Cloud(GcpStandIn gcp, String nodeEmail, String recordingsBucket, String releasesBucket,
+            String eventsTopic, Map<String, String> subscriptionConsumers, Plan plan) {}
+
+    private static final Map<String, Plan> PLANS = new ConcurrentHashMap<>();
+
+    /**
+     * The committed stack {@code Pulumi.<stack>.yaml} with extra {@code KEY: VALUE} lines added to
+     * its config block (e.g. event subscribers), planned once per JVM.
+     */
+    public static Plan plan(String stack, Map<String, String> extraConfig) {
+        String key = stack + extraConfig;
+        return PLANS.computeIfAbsent(key, k -> {
+            String text;
+            try {
+                text = Files.readString(Path.of("Pulumi." + stack + ".yaml"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            StringBuilder extra = new StringBuilder();
+            extraConfig.forEach((name, value) -> extra.append("  ").append(name).append(": ").append(value).append('\n'));
+            text = text.replaceFirst("(?m)^config:\\n", "config:\n" + java.util.regex.Matcher.quoteReplacement(extra.toString()));
+            LoadedConfig config = StackFileLoader.parse(stack, "Pulumi." + stack + ".yaml + " + extraConfig.keySet(), text);
+            return PlanRunner.run(config);
+        });
+    }
+
+    /** A new stand-in for the plan's project, set up with what the plan declares, the node account attached. */
+    public static Cloud start(Plan plan) throws IOException {
+        String project = null;
+        String node = null;
+        for (PlannedResource r : plan.resources()) {
+            if (r.type().equals("gcp:serviceaccount/account:Account") && str(r, "accountId").endsWith("-node")) {
+                project = str(r, "project");
+                node = str(r, "accountId") + "@" + project + ".iam.gserviceaccount.com";
+            }
+        }
+        if (node == null) {
+            throw new AssertionError("the plan declares no node service account");
+        }
+        return apply(new GcpStandIn(project, 123456789012L), node, plan);
+    }
+
+    private static Cloud apply(GcpStandIn gcp, String nodeEmail, Plan plan) {
+        String recordings = null;
+        String releases = null;
+        String events = null;
+        Map<String, String> consumers = new LinkedHashMap<>();
+        List<PlannedResource> grants = new ArrayList<>();
+        for (PlannedResource r : plan.resources()) {
+            switch (r.type()) {
+                case "gcp:projects/iAMCustomRole:IAMCustomRole" -> {
+                    @SuppressWarnings("unchecked")
+                    List<String> permissions = (List<String>) r.inputs().get("permissions");
+                    gcp.iam.defineRole("projects/" + str(r, "project") + "/roles/" + str(r, "roleId"), Set.copyOf(permissions));
+                }
+                case "gcp:storage/bucket:Bucket" -> {
+                    String name = str(r, "name");
+                    gcp.createBucket(name);
+                    if (name.endsWith("-recordings")) {
+                        recordings = name;
+                    } else if (name.endsWith("-releases")) {
+                        releases = name;
+                    }
+                }
+                case "gcp:pubsub/topic:Topic" -> {
+                    String name = str(r, "name");
+                    gcp.createTopic(name, r.inputs().containsKey("messageRetentionDuration"));
+                    if (name.endsWith("-recording-events")) {
+                        events = name;
+                    }
+                }
+                case "gcp:secretmanager/secret:Secret" -> gcp.createSecret(str(r, "secretId"));
+                default -> grants.add(r);
+            }
+        }
+        // Subscriptions after every topic they may name (a dead-letter topic comes after its source).
+        for (PlannedResource r : plan.ofType("gcp:pubsub/subscription:Subscription").toList()) {
+            gcp.createSubscription(str(r, "name"), last(str(r, "topic")));
+        }
+        for (PlannedResource r : grants) {
+            if (!r.type().matches("gcp:[a-z]+/[A-Za-z]+(IAMMember|IamMember):.*")) {
+                continue;
+            }
+            String role = str(r, "role");
+            String member = r.inputs().get("member") instanceof String m ? m : null;
+            switch (r.type()) {
+                case "gcp:storage/bucketIAMMember:BucketIAMMember" -> {
+                    Object condition = r.inputs().get("condition");
+                    String expression = condition instanceof Map<?, ?> c ? (String) c.get("expression") : null;
+                    gcp.iam.grant(GcpStandIn.bucketResource(str(r, "bucket")), member, role, expression);
+                }
+                case "gcp:pubsub/topicIAMMember:TopicIAMMember" -> gcp.iam.grant(gcp.topicResource(last(str(r, "topic"))), member, role);
+                case "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember" -> {
+                    String sub = last(str(r, "subscription"));
+                    gcp.iam.grant(gcp.subscriptionResource(sub), member, role);
+                    if (role.equals("roles/pubsub.subscriber") && member.startsWith("serviceAccount:")
+                            && !member.contains("@gcp-sa-pubsub.")) {
+                        consumers.put(sub, member.substring("serviceAccount:".length()));
+                    }
+                }
+                case "gcp:secretmanager/secretIamMember:SecretIamMember" ->
+                        gcp.iam.grant(gcp.secretResource(last(str(r, "secretId"))), member, role);
+                case "gcp:projects/iAMMember:IAMMember" -> {
+                    // Project roles for services the stand-in does not implement (logging, monitoring) grant nothing here.
+                    if (Iam.PREDEFINED.containsKey(role) || role.startsWith("projects/")) {
+                        gcp.iam.grant("projects/" + str(r, "project"), member, role);
+                    }
+                }
+                default -> { }
+            }
+        }
+        gcp.instanceServiceAccount(nodeEmail);
+        return new Cloud(gcp, nodeEmail, recordings, releases, events, Map.copyOf(consumers), plan);
+    }
+
+    private static String str(PlannedResource r, String input) {
+        Object v = r.inputs().get(input);
+        if (!(v instanceof String s) || s.equals(Plan.UNKNOWN)) {
+            throw new AssertionError(r.type() + " " + r.name() + ": input " + input + " is not known at plan time: " + v);
+        }
+        return s;
+    }
+
+    /** projects/P/topics/T -> T; a bare id stays as it is. */
+    private static String last(String idOrName) {
+        return idOrName.substring(idOrName.lastIndexOf('/') + 1);
+    }
 
     /** Identity: {prefix}-node@{project}.iam.gserviceaccount.com, attached to the instance. */
     public static String attach(GcpStandIn gcp, String prefix) {
@@ -23,18 +171,6 @@ public final class PlannedNode {
         gcp.iam.grant(GcpStandIn.bucketResource(bucket), GcpStandIn.sa(email), "roles/storage.objectViewer");
     }
 
-    /** RecordingStore: roles/storage.objectCreator on the recordings bucket (create only: no get). */
-    public static void recordings(GcpStandIn gcp, String email, String bucket) {
-        gcp.createBucket(bucket);
-        gcp.iam.grant(GcpStandIn.bucketResource(bucket), GcpStandIn.sa(email), "roles/storage.objectCreator");
-    }
-
-    /** RecordingStore: roles/pubsub.publisher on the recording-events topic. */
-    public static void events(GcpStandIn gcp, String email, String topic) {
-        gcp.createTopic(topic, false);
-        gcp.iam.grant(gcp.topicResource(topic), GcpStandIn.sa(email), "roles/pubsub.publisher");
-    }
-
     /** Secrets: every node secret exists with roles/secretmanager.secretAccessor; a version only with a value. */
     public static void secret(GcpStandIn gcp, String email, String id, byte[] valueOrNull) {
         gcp.createSecret(id);
@@ -42,16 +178,5 @@ public final class PlannedNode {
         if (valueOrNull != null) {
             gcp.addSecretVersion(id, valueOrNull);
         }
-    }
-
-    /**
-     * NOT granted by the plan today: what issue 8 item 7 will grant the node on the recordings
-     * bucket (a custom role with storage.objects.create and storage.objects.get), which the
-     * uploader's read-back after a 412 or a checksum mismatch needs.
-     */
-    public static void grantRecordingsCreateAndGet(GcpStandIn gcp, String email, String bucket) {
-        String role = "projects/" + gcp.project + "/roles/mediaplaneRecordingWriter";
-        gcp.iam.defineRole(role, Set.of("storage.objects.create", "storage.objects.get"));
-        gcp.iam.grant(GcpStandIn.bucketResource(bucket), GcpStandIn.sa(email), role);
     }
 }

@@ -24,8 +24,9 @@ public final class UploaderLatencyBench {
         long intervalMs = args.length > 1 ? Long.parseLong(args[1]) : 250;
         int lengthMs = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         Path root = Files.createTempDirectory("mp-uploader-bench");
-        try (GcpStandIn gcp = UploaderHarness.plannedCloud();
-                UploaderHarness h = new UploaderHarness(root, gcp)) {
+        var cloud = UploaderHarness.plannedCloud();
+        try (GcpStandIn gcp = cloud.gcp();
+                UploaderHarness h = new UploaderHarness(root, cloud)) {
             h.env.put("MP_QUIET_SECONDS", "60");
             h.withoutRmShim();
             for (int i = 0; i < count; i++) {
