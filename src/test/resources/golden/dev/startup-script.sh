@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 01b22cde2e3c74c2fcf89e11eeb0b9c844f4660e92f4e53d10f9e31fd5959956 of stack dev.
+# mediaplane node boot, release e8e0b5f3752c09c75c06665f5e10c4ca6c22cce3604d6e70d3e993d2ce66957c of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='01b22cde2e3c74c2fcf89e11eeb0b9c844f4660e92f4e53d10f9e31fd5959956'
+readonly RELEASE_HASH='e8e0b5f3752c09c75c06665f5e10c4ca6c22cce3604d6e70d3e993d2ce66957c'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -65,6 +65,18 @@ ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 [[ "$INTERNAL_IP" =~ $ipv4 ]] || fail "metadata instance/network-interfaces/0/ip is not an IPv4 address: '$INTERNAL_IP'"
 [[ "$EXTERNAL_IP" =~ $ipv4 ]] || fail "the node has no external IPv4 address (network-interfaces/0/access-configs/0/external-ip='$EXTERNAL_IP'); the trunk needs one for SIP and RTP"
 [[ "$NODE_NAME" =~ ^[a-z0-9-]{1,63}$ ]] || fail "metadata instance/name is not a GCE instance name: '$NODE_NAME'"
+
+# ==== internal load balancer address (VIP) ======================================================
+# (Section of the ILB change; self-contained: sets ILB_VIP, which the node include writes as
+# mp_ilb_vip.) The balancer is passthrough: its packets keep the forwarding rule's address, which
+# the guest agent routes as a local address (table local). Sofia cannot bind an address that is not
+# local yet, so FreeSWITCH must not start before that route exists.
+ILB_VIP="$(metadata instance/attributes/mediaplane-ilb-vip)"
+ILB_ROUTE_TIMEOUT_SEC="${MP_ILB_ROUTE_TIMEOUT_SEC:-120}"
+# A fleet of one node has no balancer: nothing binds a VIP, even if an attribute names one.
+[[ -z "$ILB_VIP" ]] || log "instance attribute mediaplane-ilb-vip ($ILB_VIP) ignored: this release has no internal load balancer profile"
+ILB_VIP=''
+# ==== end of the internal load balancer section =================================================
 
 # The access token goes into a 0600 header file, never onto a command line.
 token_json="$WORK/token.json"
@@ -201,6 +213,7 @@ fi
   printf '  <X-PRE-PROCESS cmd="set" data="mp_internal_ip=%s"/>\n' "$INTERNAL_IP"
   printf '  <X-PRE-PROCESS cmd="set" data="mp_external_ip=%s"/>\n' "$EXTERNAL_IP"
   printf '  <X-PRE-PROCESS cmd="set" data="mp_hostname=%s"/>\n' "$NODE_NAME"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_ilb_vip=%s"/>\n' "$ILB_VIP"
   printf '</include>\n'
 } > "$WORK/node.xml"
 install_file "$WORK/node.xml" "$R/etc/mediaplane/freeswitch/node.xml" 644 "$ROOT_USER:$ROOT_GROUP"
@@ -427,7 +440,7 @@ ready() {
 }
 deadline=$((SECONDS + READY_TIMEOUT_SEC))
 until ready; do
-  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and both sofia profiles RUNNING within ${READY_TIMEOUT_SEC}s"
+  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and every sofia profile (external, internal) RUNNING within ${READY_TIMEOUT_SEC}s"
   sleep 2
 done
 [[ -e "$RUN_DIR/ready" ]] || : > "$RUN_DIR/ready"
