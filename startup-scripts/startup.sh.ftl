@@ -72,8 +72,8 @@ ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 # the guest agent routes as a local address (table local). Sofia cannot bind an address that is not
 # local yet, so FreeSWITCH must not start before that route exists.
 ILB_VIP="$(metadata instance/attributes/mediaplane-ilb-vip)"
-ILB_ROUTE_TIMEOUT_SEC="${MP_ILB_ROUTE_TIMEOUT_SEC:-120}"
 <#if m.internalLoadBalancer>
+ILB_ROUTE_TIMEOUT_SEC="${MP_ILB_ROUTE_TIMEOUT_SEC:-120}"
 [[ -n "$ILB_VIP" ]] || fail "this release listens on the internal load balancer's address (sofia profile ilb) but instance attribute mediaplane-ilb-vip is not set; the instance template sets it"
 [[ "$ILB_VIP" =~ $ipv4 ]] || fail "instance attribute mediaplane-ilb-vip is not an IPv4 address: '$ILB_VIP'"
 ilb_routed() {

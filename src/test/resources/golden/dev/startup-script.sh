@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release e8e0b5f3752c09c75c06665f5e10c4ca6c22cce3604d6e70d3e993d2ce66957c of stack dev.
+# mediaplane node boot, release 0615bca0052f1d779746ae7a095711d3a115c69d36a57ef4a307ad5071bb83fb of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='e8e0b5f3752c09c75c06665f5e10c4ca6c22cce3604d6e70d3e993d2ce66957c'
+readonly RELEASE_HASH='0615bca0052f1d779746ae7a095711d3a115c69d36a57ef4a307ad5071bb83fb'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -72,7 +72,6 @@ ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 # the guest agent routes as a local address (table local). Sofia cannot bind an address that is not
 # local yet, so FreeSWITCH must not start before that route exists.
 ILB_VIP="$(metadata instance/attributes/mediaplane-ilb-vip)"
-ILB_ROUTE_TIMEOUT_SEC="${MP_ILB_ROUTE_TIMEOUT_SEC:-120}"
 # A fleet of one node has no balancer: nothing binds a VIP, even if an attribute names one.
 [[ -z "$ILB_VIP" ]] || log "instance attribute mediaplane-ilb-vip ($ILB_VIP) ignored: this release has no internal load balancer profile"
 ILB_VIP=''

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release aae7aa136315fa5e98a63f283884827c15cf0902e750a4655e8d3065479bcad5 of stack prod.
+# mediaplane node boot, release afa69ef75dcbaf7ee87c927544c7d8901d90de7e5ea62c97a0a13c68cfcd7e75 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='aae7aa136315fa5e98a63f283884827c15cf0902e750a4655e8d3065479bcad5'
+readonly RELEASE_HASH='afa69ef75dcbaf7ee87c927544c7d8901d90de7e5ea62c97a0a13c68cfcd7e75'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

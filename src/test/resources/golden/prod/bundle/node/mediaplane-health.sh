@@ -23,7 +23,7 @@ profile_down() {
   local sofia p
   sofia="$(timeout 3 fs_cli -x 'sofia status' 2>/dev/null)" || return 1
   for p in external internal ilb; do
-    grep -Eq "^[[:space:]]*$p[[:space:]]+profile[[:space:]].*RUNNING" <<< "$sofia" || { printf '%s' "$p"; return 0; }
+    grep -Eq "^[[:space:]]*${p}[[:space:]]+profile[[:space:]].*RUNNING" <<< "$sofia" || { printf '%s' "$p"; return 0; }
   done
 }
 
