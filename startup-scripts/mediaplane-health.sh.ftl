@@ -1,7 +1,8 @@
 #!/bin/bash
 # One HTTP answer per connection (systemd socket activation, Accept=yes) for the GCE health checks:
 #   GET /live  -> 200 while FreeSWITCH answers on ESL
-#   GET /ready -> 200 while live, both sofia profiles RUNNING, boot finished and not draining
+#   GET /ready -> 200 while live, every sofia profile of the release RUNNING (external, internal<#if m.internalLoadBalancer>,
+#                 and ilb: the internal load balancer's listener on its address</#if>), boot finished and not draining
 set -uo pipefail
 R="${MP_ROOT:-}"
 RUN_DIR="$R[=c.paths.runDir]"
@@ -17,11 +18,13 @@ live() {
   status="$(timeout 3 fs_cli -x status 2>/dev/null)" || return 1
   grep -q '^UP ' <<< "$status"
 }
-profiles_running() {
-  local sofia
+# Prints the first sofia profile of the release that is not RUNNING; fails when fs_cli does not answer.
+profile_down() {
+  local sofia p
   sofia="$(timeout 3 fs_cli -x 'sofia status' 2>/dev/null)" || return 1
-  grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" &&
-    grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia"
+  for p in external internal<#if m.internalLoadBalancer> ilb</#if>; do
+    grep -Eq "^[[:space:]]*${p}[[:space:]]+profile[[:space:]].*RUNNING" <<< "$sofia" || { printf '%s' "$p"; return 0; }
+  done
 }
 
 IFS=' ' read -r -t 5 method target _ || answer '400 Bad Request' 'bad request'
@@ -35,7 +38,12 @@ case "$target" in
     [[ -e "$RUN_DIR/[=c.paths.drainingMarker]" ]] && answer '503 Service Unavailable' 'draining'
     [[ -e "$RUN_DIR/[=c.paths.readyMarker]" ]] || answer '503 Service Unavailable' 'booting'
     live || answer '503 Service Unavailable' 'freeswitch not answering'
-    profiles_running || answer '503 Service Unavailable' 'sofia profiles not running'
+    down="$(profile_down)" || answer '503 Service Unavailable' 'sofia status not answering'
+    case "$down" in
+      '') ;;
+      ilb) answer '503 Service Unavailable' 'sofia profile ilb not running: nothing listens on the internal load balancer address' ;;
+      *) answer '503 Service Unavailable' "sofia profile $down not running" ;;
+    esac
     answer '200 OK' 'ready' ;;
   *)
     answer '404 Not Found' 'use /live or /ready' ;;

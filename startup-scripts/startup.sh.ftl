@@ -66,6 +66,32 @@ ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 [[ "$EXTERNAL_IP" =~ $ipv4 ]] || fail "the node has no external IPv4 address (network-interfaces/0/access-configs/0/external-ip='$EXTERNAL_IP'); the trunk needs one for SIP and RTP"
 [[ "$NODE_NAME" =~ ^[a-z0-9-]{1,63}$ ]] || fail "metadata instance/name is not a GCE instance name: '$NODE_NAME'"
 
+# ==== internal load balancer address (VIP) ======================================================
+# (Section of the ILB change; self-contained: sets ILB_VIP, which the node include writes as
+# [=c.vars.ilbVip].) The balancer is passthrough: its packets keep the forwarding rule's address, which
+# the guest agent routes as a local address (table local). Sofia cannot bind an address that is not
+# local yet, so FreeSWITCH must not start before that route exists.
+ILB_VIP="$(metadata instance/attributes/mediaplane-ilb-vip)"
+<#if m.internalLoadBalancer>
+ILB_ROUTE_TIMEOUT_SEC="${MP_ILB_ROUTE_TIMEOUT_SEC:-120}"
+[[ -n "$ILB_VIP" ]] || fail "this release listens on the internal load balancer's address (sofia profile ilb) but instance attribute mediaplane-ilb-vip is not set; the instance template sets it"
+[[ "$ILB_VIP" =~ $ipv4 ]] || fail "instance attribute mediaplane-ilb-vip is not an IPv4 address: '$ILB_VIP'"
+ilb_routed() {
+  ip route show table local 2>/dev/null | awk -v vip="$ILB_VIP" '$1 == "local" && ($2 == vip || $2 == vip "/32") { found = 1 } END { exit !found }'
+}
+ilb_deadline=$((SECONDS + ILB_ROUTE_TIMEOUT_SEC))
+until ilb_routed; do
+  (( SECONDS < ilb_deadline )) || fail "the internal load balancer address $ILB_VIP is not a local route after ${ILB_ROUTE_TIMEOUT_SEC}s ('ip route show table local' does not list it): the guest agent adds it for the forwarding rule; check google-guest-agent is running and its ip_forwarding is not disabled"
+  sleep 2
+done
+log "internal load balancer address $ILB_VIP is local: sofia profile ilb can bind it"
+<#else>
+# A fleet of one node has no balancer: nothing binds a VIP, even if an attribute names one.
+[[ -z "$ILB_VIP" ]] || log "instance attribute mediaplane-ilb-vip ($ILB_VIP) ignored: this release has no internal load balancer profile"
+ILB_VIP=''
+</#if>
+# ==== end of the internal load balancer section =================================================
+
 # The access token goes into a 0600 header file, never onto a command line.
 token_json="$WORK/token.json"
 curl -sS -f --retry 5 --retry-connrefused --max-time 10 -H 'Metadata-Flavor: Google' \
@@ -469,10 +495,13 @@ ready() {
   sofia="$(fs_cli -x 'sofia status' 2>/dev/null)" || return 1
   grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
   grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
+<#if m.internalLoadBalancer>
+  grep -Eq '^[[:space:]]*ilb[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
+</#if>
 }
 deadline=$((SECONDS + READY_TIMEOUT_SEC))
 until ready; do
-  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and both sofia profiles RUNNING within ${READY_TIMEOUT_SEC}s"
+  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and every sofia profile (external, internal<#if m.internalLoadBalancer>, ilb</#if>) RUNNING within ${READY_TIMEOUT_SEC}s"
   sleep 2
 done
 [[ -e "$RUN_DIR/[=c.paths.readyMarker]" ]] || : > "$RUN_DIR/[=c.paths.readyMarker]"

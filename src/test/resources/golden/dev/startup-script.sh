@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 2f1a1b8da41171a9c5aa0bfb24e4fd5eb8d2566f2aa0f112821bbe80e540a355 of stack dev.
+# mediaplane node boot, release 0405687288c915f038d6a091b18c7214b66c3a0a0e653cd23aeb5cc9109f5cd3 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='2f1a1b8da41171a9c5aa0bfb24e4fd5eb8d2566f2aa0f112821bbe80e540a355'
+readonly RELEASE_HASH='0405687288c915f038d6a091b18c7214b66c3a0a0e653cd23aeb5cc9109f5cd3'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -65,6 +65,17 @@ ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 [[ "$INTERNAL_IP" =~ $ipv4 ]] || fail "metadata instance/network-interfaces/0/ip is not an IPv4 address: '$INTERNAL_IP'"
 [[ "$EXTERNAL_IP" =~ $ipv4 ]] || fail "the node has no external IPv4 address (network-interfaces/0/access-configs/0/external-ip='$EXTERNAL_IP'); the trunk needs one for SIP and RTP"
 [[ "$NODE_NAME" =~ ^[a-z0-9-]{1,63}$ ]] || fail "metadata instance/name is not a GCE instance name: '$NODE_NAME'"
+
+# ==== internal load balancer address (VIP) ======================================================
+# (Section of the ILB change; self-contained: sets ILB_VIP, which the node include writes as
+# mp_ilb_vip.) The balancer is passthrough: its packets keep the forwarding rule's address, which
+# the guest agent routes as a local address (table local). Sofia cannot bind an address that is not
+# local yet, so FreeSWITCH must not start before that route exists.
+ILB_VIP="$(metadata instance/attributes/mediaplane-ilb-vip)"
+# A fleet of one node has no balancer: nothing binds a VIP, even if an attribute names one.
+[[ -z "$ILB_VIP" ]] || log "instance attribute mediaplane-ilb-vip ($ILB_VIP) ignored: this release has no internal load balancer profile"
+ILB_VIP=''
+# ==== end of the internal load balancer section =================================================
 
 # The access token goes into a 0600 header file, never onto a command line.
 token_json="$WORK/token.json"
@@ -246,6 +257,7 @@ fi
   printf '  <X-PRE-PROCESS cmd="set" data="mp_internal_ip=%s"/>\n' "$INTERNAL_IP"
   printf '  <X-PRE-PROCESS cmd="set" data="mp_external_ip=%s"/>\n' "$EXTERNAL_IP"
   printf '  <X-PRE-PROCESS cmd="set" data="mp_hostname=%s"/>\n' "$NODE_NAME"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_ilb_vip=%s"/>\n' "$ILB_VIP"
   printf '</include>\n'
 } > "$WORK/node.xml"
 install_file "$WORK/node.xml" "$R/etc/mediaplane/freeswitch/node.xml" 644 "$ROOT_USER:$ROOT_GROUP"
@@ -472,7 +484,7 @@ ready() {
 }
 deadline=$((SECONDS + READY_TIMEOUT_SEC))
 until ready; do
-  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and both sofia profiles RUNNING within ${READY_TIMEOUT_SEC}s"
+  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and every sofia profile (external, internal) RUNNING within ${READY_TIMEOUT_SEC}s"
   sleep 2
 done
 [[ -e "$RUN_DIR/ready" ]] || : > "$RUN_DIR/ready"

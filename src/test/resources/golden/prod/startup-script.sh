@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 020bc688fa06329a034657e90a4173ed04dec7316160fcb2e5e76f3f34345bc1 of stack prod.
+# mediaplane node boot, release f689bc75ad679fbb0cf850c5482aaaa63d3de8d3608ceb83fcf5029cccd785f4 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='020bc688fa06329a034657e90a4173ed04dec7316160fcb2e5e76f3f34345bc1'
+readonly RELEASE_HASH='f689bc75ad679fbb0cf850c5482aaaa63d3de8d3608ceb83fcf5029cccd785f4'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -65,6 +65,26 @@ ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 [[ "$INTERNAL_IP" =~ $ipv4 ]] || fail "metadata instance/network-interfaces/0/ip is not an IPv4 address: '$INTERNAL_IP'"
 [[ "$EXTERNAL_IP" =~ $ipv4 ]] || fail "the node has no external IPv4 address (network-interfaces/0/access-configs/0/external-ip='$EXTERNAL_IP'); the trunk needs one for SIP and RTP"
 [[ "$NODE_NAME" =~ ^[a-z0-9-]{1,63}$ ]] || fail "metadata instance/name is not a GCE instance name: '$NODE_NAME'"
+
+# ==== internal load balancer address (VIP) ======================================================
+# (Section of the ILB change; self-contained: sets ILB_VIP, which the node include writes as
+# mp_ilb_vip.) The balancer is passthrough: its packets keep the forwarding rule's address, which
+# the guest agent routes as a local address (table local). Sofia cannot bind an address that is not
+# local yet, so FreeSWITCH must not start before that route exists.
+ILB_VIP="$(metadata instance/attributes/mediaplane-ilb-vip)"
+ILB_ROUTE_TIMEOUT_SEC="${MP_ILB_ROUTE_TIMEOUT_SEC:-120}"
+[[ -n "$ILB_VIP" ]] || fail "this release listens on the internal load balancer's address (sofia profile ilb) but instance attribute mediaplane-ilb-vip is not set; the instance template sets it"
+[[ "$ILB_VIP" =~ $ipv4 ]] || fail "instance attribute mediaplane-ilb-vip is not an IPv4 address: '$ILB_VIP'"
+ilb_routed() {
+  ip route show table local 2>/dev/null | awk -v vip="$ILB_VIP" '$1 == "local" && ($2 == vip || $2 == vip "/32") { found = 1 } END { exit !found }'
+}
+ilb_deadline=$((SECONDS + ILB_ROUTE_TIMEOUT_SEC))
+until ilb_routed; do
+  (( SECONDS < ilb_deadline )) || fail "the internal load balancer address $ILB_VIP is not a local route after ${ILB_ROUTE_TIMEOUT_SEC}s ('ip route show table local' does not list it): the guest agent adds it for the forwarding rule; check google-guest-agent is running and its ip_forwarding is not disabled"
+  sleep 2
+done
+log "internal load balancer address $ILB_VIP is local: sofia profile ilb can bind it"
+# ==== end of the internal load balancer section =================================================
 
 # The access token goes into a 0600 header file, never onto a command line.
 token_json="$WORK/token.json"
@@ -246,6 +266,7 @@ fi
   printf '  <X-PRE-PROCESS cmd="set" data="mp_internal_ip=%s"/>\n' "$INTERNAL_IP"
   printf '  <X-PRE-PROCESS cmd="set" data="mp_external_ip=%s"/>\n' "$EXTERNAL_IP"
   printf '  <X-PRE-PROCESS cmd="set" data="mp_hostname=%s"/>\n' "$NODE_NAME"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_ilb_vip=%s"/>\n' "$ILB_VIP"
   printf '</include>\n'
 } > "$WORK/node.xml"
 install_file "$WORK/node.xml" "$R/etc/mediaplane/freeswitch/node.xml" 644 "$ROOT_USER:$ROOT_GROUP"
@@ -469,10 +490,11 @@ ready() {
   sofia="$(fs_cli -x 'sofia status' 2>/dev/null)" || return 1
   grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
   grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
+  grep -Eq '^[[:space:]]*ilb[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
 }
 deadline=$((SECONDS + READY_TIMEOUT_SEC))
 until ready; do
-  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and both sofia profiles RUNNING within ${READY_TIMEOUT_SEC}s"
+  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and every sofia profile (external, internal, ilb) RUNNING within ${READY_TIMEOUT_SEC}s"
   sleep 2
 done
 [[ -e "$RUN_DIR/ready" ]] || : > "$RUN_DIR/ready"

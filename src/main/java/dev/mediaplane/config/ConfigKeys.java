@@ -92,6 +92,13 @@ public final class ConfigKeys {
                 "Existing subnetwork name or self-link; required with networkMode existing."));
         r.add(key("mediaplane:networkSubnetCidr", STRING, value("10.42.0.0/24"), new OnlyWhen("mediaplane:networkMode", "dedicated", new PrivateSubnet(8, 29)),
                 "Private CIDR of the dedicated subnet."));
+        r.add(key("mediaplane:networkIlbAddress", STRING, new Default.Computed(
+                "dedicated: the subnet's highest assignable address (10.42.0.253 for 10.42.0.0/24); existing: none",
+                in -> "dedicated".equals(in.value("mediaplane:networkMode"))
+                        ? ConfigParser.highestAssignable(in.value("mediaplane:networkSubnetCidr")) : null),
+                new Matches("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
+                        "an IPv4 address such as 10.42.0.253"),
+                "Internal address of the fleet's internal load balancer (fleets that can hold several nodes): the ilb sofia profile listens on it. Required with networkMode existing and such a fleet."));
 
         r.add(key("mediaplane:trunkSignalingCidrs", ARRAY, required(), new Cidrs(false, "mediaplane:trunkAllowAnySignaling"),
                 "The SIP trunk's signalling CIDRs, the only sources of SIP over TLS. 0.0.0.0/0 needs trunkAllowAnySignaling."));

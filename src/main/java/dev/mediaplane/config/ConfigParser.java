@@ -499,6 +499,7 @@ public final class ConfigParser {
     }
 
     private void crossChecks(Trunk trunk, Controller controller, Rtp rtp, Fleet fleet, Network network) {
+        ilbAddress(network, fleet);
         String start = k("rtpStartPort");
         String end = k("rtpEndPort");
         String sessions = k("fleetMaxSessions");
@@ -583,6 +584,59 @@ public final class ConfigParser {
                         lb ? " + 1 internal load balancer address" : "",
                         surge > 0 ? " + " + surge + " surge node" + (surge == 1 ? "" : "s") + " during a rolling update" : ""));
             }
+        }
+    }
+
+    /**
+     * GCP keeps the first two (network, gateway) and the last two (reserved, broadcast) addresses
+     * of every IPv4 subnet range: the highest one a resource can take is broadcast - 2.
+     */
+    static String highestAssignable(Object subnetCidr) {
+        Cidr c = subnetCidr instanceof String s ? Cidr.tryParse(s) : null;
+        return c == null || c.size() < 8 ? null : ipv4(c.base() + c.size() - 3);
+    }
+
+    private static String ipv4(long ip) {
+        return ((ip >> 24) & 255) + "." + ((ip >> 16) & 255) + "." + ((ip >> 8) & 255) + "." + (ip & 255);
+    }
+
+    /** The internal load balancer's address: set where the fleet has a balancer, assignable in the subnet. */
+    private void ilbAddress(Network network, Fleet fleet) {
+        String key = k("networkIlbAddress");
+        if (!ok(key, k("networkMode"), k("fleetSize"), k("autoscalingMinReplicas"), k("autoscalingMaxReplicas"))) {
+            return;
+        }
+        // Harmless on a one-node fleet (no balancer reads it), so a stack can set it before it grows.
+        if (!fleet.balanced()) {
+            return;
+        }
+        if (network.ilbAddress().isEmpty()) {
+            problems.add(String.format("%s is required when %s is 'existing' and the fleet can hold several nodes: a free "
+                    + "address of %s for the internal load balancer (GCP keeps the first two and last two of the range)",
+                    key, k("networkMode"), k("networkSubnetwork")));
+            return;
+        }
+        String vip = network.ilbAddress().get();
+        Cidr ip = Cidr.tryParse(vip + "/32");
+        if (ip == null || network.mode() != NetworkMode.DEDICATED || !ok(k("networkSubnetCidr"))) {
+            return;
+        }
+        Cidr subnet = Cidr.tryParse(network.subnetCidr());
+        if (subnet == null) {
+            return;
+        }
+        if (!subnet.contains(ip)) {
+            problems.add(String.format("%s '%s' is outside %s '%s'; use an address of the subnet such as %s", key, vip,
+                    k("networkSubnetCidr"), network.subnetCidr(), highestAssignable(network.subnetCidr())));
+            return;
+        }
+        long offset = ip.base() - subnet.base();
+        String reserved = offset == 0 ? "the network address" : offset == 1 ? "the default gateway"
+                : offset == subnet.size() - 2 ? "reserved by Google Cloud" : offset == subnet.size() - 1 ? "the broadcast address" : null;
+        if (reserved != null) {
+            problems.add(String.format("%s '%s' is %s of %s '%s', which GCP never assigns; use an address between %s and %s",
+                    key, vip, reserved, k("networkSubnetCidr"), network.subnetCidr(), ipv4(subnet.base() + 2),
+                    highestAssignable(network.subnetCidr())));
         }
     }
 

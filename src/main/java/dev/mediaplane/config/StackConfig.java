@@ -79,7 +79,9 @@ public record StackConfig(
             /** Existing subnet self-link or name; required with mode existing. */
             Optional<String> subnetwork,
             /** CIDR of the dedicated subnet; defaults to 10.42.0.0/24. */
-            String subnetCidr) {}
+            String subnetCidr,
+            /** The internal load balancer's address; dedicated: the subnet's highest assignable one, existing: none. */
+            Optional<String> ilbAddress) {}
 
     public enum NetworkMode { DEDICATED, EXISTING }
 
@@ -177,6 +179,11 @@ public record StackConfig(
         /** Number of nodes the fleet holds when not autoscaled, or its minimum when autoscaled. */
         public int baseSize() {
             return autoscaling.map(Autoscaling::minReplicas).orElse(size);
+        }
+
+        /** Whether the fleet can hold several nodes, so controllers reach it through the internal load balancer. */
+        public boolean balanced() {
+            return autoscaling.isPresent() || size > 1;
         }
     }
 

@@ -415,6 +415,8 @@ public final class Fleet extends ComponentResource {
 
     static final String STACK_KEY = "mediaplane-stack";
     static final String RELEASE_KEY = "mediaplane-release";
+    /** The internal load balancer's address, only on templates of fleets that have one. */
+    static final String ILB_VIP_KEY = "mediaplane-ilb-vip";
 
     /** The name of the template of a release: {@link TemplateSpec#name()}. */
     public static String templateName(StackConfig c, BootScripts release) {
@@ -455,6 +457,10 @@ public final class Fleet extends ComponentResource {
         m.put("mediaplane-recordings-bucket", c.recordingsBucketName());
         m.put("mediaplane-events-topic", c.eventsTopicName());
         m.put("mediaplane-secret-prefix", c.prefix());
+        if (c.fleet().balanced()) {
+            // Boot writes it into the node include; the ilb sofia profile binds it (InternalLoadBalancer).
+            m.put(ILB_VIP_KEY, InternalLoadBalancer.vip(c));
+        }
         return m;
     }
 

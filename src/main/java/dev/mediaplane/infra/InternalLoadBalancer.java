@@ -23,6 +23,10 @@ import java.util.Objects;
  * a node drains, so new calls stop going there while its calls finish). Not ESL: a controller must
  * talk to the node that holds the call, which it discovers (controllerServiceAccount), directly.
  *
+ * <p>Passthrough: packets reach the node still addressed to the forwarding rule's IP (the guest
+ * agent routes it as a local address), so the node's {@code ilb} sofia profile listens on exactly
+ * that address; the template carries it as {@code mediaplane-ilb-vip}.
+ *
  * <p>Never RTP (media goes straight to the node's external address) and never the external TLS
  * port (the trunk reaches nodes directly): an internal LB cannot serve the internet anyway, and a
  * passthrough LB keeps TCP flows on a draining backend but not UDP.
@@ -50,7 +54,13 @@ public final class InternalLoadBalancer extends ComponentResource {
 
     /** Whether a fleet needs the balancer: it can hold more than one node. */
     public static boolean wanted(StackConfig c) {
-        return c.fleet().autoscaling().isPresent() || c.fleet().size() > 1;
+        return c.fleet().balanced();
+    }
+
+    /** The balancer's fixed address (networkIlbAddress); an error when the fleet has none. */
+    public static String vip(StackConfig c) {
+        return c.network().ilbAddress().orElseThrow(() -> new IllegalStateException(
+                "mediaplane:networkIlbAddress is unset for a fleet with an internal load balancer"));
     }
 
     /** The internal address controllers connect to. */
@@ -98,6 +108,9 @@ public final class InternalLoadBalancer extends ComponentResource {
                 .region(c.region())
                 .addressType("INTERNAL")
                 .purpose("GCE_ENDPOINT")
+                // Fixed, not allocated: the node template carries it (Fleet.ILB_VIP_KEY) so the ilb
+                // sofia profile can bind it before the forwarding rule exists.
+                .address(vip(c))
                 .subnetwork(args.subnetwork())
                 .description("mediaplane " + c.stack() + ": controllers' address of the node fleet")
                 .labels(Common.labels(c, "ilb"))

@@ -352,7 +352,11 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
     }
 
     /** The node fact a node variable holds; boot's shell has it in the variable of this name. */
-    public enum NodeFact { INTERNAL_IP, EXTERNAL_IP, NODE_NAME }
+    public enum NodeFact {
+        INTERNAL_IP, EXTERNAL_IP, NODE_NAME,
+        /** The internal load balancer's address (instance attribute mediaplane-ilb-vip); empty without a balancer. */
+        ILB_VIP
+    }
 
     /**
      * A FreeSWITCH variable of the node include: a node fact boot learns from the metadata server.
@@ -388,6 +392,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param internalIp the NIC's private address
      * @param externalIp the node's external address (ext-sip-ip, ext-rtp-ip)
      * @param hostname the instance name
+     * @param ilbVip the internal load balancer's address the ilb sofia profile binds; empty on fleets without one
      * @param eslPassword the controller's ESL password
      * @param eslAdminPassword the per-node full-access ESL password
      * @param sipTrunkPassword the trunk gateway's password
@@ -397,11 +402,11 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param recordingId channel variable: the recording's id
      * @param recordingPath channel variable: where the call is recorded
      */
-    public record Vars(String internalIp, String externalIp, String hostname, String eslPassword, String eslAdminPassword,
+    public record Vars(String internalIp, String externalIp, String hostname, String ilbVip, String eslPassword, String eslAdminPassword,
                        String sipTrunkPassword, String recordingsDir, String organizationId, String callSid,
                        String recordingId, String recordingPath) {
         static Vars standard() {
-            return new Vars("mp_internal_ip", "mp_external_ip", "mp_hostname", "mp_esl_password", "mp_esl_admin_password",
+            return new Vars("mp_internal_ip", "mp_external_ip", "mp_hostname", "mp_ilb_vip", "mp_esl_password", "mp_esl_admin_password",
                     "mp_sip_trunk_password", "mp_recordings_dir", "mp_organization_id", "mp_call_sid", "mp_recording_id",
                     "mp_recording_path");
         }
@@ -409,7 +414,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         /** The node include's variables, in the order boot writes them. */
         public List<NodeVar> nodeVars() {
             return List.of(new NodeVar(internalIp, NodeFact.INTERNAL_IP), new NodeVar(externalIp, NodeFact.EXTERNAL_IP),
-                    new NodeVar(hostname, NodeFact.NODE_NAME));
+                    new NodeVar(hostname, NodeFact.NODE_NAME), new NodeVar(ilbVip, NodeFact.ILB_VIP));
         }
 
         /** The secrets include's variables, in the order boot writes them. */

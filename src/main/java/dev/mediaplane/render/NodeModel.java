@@ -22,6 +22,8 @@ public record NodeModel(
         /** Last RTP port, even (FreeSWITCH rounds an odd one down); the firewall opens one above it for RTCP. */
         int rtpEndPort,
         Fleet fleet,
+        /** Whether the fleet has an internal load balancer, so the ilb sofia profile listens on its address; false: no profile. */
+        boolean internalLoadBalancer,
         /** FreeSWITCH modules in load order. */
         List<String> modules,
         /** API commands the controller's ESL user may run; everything else is refused. */
@@ -72,6 +74,7 @@ public record NodeModel(
                 c.rtp().startPort(), c.rtp().lastRtpPort(),
                 new Fleet(c.fleet().maxSessions(), c.fleet().sessionsPerSecond(), c.fleet().healthPort(),
                         c.fleet().drainTimeoutSec()),
+                c.fleet().balanced(),
                 MODULES,
                 ESL_ALLOWED_API);
     }

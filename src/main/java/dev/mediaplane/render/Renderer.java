@@ -54,6 +54,7 @@ public final class Renderer {
             "dialplan/public.xml",
             "directory/mediaplane.xml",
             "sip_profiles/external.xml",
+            "sip_profiles/ilb.xml",
             "sip_profiles/internal.xml");
 
     /**

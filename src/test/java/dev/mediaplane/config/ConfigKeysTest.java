@@ -218,6 +218,7 @@ class ConfigKeysTest {
             Map.entry("mediaplane:networkVpc", List.of("shared-vpc")),
             Map.entry("mediaplane:networkSubnetwork", List.of("shared-subnet")),
             Map.entry("mediaplane:networkSubnetCidr", List.of("10.44.0.0/24")),
+            Map.entry("mediaplane:networkIlbAddress", List.of("10.42.0.200", "10.43.0.200")),
             Map.entry("mediaplane:trunkSignalingCidrs", List.of("[192.0.2.0/25]")),
             Map.entry("mediaplane:trunkMediaCidrs", List.of("[198.51.100.0/25]")),
             Map.entry("mediaplane:trunkGatewayHost", List.of("other.sip.signalwire.com")),

@@ -87,7 +87,20 @@ class ConfigValidationTest {
                         "mediaplane:fleetMaxSessions=600 exceeds the sizing rule of 250 sessions per vCPU: e2-standard-2 has 2 vCPUs, so at most 500"),
                 bad(PROD, "mediaplane:fleetMachineType", "e2-custom-2-4096",
                         "mediaplane:fleetMaxSessions=1000 exceeds the sizing rule", "e2-custom-2-4096 has 2 vCPUs, so at most 500"),
-                bad(DEV, "mediaplane:fleetDrainTimeoutSec", "300", "mediaplane:fleetDrainTimeoutSec must be between 5 and 85"));
+                bad(DEV, "mediaplane:fleetDrainTimeoutSec", "300", "mediaplane:fleetDrainTimeoutSec must be between 5 and 85"),
+                bad(PROD, "mediaplane:networkIlbAddress", "10.42.0.9",
+                        "mediaplane:networkIlbAddress '10.42.0.9' is outside mediaplane:networkSubnetCidr '10.43.0.0/22'", "10.43.3.253"),
+                bad(PROD, "mediaplane:networkIlbAddress", "10.43.3.254",
+                        "mediaplane:networkIlbAddress '10.43.3.254' is reserved by Google Cloud of mediaplane:networkSubnetCidr",
+                        "between 10.43.0.2 and 10.43.3.253"),
+                bad(PROD, "mediaplane:networkIlbAddress", "10.43.0.1", "'10.43.0.1' is the default gateway"),
+                bad(PROD, "mediaplane:networkIlbAddress", "10.43.3.255", "'10.43.3.255' is the broadcast address"),
+                bad(PROD, "mediaplane:networkIlbAddress", "10.43.0.256", "mediaplane:networkIlbAddress must be an IPv4 address"),
+                Arguments.of("existing network, balanced fleet, no networkIlbAddress",
+                        StackConfigFixtures.withValue(StackConfigFixtures.withValue(StackConfigFixtures.without(PROD,
+                                "mediaplane:networkSubnetCidr"), "mediaplane:networkMode", "existing"), "mediaplane:networkSubnetwork", "s"),
+                        new String[] {"mediaplane:networkIlbAddress is required when mediaplane:networkMode is 'existing' and the "
+                                + "fleet can hold several nodes"}));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -128,6 +141,16 @@ class ConfigValidationTest {
         assertEquals(java.util.Set.of(NodeSecret.ESL_PASSWORD), loaded.config().providedSecrets());
         assertEquals("[secret]", loaded.secrets().get(NodeSecret.ESL_PASSWORD).toString());
         assertTrue(!loaded.toString().contains("CIPHERTEXT-MARKER"));
+    }
+
+    @Test
+    void theBalancerAddressDefaultsToTheSubnetsHighestAssignableOne() {
+        assertEquals(java.util.Optional.of("10.42.0.253"), StackFileLoader.parse("dev", "x", DEV).config().network().ilbAddress());
+        assertEquals(java.util.Optional.of("10.43.3.253"), StackFileLoader.parse("prod", "x", PROD).config().network().ilbAddress());
+        String existing = StackConfigFixtures.withValue(StackConfigFixtures.withValue(StackConfigFixtures.without(DEV,
+                "mediaplane:networkSubnetCidr"), "mediaplane:networkMode", "existing"), "mediaplane:networkSubnetwork", "s");
+        assertEquals(java.util.Optional.empty(), StackFileLoader.parse("dev", "x", existing).config().network().ilbAddress(),
+                "an existing subnet's free addresses are unknown offline: no default");
     }
 
     @Test

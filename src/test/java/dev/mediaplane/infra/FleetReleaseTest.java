@@ -103,7 +103,10 @@ class FleetReleaseTest {
         assertEquals(base, templateName(PlanRunner.run(Stacks.with("dev", Map.of("mediaplane:alertsPacketLossPercent", "9")))));
         assertEquals(base, templateName(PlanRunner.run(Stacks.with("dev", Map.of(
                 "mediaplane:recordingsDeleteAfterDays", "90", "mediaplane:recordingsStorageClass", "NEARLINE")))));
-        assertEquals(base, templateName(PlanRunner.run(Stacks.with("dev", Map.of("mediaplane:fleetSize", "2")))));
+        // 1 -> 2 nodes adds the balancer and its address to the metadata; 2 -> 3 changes nothing of the template.
+        String two = templateName(PlanRunner.run(Stacks.with("dev", Map.of("mediaplane:fleetSize", "2"))));
+        assertNotEquals(base, two);
+        assertEquals(two, templateName(PlanRunner.run(Stacks.with("dev", Map.of("mediaplane:fleetSize", "3")))));
         // Content: the rendered release (RTP range) changes the startup script, the machine type the VM.
         var rtp = Stacks.with("dev", Map.of("mediaplane:rtpStartPort", "20000"));
         assertNotEquals(Renderer.render(Stacks.load("dev").config()).hash(), Renderer.render(rtp.config()).hash());

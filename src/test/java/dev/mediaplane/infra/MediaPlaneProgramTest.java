@@ -549,6 +549,21 @@ class MediaPlaneProgramTest {
                 .contains("logging.googleapis.com/user/mp-prod-disk-pressure"));
     }
 
+    /** The balancer's address is fixed, and the template carries it to boot only when there is a balancer. */
+    @Test
+    void theBalancerAddressIsFixedAndReachesTheNodesThroughTheTemplate() {
+        PlannedResource vip = prod.ofType("gcp:compute/address:Address")
+                .filter(r -> "INTERNAL".equals(r.inputs().get("addressType"))).findFirst().orElseThrow();
+        assertEquals("10.43.3.253", vip.inputs().get("address"), "prod's /22 ends at .255: broadcast - 2");
+        assertEquals(prodConfig.network().ilbAddress().orElseThrow(), vip.inputs().get("address"));
+        PlannedResource prodTemplate = Stacks.one(prod, "gcp:compute/instanceTemplate:InstanceTemplate");
+        assertEquals(vip.inputs().get("address"), at(prodTemplate.inputs(), "metadata", "mediaplane-ilb-vip"));
+        PlannedResource devTemplate = Stacks.one(dev, "gcp:compute/instanceTemplate:InstanceTemplate");
+        Map<String, Object> devMetadata = at(devTemplate.inputs(), "metadata");
+        assertFalse(devMetadata.containsKey("mediaplane-ilb-vip"), "a one-node fleet has no balancer: " + devMetadata.keySet());
+        assertEquals(0L, dev.ofType("gcp:compute/forwardingRule:ForwardingRule").count());
+    }
+
     // ---- outputs ----
 
     @Test

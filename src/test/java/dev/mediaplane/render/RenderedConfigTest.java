@@ -120,6 +120,55 @@ class RenderedConfigTest {
         assertEquals("$${mp_esl_password}", user.get("esl-password"));
     }
 
+    /**
+     * What the internal load balancer carries (internal SIP) listens on its address, which boot
+     * writes into the node include; ESL and the internal profile stay on the node's address.
+     */
+    @Test
+    void aBalancedFleetListensForInternalSipOnTheBalancerAddressAndEslStaysOnTheNode() {
+        StackConfig c = Scenarios.config("prod");
+        assertTrue(c.fleet().balanced(), "prod autoscales: it has an internal load balancer");
+        Bundle b = Renderer.render(c);
+        Document d = parse("ilb.xml", b.file("freeswitch/sip_profiles/ilb.xml"));
+        assertEquals("profile", d.getDocumentElement().getTagName());
+        assertEquals("ilb", d.getDocumentElement().getAttribute("name"));
+        Map<String, String> ilb = params(b, "freeswitch/sip_profiles/ilb.xml", "settings");
+        Map<String, String> internal = params(b, "freeswitch/sip_profiles/internal.xml", "settings");
+        assertEquals("$${" + NodeContract.STANDARD.vars().ilbVip() + "}", ilb.get("sip-ip"));
+        assertEquals("$${mp_internal_ip}", ilb.get("rtp-ip"), "media goes to the node, never through the balancer");
+        assertEquals(String.valueOf(c.controller().internalSipPort()), ilb.get("sip-port"));
+        // Same hardening and controls as the internal profile, only the SIP address differs.
+        Map<String, String> rest = new LinkedHashMap<>(ilb);
+        rest.remove("sip-ip");
+        Map<String, String> internalRest = new LinkedHashMap<>(internal);
+        internalRest.remove("sip-ip");
+        assertEquals(internalRest, rest);
+        assertEquals("$${mp_internal_ip}", internal.get("sip-ip"), "a controller can still reach one node");
+        assertEquals("$${mp_internal_ip}", params(b, "freeswitch/autoload_configs/event_socket.conf.xml", "settings")
+                .get("listen-ip"), "ESL is per node: never on the balancer's address");
+        // Boot defines the variable the profile binds, from the instance attribute the template carries.
+        String boot = Renderer.startupScript(c, Scenarios.BUCKET, b.hash());
+        assertTrue(boot.contains("ILB_VIP=\"$(metadata instance/attributes/mediaplane-ilb-vip)\""), boot);
+        assertTrue(boot.contains("data=\"" + NodeContract.STANDARD.vars().ilbVip() + "=%s\"/>\\n' \"$ILB_VIP\""), boot);
+    }
+
+    @Test
+    void aOneNodeFleetRendersNoBalancerListener() {
+        StackConfig c = Scenarios.config("dev");
+        assertFalse(c.fleet().balanced());
+        Bundle b = Renderer.render(c);
+        Document d = parse("ilb.xml", b.file("freeswitch/sip_profiles/ilb.xml"));
+        assertEquals("include", d.getDocumentElement().getTagName());
+        assertEquals(0, d.getElementsByTagName("profile").getLength());
+        assertEquals(0, d.getElementsByTagName("param").getLength());
+        for (var e : b.files().entrySet()) {
+            if (e.getKey().endsWith(".xml")) {
+                assertFalse(new String(e.getValue(), StandardCharsets.UTF_8).contains("$${mp_ilb_vip}"),
+                        e.getKey() + " binds the balancer address on a fleet without one");
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void rtpRangeSessionsAndProfilePortsComeFromTheConfigRecord(String scenario) {
@@ -166,7 +215,9 @@ class RenderedConfigTest {
     void mediaTimeoutsAreTheChannelVariablesNotTheDeprecatedProfileParams(String scenario) {
         Bundle b = Renderer.render(Scenarios.config(scenario));
         for (String path : b.files().keySet()) {
-            if (path.startsWith("freeswitch/sip_profiles/")) {
+            // A one-node fleet's ilb.xml is an empty include (aOneNodeFleetRendersNoBalancerListener).
+            if (path.startsWith("freeswitch/sip_profiles/")
+                    && parse(path, b.file(path)).getElementsByTagName("settings").getLength() > 0) {
                 // sofia.c: "rtp-timeout-sec deprecated use media_timeout variable." (and -hold-).
                 Map<String, String> settings = params(b, path, "settings");
                 assertFalse(settings.containsKey("rtp-timeout-sec"), path);
