@@ -49,10 +49,6 @@ public final class EslMessage {
         return new String(body, StandardCharsets.UTF_8);
     }
 
-    int bodyLength() {
-        return body.length;
-    }
-
     byte[] rawBody() {
         return body;
     }

@@ -32,7 +32,6 @@ final class EventQueue {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
     private final AtomicLong waits = new AtomicLong();
-    private final AtomicLong listenerErrors = new AtomicLong();
     private volatile boolean saturated;
     private final Thread worker;
 
@@ -48,13 +47,9 @@ final class EventQueue {
         worker.start();
     }
 
-    boolean isMustDeliver(EslEvent e) {
-        return mustDeliver.contains(e.name());
-    }
-
     /** Called on the reader thread only, so the size check and the insert cannot race with another producer. */
     void offer(EslEvent e) {
-        if (!isMustDeliver(e)) {
+        if (!mustDeliver.contains(e.name())) {
             if (capacity - queue.size() <= reserve || !queue.offer(e)) {
                 long n = dropped.incrementAndGet();
                 if (Long.bitCount(n) == 1) { // 1, 2, 4, 8, ...: visible without flooding the journal
@@ -104,7 +99,6 @@ final class EventQueue {
             try {
                 listener.onEvent(e);
             } catch (RuntimeException ex) {
-                listenerErrors.incrementAndGet();
                 LOG.log(Level.WARNING, "event listener failed on " + e, ex);
             }
             delivered.incrementAndGet();
@@ -129,10 +123,6 @@ final class EventQueue {
 
     long waits() {
         return waits.get();
-    }
-
-    long listenerErrors() {
-        return listenerErrors.get();
     }
 
     int queued() {
