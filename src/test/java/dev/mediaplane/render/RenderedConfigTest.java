@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.mediaplane.config.NodeSecret;
 import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.testing.RequiredTools;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,13 +85,10 @@ class RenderedConfigTest {
             assertFalse(text.contains("[="), e.getKey() + " holds an unrendered [=...] interpolation");
         }
         assertEquals(Renderer.FREESWITCH_FILES.size(), written.size());
-        if (Tools.has("xmllint")) {
-            for (Path p : written) {
-                Tools.Result r = Tools.run(List.of("xmllint", "--noout", p.toString()), Map.of(), tmp);
-                assertEquals(0, r.exit(), "xmllint " + tmp.relativize(p) + ":\n" + r.output());
-            }
-        } else {
-            Tools.requireInCi("xmllint");
+        RequiredTools.require("xmllint");
+        for (Path p : written) {
+            Tools.Result r = Tools.run(List.of("xmllint", "--noout", p.toString()), Map.of(), tmp);
+            assertEquals(0, r.exit(), "xmllint " + tmp.relativize(p) + ":\n" + r.output());
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.testing.RequiredTools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,9 +45,7 @@ class ScriptShellcheckTest {
             Tools.Result syntax = Tools.run(List.of("bash", "-n", p.toString()), Map.of(), tmp);
             assertEquals(0, syntax.exit(), "bash -n " + e.getKey() + ":\n" + syntax.output());
         }
-        if (!Tools.has("shellcheck")) {
-            Tools.requireInCi("shellcheck");
-        }
+        RequiredTools.require("shellcheck");
         for (String name : scripts.keySet()) {
             Tools.Result r = Tools.run(List.of("shellcheck", "--shell=bash", "--severity=style", "--external-sources",
                     tmp.resolve(name).toString()), Map.of(), tmp);
