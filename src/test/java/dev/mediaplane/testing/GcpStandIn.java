@@ -17,7 +17,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -410,27 +409,13 @@ public final class GcpStandIn implements AutoCloseable {
         }
         String type = query.get("uploadType");
         byte[] body = ex.getRequestBody().readAllBytes();
-        String name;
-        String multipartMd5 = null;
         String contentType = ex.getRequestHeaders().getFirst("Content-Type");
-        if ("media".equals(type)) {
-            name = query.get("name");
-        } else if ("multipart".equals(type)) {
-            Multipart mp = Multipart.parse(contentType, body);
-            if (mp == null) {
-                gcsError(ex, 400, "Invalid multipart request: expected multipart/related with metadata and media parts",
-                        "invalid");
-                return;
-            }
-            JsonObject meta = JsonParser.parseString(new String(mp.metadata, StandardCharsets.UTF_8)).getAsJsonObject();
-            name = meta.has("name") ? meta.get("name").getAsString() : query.get("name");
-            multipartMd5 = meta.has("md5Hash") ? meta.get("md5Hash").getAsString() : null;
-            contentType = meta.has("contentType") ? meta.get("contentType").getAsString() : mp.mediaType;
-            body = mp.media;
-        } else {
-            gcsError(ex, 400, "The stand-in implements uploadType=media and uploadType=multipart, got " + type, "invalid");
+        if (!"media".equals(type)) {
+            // The uploader sends uploadType=media; nothing here speaks multipart or resumable.
+            gcsError(ex, 400, "The stand-in implements uploadType=media only, got " + type, "invalid");
             return;
         }
+        String name = query.get("name");
         if (name == null || name.isEmpty()) {
             gcsError(ex, 400, "Required parameter: name", "required");
             return;
@@ -443,8 +428,8 @@ public final class GcpStandIn implements AutoCloseable {
             gcsError(ex, 404, "The specified bucket does not exist.", "notFound");
             return;
         }
-        // A checksum the client sends (X-Goog-Hash: md5=..., or md5Hash in multipart metadata) is
-        // checked against the bytes received; a mismatch is refused and nothing is stored.
+        // A checksum the client sends (X-Goog-Hash: md5=...) is checked against the bytes received;
+        // a mismatch is refused and nothing is stored.
         String claimedMd5 = null;
         String hashHeader = ex.getRequestHeaders().getFirst("X-Goog-Hash");
         if (hashHeader != null) {
@@ -454,9 +439,6 @@ public final class GcpStandIn implements AutoCloseable {
                     claimedMd5 = t.substring(4);
                 }
             }
-        }
-        if (claimedMd5 == null && multipartMd5 != null) {
-            claimedMd5 = multipartMd5;
         }
         String ifGen = query.get("ifGenerationMatch");
         if (ifGen != null && !ifGen.equals("0")) {
@@ -840,71 +822,6 @@ public final class GcpStandIn implements AutoCloseable {
         final Map<String, String> leased = new ConcurrentHashMap<>();
 
         Subscription(String topic) { this.topic = topic; }
-    }
-
-    /** multipart/related: a JSON metadata part, then the media part. */
-    private record Multipart(byte[] metadata, byte[] media, String mediaType) {
-        static Multipart parse(String contentType, byte[] body) {
-            if (contentType == null || !contentType.startsWith("multipart/related")) {
-                return null;
-            }
-            Matcher b = Pattern.compile("boundary=\"?([^\";]+)\"?").matcher(contentType);
-            if (!b.find()) {
-                return null;
-            }
-            byte[] delim = ("--" + b.group(1)).getBytes(StandardCharsets.ISO_8859_1);
-            List<byte[]> parts = new ArrayList<>();
-            int i = indexOf(body, delim, 0);
-            while (i >= 0) {
-                int start = i + delim.length;
-                if (start + 1 < body.length && body[start] == '-' && body[start + 1] == '-') {
-                    break;
-                }
-                int next = indexOf(body, delim, start);
-                if (next < 0) {
-                    return null;
-                }
-                parts.add(Arrays.copyOfRange(body, start, next));
-                i = next;
-            }
-            if (parts.size() != 2) {
-                return null;
-            }
-            String[] meta = splitPart(parts.get(0));
-            String[] media = splitPart(parts.get(1));
-            if (meta == null || media == null) {
-                return null;
-            }
-            Matcher t = Pattern.compile("(?im)^content-type:\\s*(\\S+)").matcher(media[0]);
-            return new Multipart(meta[1].getBytes(StandardCharsets.ISO_8859_1), media[1].getBytes(StandardCharsets.ISO_8859_1),
-                    t.find() ? t.group(1) : null);
-        }
-
-        /** headers, body; the CRLF before the next delimiter belongs to the delimiter. */
-        private static String[] splitPart(byte[] part) {
-            String s = new String(part, StandardCharsets.ISO_8859_1);
-            s = s.startsWith("\r\n") ? s.substring(2) : s;
-            int sep = s.indexOf("\r\n\r\n");
-            if (sep < 0) {
-                return null;
-            }
-            String content = s.substring(sep + 4);
-            content = content.endsWith("\r\n") ? content.substring(0, content.length() - 2) : content;
-            return new String[] {s.substring(0, sep), content};
-        }
-
-        private static int indexOf(byte[] hay, byte[] needle, int from) {
-            outer:
-            for (int i = from; i <= hay.length - needle.length; i++) {
-                for (int j = 0; j < needle.length; j++) {
-                    if (hay[i + j] != needle[j]) {
-                        continue outer;
-                    }
-                }
-                return i;
-            }
-            return -1;
-        }
     }
 
     private static JsonObject gcsErrorBody(int status, String message, String reason) {

@@ -125,21 +125,6 @@ class GcpStandInTest {
     }
 
     @Test
-    void multipartUploadStoresTheMediaPartUnderTheMetadataName() throws Exception {
-        grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectCreator");
-        String body = "--b1\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{\"name\":\"m/p.json\",\"contentType\":\"application/json\"}"
-                + "\r\n--b1\r\nContent-Type: application/json\r\n\r\n{\"k\":1}\r\n--b1--\r\n";
-        var r = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/upload/storage/v1/b/" + BUCKET
-                        + "/o?uploadType=multipart&ifGenerationMatch=0"))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "multipart/related; boundary=b1")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
-        assertEquals("{\"k\":1}", new String(gcp.objects(BUCKET).get("m/p.json").bytes(), StandardCharsets.UTF_8));
-        assertEquals("application/json", gcp.objects(BUCKET).get("m/p.json").contentType());
-    }
-
-    @Test
     void callsWithoutAValidTokenAre401() throws Exception {
         grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectAdmin");
         var anonymous = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/storage/v1/b/" + BUCKET + "/o/x")).build(),
