@@ -23,15 +23,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * and the program cannot disagree about what the node may do: a role the plan changes changes
  * the tests' cloud with it.
  *
- * <p>The hand-written helpers below ({@link #releases}, {@link #secret}) remain for the
- * startup-script test, which sets up secrets with values the plan cannot know.
+ * <p>The hand-written helpers below ({@link #attach}, {@link #releases}, {@link #secret}) remain
+ * for the startup-script and ILB listener tests, which set up secrets with values the plan cannot know.
  */
 public final class PlannedNode {
     private PlannedNode() {}
 
     /** What a test needs to know about the planned cloud it runs against. */
-    public record Cloud(GcpStandIn gcp, String nodeEmail, String recordingsBucket, String releasesBucket,
-            String eventsTopic, Map<String, String> subscriptionConsumers, Plan plan) {}
+    public record Cloud(GcpStandIn gcp, String recordingsBucket, String releasesBucket, String eventsTopic,
+            Map<String, String> subscriptionConsumers) {}
 
     private static final Map<String, Plan> PLANS = new ConcurrentHashMap<>();
 
@@ -142,7 +142,7 @@ public final class PlannedNode {
             }
         }
         gcp.instanceServiceAccount(nodeEmail);
-        return new Cloud(gcp, nodeEmail, recordings, releases, events, Map.copyOf(consumers), plan);
+        return new Cloud(gcp, recordings, releases, events, Map.copyOf(consumers));
     }
 
     private static String str(PlannedResource r, String input) {
