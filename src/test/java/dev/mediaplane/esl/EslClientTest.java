@@ -94,6 +94,17 @@ class EslClientTest {
         return c;
     }
 
+    /** The failures the client reports, of one state only when {@code state} is set. */
+    private static BlockingQueue<EslException> causes(EslClient c, EslClient.State state) {
+        BlockingQueue<EslException> causes = new LinkedBlockingQueue<>();
+        c.addStateListener((st, cause) -> {
+            if (cause != null && (state == null || st == state)) {
+                causes.add(cause);
+            }
+        });
+        return causes;
+    }
+
     private static EslClient.Subscription plain() {
         return EslClient.Subscription.of(EslConnection.Format.PLAIN, "RECORD_STOP", "CHANNEL_HANGUP_COMPLETE",
                 "CHANNEL_CREATE", "CHANNEL_DESTROY");
@@ -195,16 +206,11 @@ class EslClientTest {
         assertTrue(e.getMessage().contains("-ERR invalid"), e.getMessage());
         assertFalse(e.getMessage().contains(MARKER));
 
-        BlockingQueue<EslException> causes = new LinkedBlockingQueue<>();
         EslClient c = new EslClient(creds(), plain(), new Collecting(), EslClient.Options.defaults().withConnection(FAST)
                 .withBackoff(new EslClient.Backoff(Duration.ofMillis(100), Duration.ofSeconds(2), 0.5, Duration.ofSeconds(30))),
                 fakeTiming());
         toClose.add(c);
-        c.addStateListener((st, cause) -> {
-            if (st == EslClient.State.REFUSED) {
-                causes.add(cause);
-            }
-        });
+        BlockingQueue<EslException> causes = causes(c, EslClient.State.REFUSED);
         c.start();
         for (int i = 0; i < 6; i++) {
             assertEquals(EslException.Kind.AUTH_REJECTED, causes.poll(10, TimeUnit.SECONDS).kind());
@@ -263,15 +269,10 @@ class EslClientTest {
     @Test
     void eventOverTheFrameLimitIsAProtocolErrorThenAReconnect() throws Exception {
         Collecting l = new Collecting();
-        BlockingQueue<EslException> causes = new LinkedBlockingQueue<>();
         EslClient c = new EslClient(creds(), plain(), l, EslClient.Options.defaults()
                 .withConnection(new EslConnection.Settings(Duration.ofSeconds(3), Duration.ofSeconds(5), 64 * 1024)), fakeTiming());
         toClose.add(c);
-        c.addStateListener((st, cause) -> {
-            if (cause != null) {
-                causes.add(cause);
-            }
-        });
+        BlockingQueue<EslException> causes = causes(c, null);
         c.start();
         FakeFreeSwitch.Session s = fs.nextSession();
         assertTrue(s.awaitSubscribed());
@@ -402,13 +403,8 @@ class EslClientTest {
 
     @Test
     void disconnectNoticeThenCloseIsReportedAndReconnects() throws Exception {
-        BlockingQueue<EslException> causes = new LinkedBlockingQueue<>();
         EslClient c = client(plain(), new Collecting(), EslClient.Options.defaults());
-        c.addStateListener((st, cause) -> {
-            if (st == EslClient.State.DISCONNECTED) {
-                causes.add(cause);
-            }
-        });
+        BlockingQueue<EslException> causes = causes(c, EslClient.State.DISCONNECTED);
         c.start();
         FakeFreeSwitch.Session s = fs.nextSession();
         assertTrue(s.awaitSubscribed());
@@ -422,13 +418,8 @@ class EslClientTest {
 
     @Test
     void malformedContentLengthIsAClearErrorAndAReconnectNotAHang() throws Exception {
-        BlockingQueue<EslException> causes = new LinkedBlockingQueue<>();
         EslClient c = client(plain(), new Collecting(), EslClient.Options.defaults());
-        c.addStateListener((st, cause) -> {
-            if (cause != null) {
-                causes.add(cause);
-            }
-        });
+        BlockingQueue<EslException> causes = causes(c, null);
         c.start();
         FakeFreeSwitch.Session s = fs.nextSession();
         assertTrue(s.awaitSubscribed());
