@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -344,9 +343,5 @@ class BadInputTest {
     void unknownKeysSuggestTheClosest(String label, String text, String[] expected) {
         assertProblems(text, expected);
         assertTrue(problems(text).stream().noneMatch(p -> p.contains("alertsNotificationChannels")), "no list of every key");
-    }
-
-    static UnaryOperator<String> unused() {
-        return UnaryOperator.identity();
     }
 }
