@@ -411,9 +411,8 @@ public record ConfigKey(String name, Type type, Default dflt, Constraint constra
             return name.contains("arm64") || name.contains("aarch64") ? "arm64" : "x86_64";
         }
 
-        private static final String P = "[a-z][a-z0-9-]{4,28}[a-z0-9]";
         private static final Pattern FORM = Pattern.compile("(https://(www|compute)\\.googleapis\\.com/compute/(v1|beta)/)?"
-                + "projects/(" + P + "|[a-z][a-z0-9.:-]{4,60}[a-z0-9])/global/images/(family/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+                + "projects/(" + ConfigKeys.P + "|[a-z][a-z0-9.:-]{4,60}[a-z0-9])/global/images/(family/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
 
         @Override
         public String allowed() {
@@ -425,7 +424,6 @@ public record ConfigKey(String name, Type type, Default dflt, Constraint constra
             String image = (String) value;
             if (!FORM.matcher(image).matches()) {
                 checks.problem("%s must be %s, got '%s'", key, allowed(), image);
-                return value;
             }
             return value;
         }

@@ -45,7 +45,8 @@ public final class ConfigKeys {
 
     private ConfigKeys() {}
 
-    private static final String P = "[a-z][a-z0-9-]{4,28}[a-z0-9]"; // a GCP project id
+    /** A GCP project id; {@link ConfigKey.Image} names image projects with it too. */
+    static final String P = "[a-z][a-z0-9-]{4,28}[a-z0-9]";
 
     private static final Range PORT = new Range(1, 65535);
 

@@ -18,10 +18,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Offline loader: reads {@code Pulumi.<stack>.yaml} directly, for the plan and the CLI, which run
@@ -98,8 +101,12 @@ public final class StackFileLoader {
                 .setCodePointLimit(MAX_BYTES).setUseMarks(true).build();
         Object doc;
         try {
-            checkDepth(source, settings, text);
-            doc = new Load(settings).loadFromString(text);
+            doc = new Load(settings) {
+                @Override
+                protected Composer createComposer(String yaml) {
+                    return new Composer(settings, new DepthLimit(source, new ParserImpl(settings, new StreamReader(settings, yaml))));
+                }
+            }.loadFromString(text);
         } catch (MarkedYamlEngineException e) {
             throw new ConfigException(List.of(withheld(yamlError(source, e), source, text)));
         } catch (YamlEngineException e) {
@@ -156,10 +163,39 @@ public final class StackFileLoader {
         return new LoadedConfig(parsed, secrets);
     }
 
-    /** Walks the parser's events (no recursion) and refuses nesting deeper than {@link #MAX_DEPTH}. */
-    private static void checkDepth(String source, LoadSettings settings, String text) {
-        int depth = 0;
-        for (Event e : new Parse(settings).parseString(text)) {
+    /**
+     * The parser's events as they reach the composer, refused past {@link #MAX_DEPTH} levels: the
+     * composer recurses once per level, so the limit holds before the tree is built, in the one
+     * pass that builds it.
+     */
+    private static final class DepthLimit implements Parser {
+        private final String source;
+        private final Parser parser;
+        private int depth;
+
+        DepthLimit(String source, Parser parser) {
+            this.source = source;
+            this.parser = parser;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID id) {
+            return parser.checkEvent(id);
+        }
+
+        @Override
+        public Event peekEvent() {
+            return parser.peekEvent();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return parser.hasNext();
+        }
+
+        @Override
+        public Event next() {
+            Event e = parser.next();
             if (e.getEventId() == Event.ID.MappingStart || e.getEventId() == Event.ID.SequenceStart) {
                 if (++depth > MAX_DEPTH) {
                     int line = e.getStartMark().map(m -> m.getLine() + 1).orElse(0);
@@ -169,6 +205,7 @@ public final class StackFileLoader {
             } else if (e.getEventId() == Event.ID.MappingEnd || e.getEventId() == Event.ID.SequenceEnd) {
                 depth--;
             }
+            return e;
         }
     }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -289,6 +288,16 @@ class BadInputTest {
         assertTrue(e.problems().get(0).startsWith("Pulumi.dev.yaml"), e.getMessage());
     }
 
+    @Test
+    void nestingIsBoundedBeforeTheTreeIsBuilt() {
+        List<String> deep = problems("config:\n" + deepBlock(200));
+        assertEquals(List.of("Pulumi.dev.yaml nests more than 32 levels deep (line 33); a stack file needs 3 (config: key: list)"), deep);
+        // At the limit the file is read: what remains are config problems, not the nesting.
+        List<String> atLimit = problems("config:\n" + deepBlock(StackFileLoader.MAX_DEPTH - 2));
+        assertFalse(atLimit.isEmpty());
+        assertTrue(atLimit.stream().noneMatch(p -> p.contains("nests")), String.join("\n", atLimit));
+    }
+
     // ---- 8. secrets never echoed ---------------------------------------------------------------------
 
     private static final String MARKER = "S3CRET-MARKER-91f2";
@@ -334,9 +343,5 @@ class BadInputTest {
     void unknownKeysSuggestTheClosest(String label, String text, String[] expected) {
         assertProblems(text, expected);
         assertTrue(problems(text).stream().noneMatch(p -> p.contains("alertsNotificationChannels")), "no list of every key");
-    }
-
-    static UnaryOperator<String> unused() {
-        return UnaryOperator.identity();
     }
 }

@@ -43,13 +43,10 @@ class GcpNamesPlanTest {
                 continue; // object names are paths; alert policies are named by display name only
             }
             for (String input : new String[] {"name", "accountId", "roleId", "secretId"}) {
-                Object v = r.inputs().get(input);
-                if (v instanceof String name && name.startsWith(c.prefix().replace('-', '_')) || v instanceof String n2
-                        && (n2.startsWith(c.prefix() + "-") || n2.startsWith(c.project() + "-"))) {
-                    String name = (String) v;
-                    if (!derived.contains(name) && !perNode.matcher(name).matches()) {
-                        missing.add(r.type() + " " + input + "=" + name);
-                    }
+                if (r.inputs().get(input) instanceof String name && (name.startsWith(c.prefix().replace('-', '_'))
+                        || name.startsWith(c.prefix() + "-") || name.startsWith(c.project() + "-"))
+                        && !derived.contains(name) && !perNode.matcher(name).matches()) {
+                    missing.add(r.type() + " " + input + "=" + name);
                 }
             }
         }
