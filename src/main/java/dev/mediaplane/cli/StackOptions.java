@@ -58,14 +58,12 @@ public final class StackOptions {
     /** The {@code name:} of Pulumi.yaml, or null when it cannot be read (the stack file's errors say more). */
     private String projectName() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(projectDir.resolve("Pulumi.yaml"))) {
-                if (line.startsWith("name:")) {
-                    return line.substring(5).strip();
-                }
-            }
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // Read as YAML (the same reader as the stack files), so a quoted name is the name.
+            Object doc = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+                    .loadFromString(java.nio.file.Files.readString(projectDir.resolve("Pulumi.yaml")));
+            return doc instanceof java.util.Map<?, ?> m && m.get("name") instanceof String n ? n : null;
+        } catch (java.io.IOException | RuntimeException e) {
             return null;
         }
-        return null;
     }
 }

@@ -65,6 +65,9 @@ class CliTest {
         Result other = run("plan", "--stack", "acme/billing/test");
         assertEquals(ExitCode.USAGE.code(), other.code());
         assertTrue(other.err().contains("names project 'billing'"), other.err());
+        // Pulumi.yaml is YAML: a quoted project name is the same name.
+        Files.writeString(dir.resolve("Pulumi.yaml"), "name: \"mediaplane\" # quoted\nruntime: java\n");
+        assertEquals(ExitCode.OK.code(), run("plan", "--stack", "acme/mediaplane/test").code());
         for (String bad : List.of("a/b/c/d", "acme//test", "../x", "acme/..")) {
             assertEquals(ExitCode.USAGE.code(), run("plan", "--stack", bad).code(), bad);
         }
