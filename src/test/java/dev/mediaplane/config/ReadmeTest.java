@@ -14,17 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The README's config table and commands cannot drift from the program and CI. */
+/** The README's commands cannot drift from the program and CI (its key table: ConfigDocsTest). */
 class ReadmeTest {
-
-    @Test
-    void keyTableHasOneRowPerCatalogueKey() {
-        String readme = StackConfigFixtures.readProjectFile("README.md");
-        String table = readme.substring(readme.indexOf("<!-- config-keys:begin"), readme.indexOf(ConfigDocs.README_END));
-        List<String> documented = table.lines().filter(l -> l.startsWith("| `"))
-                .map(l -> l.substring(3, l.indexOf('`', 3))).toList();
-        assertEquals(ConfigKeys.ALL.stream().map(ConfigKey::name).toList(), documented, "README key table rows");
-    }
 
     @Test
     void ciRunsTheReadmeTestCommand() {
