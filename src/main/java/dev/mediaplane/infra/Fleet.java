@@ -32,7 +32,6 @@ import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerVersionTargetSize
 import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateArgs;
 import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateExternalIpArgs;
 import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateExternalIpIpAddressArgs;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import dev.mediaplane.config.StackConfig;
@@ -57,7 +56,7 @@ import java.util.TreeMap;
  * is immutable in GCE and a template cannot be deleted while a group uses it: a change creates a
  * new template under a new name, the group moves to it, then the old one is dropped.
  */
-public final class Fleet extends ComponentResource {
+public final class Fleet extends Component {
 
     public static final String TYPE = "mediaplane:gcp:Fleet";
 
@@ -118,7 +117,6 @@ public final class Fleet extends ComponentResource {
 
     public Fleet(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         var fleet = c.fleet();
