@@ -122,16 +122,16 @@ public final class Fleet extends Component {
         var fleet = c.fleet();
         boolean staticAddresses = fleet.addressMode() == StackConfig.AddressMode.STATIC;
 
-        Map<String, BootScripts> names = new LinkedHashMap<>();
+        Map<String, BootScripts> roles = new LinkedHashMap<>();
+        roles.put("stable", args.releases().stable());
+        args.releases().canary().ifPresent(h -> roles.put("canary", h));
         Map<String, InstanceTemplate> templates = new LinkedHashMap<>();
-        names.put("stable", args.releases().stable());
-        args.releases().canary().ifPresent(h -> names.put("canary", h));
-        for (var e : names.entrySet()) {
-            InstanceTemplate t = template(c, e.getValue(), args);
-            templates.put(e.getKey(), t);
-        }
         Map<String, String> templateNamesOut = new LinkedHashMap<>();
-        names.forEach((role, release) -> templateNamesOut.put(role, templateName(c, release)));
+        roles.forEach((role, release) -> {
+            TemplateSpec spec = TemplateSpec.of(c, release);
+            templates.put(role, template(spec, args));
+            templateNamesOut.put(role, spec.name());
+        });
         this.templateNames = Map.copyOf(templateNamesOut);
 
         HealthCheck liveness = new HealthCheck(prefix + "-live", HealthCheckArgs.builder()
@@ -468,8 +468,7 @@ public final class Fleet extends Component {
         return labels;
     }
 
-    private InstanceTemplate template(StackConfig c, BootScripts release, Args args) {
-        TemplateSpec spec = TemplateSpec.of(c, release);
+    private InstanceTemplate template(TemplateSpec spec, Args args) {
         String name = spec.name();
         return new InstanceTemplate(name, InstanceTemplateArgs.builder()
                 .project(spec.project())
