@@ -22,7 +22,7 @@ live() {
 profile_down() {
   local sofia p
   sofia="$(timeout 3 fs_cli -x 'sofia status' 2>/dev/null)" || return 1
-  for p in external internal<#if m.internalLoadBalancer> ilb</#if>; do
+  for p in<#list m.sipProfiles() as p> [=p]</#list>; do
     grep -Eq "^[[:space:]]*${p}[[:space:]]+profile[[:space:]].*RUNNING" <<< "$sofia" || { printf '%s' "$p"; return 0; }
   done
 }

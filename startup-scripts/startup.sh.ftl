@@ -493,15 +493,13 @@ ready() {
   status="$(fs_cli -x status 2>/dev/null)" || return 1
   grep -q '^UP ' <<< "$status" || return 1
   sofia="$(fs_cli -x 'sofia status' 2>/dev/null)" || return 1
-  grep -Eq '^[[:space:]]*external[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
-  grep -Eq '^[[:space:]]*internal[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
-<#if m.internalLoadBalancer>
-  grep -Eq '^[[:space:]]*ilb[[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
-</#if>
+<#list m.sipProfiles() as p>
+  grep -Eq '^[[:space:]]*[=p][[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
+</#list>
 }
 deadline=$((SECONDS + READY_TIMEOUT_SEC))
 until ready; do
-  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and every sofia profile (external, internal<#if m.internalLoadBalancer>, ilb</#if>) RUNNING within ${READY_TIMEOUT_SEC}s"
+  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and every sofia profile (<#list m.sipProfiles() as p>[=p]<#sep>, </#list>) RUNNING within ${READY_TIMEOUT_SEC}s"
   sleep 2
 done
 [[ -e "$RUN_DIR/[=c.paths.readyMarker]" ]] || : > "$RUN_DIR/[=c.paths.readyMarker]"

@@ -22,9 +22,9 @@ final class Common {
     private static final Map<Resource, Output<List<Resource>>> WAITS = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
-     * Records a component's dependsOn so {@link #child} gives it to every child. Pulumi does not:
-     * a child of a component created with dependsOn is registered without that dependency and
-     * may be created first (each component's constructor calls this right after super).
+     * Records a component's dependsOn so {@link #child} and {@link #component} give it to every child.
+     * Pulumi does not: a child of a component created with dependsOn is registered without that
+     * dependency and may be created first. {@link Component}'s constructor calls this for every component.
      */
     static void inherit(Resource component, ComponentResourceOptions options) {
         Output<List<Resource>> d = options.getDependsOn();
@@ -40,35 +40,25 @@ final class Common {
 
     /** {@link #child} as a builder, for children with more options. */
     static CustomResourceOptions.Builder childBuilder(Resource parent, Resource... after) {
-        var b = CustomResourceOptions.builder().parent(parent);
-        Output<List<Resource>> inherited = WAITS.get(parent);
-        List<Resource> extra = List.of(after);
-        if (inherited != null) {
-            b.dependsOn(inherited.applyValue(l -> {
-                List<Resource> all = new ArrayList<>(l);
-                all.addAll(extra);
-                return all;
-            }));
-        } else if (!extra.isEmpty()) {
-            b.dependsOn(extra);
-        }
-        return b;
+        return CustomResourceOptions.builder().parent(parent).dependsOn(waits(parent, List.of(after)));
     }
 
     /** Options of a sub-component: parented, after {@code after} plus what the parent waits for. */
     static ComponentResourceOptions component(Resource parent, List<Resource> after) {
-        var b = ComponentResourceOptions.builder().parent(parent);
+        return ComponentResourceOptions.builder().parent(parent).dependsOn(waits(parent, after)).build();
+    }
+
+    /** What a child of {@code parent} waits for: the parent's dependsOn plus {@code after}; null (Pulumi's unset) when neither. */
+    private static Output<List<Resource>> waits(Resource parent, List<Resource> after) {
         Output<List<Resource>> inherited = WAITS.get(parent);
-        if (inherited != null) {
-            b.dependsOn(inherited.applyValue(l -> {
-                List<Resource> all = new ArrayList<>(l);
-                all.addAll(after);
-                return all;
-            }));
-        } else {
-            b.dependsOn(after);
+        if (inherited == null) {
+            return after.isEmpty() ? null : Output.ofNullable(after);
         }
-        return b.build();
+        return inherited.applyValue(l -> {
+            List<Resource> all = new ArrayList<>(l);
+            all.addAll(after);
+            return all;
+        });
     }
 
     /**

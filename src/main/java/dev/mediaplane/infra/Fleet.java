@@ -32,7 +32,6 @@ import com.pulumi.gcp.compute.inputs.RegionInstanceGroupManagerVersionTargetSize
 import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateArgs;
 import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateExternalIpArgs;
 import com.pulumi.gcp.compute.inputs.RegionPerInstanceConfigPreservedStateExternalIpIpAddressArgs;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import dev.mediaplane.config.StackConfig;
@@ -57,7 +56,7 @@ import java.util.TreeMap;
  * is immutable in GCE and a template cannot be deleted while a group uses it: a change creates a
  * new template under a new name, the group moves to it, then the old one is dropped.
  */
-public final class Fleet extends ComponentResource {
+public final class Fleet extends Component {
 
     public static final String TYPE = "mediaplane:gcp:Fleet";
 
@@ -118,22 +117,21 @@ public final class Fleet extends ComponentResource {
 
     public Fleet(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         var fleet = c.fleet();
         boolean staticAddresses = fleet.addressMode() == StackConfig.AddressMode.STATIC;
 
-        Map<String, BootScripts> names = new LinkedHashMap<>();
+        Map<String, BootScripts> roles = new LinkedHashMap<>();
+        roles.put("stable", args.releases().stable());
+        args.releases().canary().ifPresent(h -> roles.put("canary", h));
         Map<String, InstanceTemplate> templates = new LinkedHashMap<>();
-        names.put("stable", args.releases().stable());
-        args.releases().canary().ifPresent(h -> names.put("canary", h));
-        for (var e : names.entrySet()) {
-            InstanceTemplate t = template(c, e.getValue(), args);
-            templates.put(e.getKey(), t);
-        }
         Map<String, String> templateNamesOut = new LinkedHashMap<>();
-        names.forEach((role, release) -> templateNamesOut.put(role, templateName(c, release)));
+        roles.forEach((role, release) -> {
+            TemplateSpec spec = TemplateSpec.of(c, release);
+            templates.put(role, template(spec, args));
+            templateNamesOut.put(role, spec.name());
+        });
         this.templateNames = Map.copyOf(templateNamesOut);
 
         HealthCheck liveness = new HealthCheck(prefix + "-live", HealthCheckArgs.builder()
@@ -470,8 +468,7 @@ public final class Fleet extends ComponentResource {
         return labels;
     }
 
-    private InstanceTemplate template(StackConfig c, BootScripts release, Args args) {
-        TemplateSpec spec = TemplateSpec.of(c, release);
+    private InstanceTemplate template(TemplateSpec spec, Args args) {
         String name = spec.name();
         return new InstanceTemplate(name, InstanceTemplateArgs.builder()
                 .project(spec.project())

@@ -7,7 +7,6 @@ import com.pulumi.gcp.projects.IAMMember;
 import com.pulumi.gcp.projects.IAMMemberArgs;
 import com.pulumi.gcp.serviceaccount.Account;
 import com.pulumi.gcp.serviceaccount.AccountArgs;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.mediaplane.config.StackConfig;
 import java.util.List;
@@ -31,7 +30,7 @@ import java.util.Objects;
  * carries its first 12 hex digits. The custom role grants exactly that and nothing that can change
  * anything.
  */
-public final class Identity extends ComponentResource {
+public final class Identity extends Component {
 
     public static final String TYPE = "mediaplane:gcp:Identity";
 
@@ -59,7 +58,6 @@ public final class Identity extends ComponentResource {
 
     public Identity(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
 

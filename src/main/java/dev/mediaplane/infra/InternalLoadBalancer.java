@@ -11,7 +11,6 @@ import com.pulumi.gcp.compute.RegionBackendService;
 import com.pulumi.gcp.compute.RegionBackendServiceArgs;
 import com.pulumi.gcp.compute.inputs.HealthCheckHttpHealthCheckArgs;
 import com.pulumi.gcp.compute.inputs.RegionBackendServiceBackendArgs;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.mediaplane.config.StackConfig;
 import java.util.Map;
@@ -31,7 +30,7 @@ import java.util.Objects;
  * port (the trunk reaches nodes directly): an internal LB cannot serve the internet anyway, and a
  * passthrough LB keeps TCP flows on a draining backend but not UDP.
  */
-public final class InternalLoadBalancer extends ComponentResource {
+public final class InternalLoadBalancer extends Component {
 
     public static final String TYPE = "mediaplane:gcp:InternalLoadBalancer";
 
@@ -68,7 +67,6 @@ public final class InternalLoadBalancer extends ComponentResource {
 
     public InternalLoadBalancer(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
 

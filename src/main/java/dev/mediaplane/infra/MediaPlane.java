@@ -1,7 +1,6 @@
 package dev.mediaplane.infra;
 
 import com.pulumi.core.Output;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.mediaplane.config.LoadedConfig;
 import dev.mediaplane.config.StackConfig;
@@ -17,7 +16,7 @@ import java.util.Optional;
  * The whole media plane of one stack: identity, network, secrets, recording store, fleet, the
  * internal load balancer when the fleet can hold several nodes, and observability.
  */
-public final class MediaPlane extends ComponentResource {
+public final class MediaPlane extends Component {
 
     public static final String TYPE = "mediaplane:gcp:MediaPlane";
 
@@ -56,7 +55,7 @@ public final class MediaPlane extends ComponentResource {
         String prefix = c.prefix();
         // APIs first; every other resource waits for them (through its component).
         ProjectServices apis = new ProjectServices(prefix + "-apis", new ProjectServices.Args(c),
-                ComponentResourceOptions.builder().parent(this).build());
+                Common.component(this, List.of()));
         var mine = Common.component(this, apis.services);
 
         Identity identity = new Identity(prefix + "-identity", new Identity.Args(c), mine);

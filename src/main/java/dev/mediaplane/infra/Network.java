@@ -12,7 +12,6 @@ import com.pulumi.gcp.compute.outputs.GetSubnetworkResult;
 import com.pulumi.gcp.compute.inputs.FirewallDenyArgs;
 import com.pulumi.gcp.compute.inputs.FirewallLogConfigArgs;
 import com.pulumi.gcp.compute.inputs.SubnetworkLogConfigArgs;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.mediaplane.config.StackConfig;
 import java.util.List;
@@ -30,7 +29,7 @@ import java.util.Objects;
  * anyone who can edit it, the service account cannot be changed on a running VM. Every rule has
  * explicit sources, an explicit priority and logging on (CIS 3.x, CKV_GCP_106 and friends).
  */
-public final class Network extends ComponentResource {
+public final class Network extends Component {
 
     public static final String TYPE = "mediaplane:gcp:Network";
 
@@ -64,7 +63,6 @@ public final class Network extends ComponentResource {
 
     public Network(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
 

@@ -14,7 +14,6 @@ import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionConditionThresholdAg
 import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionConditionThresholdArgs;
 import com.pulumi.gcp.monitoring.inputs.AlertPolicyDocumentationArgs;
 import com.pulumi.core.Output;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.render.NodeContract;
@@ -40,7 +39,7 @@ import java.util.Objects;
  * error: on a stack's first {@code pulumi up} the alert policies may fail once; the metrics are
  * created, and a second {@code pulumi up} a few minutes later creates the policies.
  */
-public final class Observability extends ComponentResource {
+public final class Observability extends Component {
 
     public static final String TYPE = "mediaplane:gcp:Observability";
 
@@ -122,7 +121,6 @@ public final class Observability extends ComponentResource {
 
     public Observability(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         NodeContract.Events events = args.contract().events();

@@ -2,7 +2,6 @@ package dev.mediaplane.infra;
 
 import com.pulumi.gcp.projects.Service;
 import com.pulumi.gcp.projects.ServiceArgs;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.mediaplane.config.StackConfig;
@@ -15,7 +14,7 @@ import java.util.Map;
  * resource fails with SERVICE_DISABLED. serviceusage and cloudresourcemanager cannot enable
  * themselves (this resource calls them); the operator enables those two once by hand.
  */
-public final class ProjectServices extends ComponentResource {
+public final class ProjectServices extends Component {
 
     public static final String TYPE = "mediaplane:gcp:ProjectServices";
 

@@ -28,7 +28,6 @@ import com.pulumi.gcp.storage.inputs.BucketLifecycleRuleArgs;
 import com.pulumi.gcp.storage.inputs.BucketLifecycleRuleConditionArgs;
 import com.pulumi.gcp.storage.inputs.BucketRetentionPolicyArgs;
 import com.pulumi.gcp.storage.inputs.BucketVersioningArgs;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import dev.mediaplane.config.StackConfig;
@@ -52,7 +51,7 @@ import java.util.Objects;
  * release rendered by an older program run is no longer declared by a newer one, yet its nodes
  * still boot from it. Pulumi forgets them; GCS keeps them.
  */
-public final class RecordingStore extends ComponentResource {
+public final class RecordingStore extends Component {
 
     public static final String TYPE = "mediaplane:gcp:RecordingStore";
 
@@ -95,7 +94,6 @@ public final class RecordingStore extends ComponentResource {
 
     public RecordingStore(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         Output<String> nodeMember = args.nodeServiceAccountEmail().applyValue(Common::saMember);

@@ -18,7 +18,6 @@ import com.pulumi.gcp.secretmanager.inputs.SecretReplicationUserManagedArgs;
 import com.pulumi.gcp.secretmanager.inputs.SecretReplicationUserManagedReplicaArgs;
 import com.pulumi.gcp.secretmanager.inputs.SecretRotationArgs;
 import com.pulumi.gcp.secretmanager.inputs.SecretTopicArgs;
-import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import dev.mediaplane.config.NodeSecret;
@@ -40,7 +39,7 @@ import java.util.TreeMap;
  * publishes SECRET_ROTATE to the secret's topics, and it refuses a rotation schedule on a secret
  * without topics. So the rotation topic exists whenever rotation is on, or notices are asked for.
  */
-public final class Secrets extends ComponentResource {
+public final class Secrets extends Component {
 
     public static final String TYPE = "mediaplane:gcp:Secrets";
 
@@ -78,7 +77,6 @@ public final class Secrets extends ComponentResource {
 
     public Secrets(String name, Args args, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Common.inherit(this, options);
         StackConfig c = args.config();
         String prefix = c.prefix();
         Map<String, String> labels = Common.labels(c, "secrets");

@@ -1,7 +1,6 @@
 package dev.mediaplane.render;
 
 import dev.mediaplane.config.NodeSecret;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -51,13 +50,6 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
     public Secret repoToken() {
         return secrets.stream().filter(s -> s.need() == Need.WHEN_INSTALLING).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the node contract names no WHEN_INSTALLING secret"));
-    }
-
-    /** The secret of a Secret Manager suffix; an error names the suffixes there are. */
-    public Secret secret(String suffix) {
-        return secrets.stream().filter(s -> s.suffix().equals(suffix)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no node secret with suffix '" + suffix + "'; the contract has "
-                        + secrets.stream().map(Secret::suffix).toList()));
     }
 
     /** How node logs reach Cloud Logging: the Ops Agent boot installs, and what it reads. */
@@ -474,13 +466,6 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
             }
             return "EXTRACT(jsonPayload." + valueField + ")";
         }
-
-        /** The declared field of this name; an error lists the declared ones. */
-        public Field field(String field) {
-            return fields.stream().filter(f -> f.name().equals(field)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("event " + name + " has no field '" + field
-                            + "'; it has " + fields.stream().map(Field::name).toList()));
-        }
     }
 
     /**
@@ -516,9 +501,8 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
 
         /** Every event, in declaration order. */
         public List<Event> all() {
-            List<Event> out = new ArrayList<>(List.of(recordingUploaded, recordingUploadFailed, diskPressure, callQuality,
-                    drainStarted, drainFinished, drainTimeout, drainSkipped));
-            return List.copyOf(out);
+            return List.of(recordingUploaded, recordingUploadFailed, diskPressure, callQuality, drainStarted, drainFinished,
+                    drainTimeout, drainSkipped);
         }
 
         private static Field num(String name) {

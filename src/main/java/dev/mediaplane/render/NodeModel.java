@@ -34,6 +34,14 @@ public record NodeModel(
         eslAllowedApi = List.copyOf(eslAllowedApi);
     }
 
+    /**
+     * The sofia profiles a node of this release runs, in the order boot and /ready check them: external,
+     * internal, and ilb when the fleet has an internal load balancer.
+     */
+    public List<String> sipProfiles() {
+        return internalLoadBalancer ? List.of("external", "internal", "ilb") : List.of("external", "internal");
+    }
+
     /** The trunk as the external profile sees it. */
     public record Trunk(String gatewayHost, String username, int sipTlsPort, boolean verifyPeer,
             List<String> signalingCidrs, List<String> mediaCidrs) {

@@ -78,9 +78,6 @@ public final class Renderer {
         return out;
     }
 
-    /** The node templates of the standard contract. */
-    static final Map<String, String> NODE_TEMPLATES = nodeTemplates(NodeContract.STANDARD);
-
     private static final Pattern NODE_FILE = Pattern.compile("[A-Za-z0-9._@-]+");
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");

@@ -189,8 +189,6 @@ class NodeContractTest {
         var f = assertThrows(IllegalArgumentException.class,
                 () -> new NodeContract.Event("x_y", "nope", List.of(new NodeContract.Field("a", NodeContract.Type.NUMBER))));
         assertTrue(f.getMessage().contains("'nope'"), f.getMessage());
-        var g = assertThrows(IllegalArgumentException.class, () -> S.secret("no-such"));
-        assertTrue(g.getMessage().contains("sip-trunk-password"), g.getMessage());
     }
 
     @Test
