@@ -57,10 +57,10 @@ ZONE="$(metadata instance/zone)"; ZONE="${ZONE##*/}"
 NODE_NAME="$(metadata instance/name)"
 INTERNAL_IP="$(metadata instance/network-interfaces/0/ip)"
 EXTERNAL_IP="$(metadata instance/network-interfaces/0/access-configs/0/external-ip)"
-STACK="$(attribute mediaplane-stack '[=m.stack]')"
-RECORDINGS_BUCKET="$(attribute mediaplane-recordings-bucket '[=recordingsBucket]')"
-EVENTS_TOPIC="$(attribute mediaplane-events-topic '[=eventsTopic]')"
-SECRET_PREFIX="$(attribute mediaplane-secret-prefix '[=m.prefix]')"
+STACK="$(attribute [=c.attributes.stack] '[=m.stack]')"
+RECORDINGS_BUCKET="$(attribute [=c.attributes.recordingsBucket] '[=recordingsBucket]')"
+EVENTS_TOPIC="$(attribute [=c.attributes.eventsTopic] '[=eventsTopic]')"
+SECRET_PREFIX="$(attribute [=c.attributes.secretPrefix] '[=m.prefix]')"
 ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 [[ "$INTERNAL_IP" =~ $ipv4 ]] || fail "metadata instance/network-interfaces/0/ip is not an IPv4 address: '$INTERNAL_IP'"
 [[ "$EXTERNAL_IP" =~ $ipv4 ]] || fail "the node has no external IPv4 address (network-interfaces/0/access-configs/0/external-ip='$EXTERNAL_IP'); the trunk needs one for SIP and RTP"
@@ -71,11 +71,11 @@ ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 # [=c.vars.ilbVip].) The balancer is passthrough: its packets keep the forwarding rule's address, which
 # the guest agent routes as a local address (table local). Sofia cannot bind an address that is not
 # local yet, so FreeSWITCH must not start before that route exists.
-ILB_VIP="$(metadata instance/attributes/mediaplane-ilb-vip)"
+ILB_VIP="$(metadata instance/attributes/[=c.attributes.ilbVip])"
 <#if m.internalLoadBalancer>
 ILB_ROUTE_TIMEOUT_SEC="${MP_ILB_ROUTE_TIMEOUT_SEC:-120}"
-[[ -n "$ILB_VIP" ]] || fail "this release listens on the internal load balancer's address (sofia profile ilb) but instance attribute mediaplane-ilb-vip is not set; the instance template sets it"
-[[ "$ILB_VIP" =~ $ipv4 ]] || fail "instance attribute mediaplane-ilb-vip is not an IPv4 address: '$ILB_VIP'"
+[[ -n "$ILB_VIP" ]] || fail "this release listens on the internal load balancer's address (sofia profile ilb) but instance attribute [=c.attributes.ilbVip] is not set; the instance template sets it"
+[[ "$ILB_VIP" =~ $ipv4 ]] || fail "instance attribute [=c.attributes.ilbVip] is not an IPv4 address: '$ILB_VIP'"
 ilb_routed() {
   ip route show table local 2>/dev/null | awk -v vip="$ILB_VIP" '$1 == "local" && ($2 == vip || $2 == vip "/32") { found = 1 } END { exit !found }'
 }
@@ -87,7 +87,7 @@ done
 log "internal load balancer address $ILB_VIP is local: sofia profile ilb can bind it"
 <#else>
 # A fleet of one node has no balancer: nothing binds a VIP, even if an attribute names one.
-[[ -z "$ILB_VIP" ]] || log "instance attribute mediaplane-ilb-vip ($ILB_VIP) ignored: this release has no internal load balancer profile"
+[[ -z "$ILB_VIP" ]] || log "instance attribute [=c.attributes.ilbVip] ($ILB_VIP) ignored: this release has no internal load balancer profile"
 ILB_VIP=''
 </#if>
 # ==== end of the internal load balancer section =================================================

@@ -36,6 +36,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.render.Bundle;
+import dev.mediaplane.render.NodeContract;
 import dev.mediaplane.render.BootScripts;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -336,7 +337,7 @@ public final class Fleet extends Component {
             labels = Map.copyOf(labels);
             tags = List.copyOf(tags);
             scopes = List.copyOf(scopes);
-            for (String key : List.of(STACK_KEY, RELEASE_KEY)) {
+            for (String key : List.of(ATTRIBUTES.stack(), ATTRIBUTES.release())) {
                 if (!metadata.containsKey(key)) {
                     throw new IllegalArgumentException("template metadata must carry " + key + "; it has "
                             + new TreeMap<>(metadata).keySet());
@@ -357,7 +358,7 @@ public final class Fleet extends Component {
 
         /** Names the stack and the release the metadata carries. */
         public String description() {
-            return "mediaplane " + metadata.get(STACK_KEY) + " node, release " + metadata.get(RELEASE_KEY);
+            return "mediaplane " + metadata.get(ATTRIBUTES.stack()) + " node, release " + metadata.get(ATTRIBUTES.release());
         }
 
         /** The node account's email, as Identity creates it. */
@@ -411,10 +412,8 @@ public final class Fleet extends Component {
         }
     }
 
-    static final String STACK_KEY = "mediaplane-stack";
-    static final String RELEASE_KEY = "mediaplane-release";
-    /** The internal load balancer's address, only on templates of fleets that have one. */
-    static final String ILB_VIP_KEY = "mediaplane-ilb-vip";
+    /** The metadata attribute names the template sets and boot reads (one definition, in the node contract). */
+    static final NodeContract.Attributes ATTRIBUTES = NodeContract.STANDARD.attributes();
 
     /** The name of the template of a release: {@link TemplateSpec#name()}. */
     public static String templateName(StackConfig c, BootScripts release) {
@@ -449,15 +448,15 @@ public final class Fleet extends Component {
         m.put("enable-oslogin", "TRUE");
         m.put("block-project-ssh-keys", "TRUE");
         m.put("serial-port-enable", "FALSE");
-        m.put(STACK_KEY, c.stack());
-        m.put(RELEASE_KEY, release.releaseHash());
-        m.put("mediaplane-releases-bucket", releasesBucket);
-        m.put("mediaplane-recordings-bucket", c.recordingsBucketName());
-        m.put("mediaplane-events-topic", c.eventsTopicName());
-        m.put("mediaplane-secret-prefix", c.prefix());
+        m.put(ATTRIBUTES.stack(), c.stack());
+        m.put(ATTRIBUTES.release(), release.releaseHash());
+        m.put(ATTRIBUTES.releasesBucket(), releasesBucket);
+        m.put(ATTRIBUTES.recordingsBucket(), c.recordingsBucketName());
+        m.put(ATTRIBUTES.eventsTopic(), c.eventsTopicName());
+        m.put(ATTRIBUTES.secretPrefix(), c.prefix());
         if (c.fleet().balanced()) {
             // Boot writes it into the node include; the ilb sofia profile binds it (InternalLoadBalancer).
-            m.put(ILB_VIP_KEY, InternalLoadBalancer.vip(c));
+            m.put(ATTRIBUTES.ilbVip(), InternalLoadBalancer.vip(c));
         }
         return m;
     }

@@ -106,7 +106,7 @@ public final class InternalLoadBalancer extends Component {
                 .region(c.region())
                 .addressType("INTERNAL")
                 .purpose("GCE_ENDPOINT")
-                // Fixed, not allocated: the node template carries it (Fleet.ILB_VIP_KEY) so the ilb
+                // Fixed, not allocated: the node template carries it (the node contract's ilbVip attribute) so the ilb
                 // sofia profile can bind it before the forwarding rule exists.
                 .address(vip(c))
                 .subnetwork(args.subnetwork())

@@ -20,12 +20,14 @@ import java.util.Set;
  * @param secrets the Secret Manager secrets boot reads, in the order boot reads them
  * @param vars the FreeSWITCH variables the rendered XML refers to; {@link Vars#standard()} by default
  * @param events the structured log events node scripts emit; {@link Events#standard()} by default
+ * @param attributes the instance metadata attributes the template sets and boot reads; {@link Attributes#standard()} by default
  */
-public record NodeContract(Paths paths, Units units, Files files, List<Secret> secrets, Vars vars, Events events) {
+public record NodeContract(Paths paths, Units units, Files files, List<Secret> secrets, Vars vars, Events events,
+                           Attributes attributes) {
 
     /** The contract the program ships. */
     public static final NodeContract STANDARD = new NodeContract(Paths.standard(), Units.standard(), Files.standard(),
-            standardSecrets(), Vars.standard(), Events.standard());
+            standardSecrets(), Vars.standard(), Events.standard(), Attributes.standard());
 
     public NodeContract {
         Objects.requireNonNull(paths, "paths");
@@ -34,6 +36,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         secrets = List.copyOf(secrets);
         Objects.requireNonNull(vars, "vars");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(attributes, "attributes");
     }
 
     /** Secrets whose absence fails boot. */
@@ -50,6 +53,26 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
     public Secret repoToken() {
         return secrets.stream().filter(s -> s.need() == Need.WHEN_INSTALLING).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the node contract names no WHEN_INSTALLING secret"));
+    }
+
+    /**
+     * Instance metadata attributes: the instance template sets them (infra/Fleet), boot reads them
+     * from the metadata server. Node-independent values only, never secrets.
+     *
+     * @param stack the Pulumi stack name
+     * @param release the release hash the node boots
+     * @param releasesBucket the bucket of release bundles
+     * @param recordingsBucket the bucket recordings are uploaded to
+     * @param eventsTopic the Pub/Sub topic of recording evidence events
+     * @param secretPrefix the prefix of the node's Secret Manager secret ids
+     * @param ilbVip the internal load balancer's address, set only on fleets that have one
+     */
+    public record Attributes(String stack, String release, String releasesBucket, String recordingsBucket,
+                             String eventsTopic, String secretPrefix, String ilbVip) {
+        public static Attributes standard() {
+            return new Attributes("mediaplane-stack", "mediaplane-release", "mediaplane-releases-bucket",
+                    "mediaplane-recordings-bucket", "mediaplane-events-topic", "mediaplane-secret-prefix", "mediaplane-ilb-vip");
+        }
     }
 
     /** How node logs reach Cloud Logging: the Ops Agent boot installs, and what it reads. */

@@ -55,7 +55,7 @@ class NodeContractTest {
     }
 
     static final NodeContract S = NodeContract.STANDARD;
-    /** A contract where a path, a marker, a unit, a variable, a secret check's subject and events are renamed. */
+    /** A contract where a path, a marker, a unit, a variable, a secret check's subject, events and a metadata attribute are renamed. */
     static final NodeContract RENAMED = new NodeContract(
             with(with(with(S.paths(), "runDir", "/run/mp-renamed"), "jsonCdrDir", "/srv/cdr-renamed"), "readyMarker", "up-renamed"),
             with(S.units(), "healthSocket", "mp-health-renamed.socket"),
@@ -65,7 +65,8 @@ class NodeContractTest {
                     S.events().callQuality().fields().stream().map(f -> f.name().equals("packet_loss_percent")
                             ? new NodeContract.Field("loss_renamed", f.type()) : f).toList())),
                     "drainStarted", with(S.events().drainStarted(), "name", "drain_began_renamed")),
-                    "recordingUploadFailed", with(S.events().recordingUploadFailed(), "name", "upload_failed_renamed")));
+                    "recordingUploadFailed", with(S.events().recordingUploadFailed(), "name", "upload_failed_renamed")),
+            with(S.attributes(), "secretPrefix", "mp-secrets-renamed"));
 
     /** Every file rendered from a template under a contract: the bundle's rendered files and both boot scripts. */
     static Map<String, String> rendered(NodeContract contract) {
@@ -94,6 +95,7 @@ class NodeContractTest {
                 "call_quality", "call_quality_renamed",
                 "packet_loss_percent", "loss_renamed",
                 "drain_started", "drain_began_renamed",
+                "mediaplane-secret-prefix", "mp-secrets-renamed",
                 "RUN_DIR/ready", "RUN_DIR/up-renamed");
         renames.forEach((old, renamed) -> {
             List<String> users = before.entrySet().stream().filter(e -> e.getValue().contains(old)).map(Map.Entry::getKey).toList();
