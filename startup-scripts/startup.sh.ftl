@@ -35,6 +35,16 @@ changed=0
 
 log() { printf 'mediaplane-boot: %s\n' "$*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
+wait_until() { # seconds, failure message, command...: runs the command every 2 s until it succeeds
+  local deadline=$((SECONDS + $1)) message="$2"
+  shift 2
+  until "$@"; do
+    (( SECONDS < deadline )) || fail "$message"
+    sleep 2
+  done
+}
+# shellcheck source=/dev/null
+os_codename() { (. /etc/os-release && printf '%s' "$VERSION_CODENAME"); }
 
 mkdir -p "$RUN_DIR"
 WORK="$(mktemp -d "$RUN_DIR/boot.XXXXXX")"
@@ -79,11 +89,7 @@ ILB_ROUTE_TIMEOUT_SEC="${MP_ILB_ROUTE_TIMEOUT_SEC:-120}"
 ilb_routed() {
   ip route show table local 2>/dev/null | awk -v vip="$ILB_VIP" '$1 == "local" && ($2 == vip || $2 == vip "/32") { found = 1 } END { exit !found }'
 }
-ilb_deadline=$((SECONDS + ILB_ROUTE_TIMEOUT_SEC))
-until ilb_routed; do
-  (( SECONDS < ilb_deadline )) || fail "the internal load balancer address $ILB_VIP is not a local route after ${ILB_ROUTE_TIMEOUT_SEC}s ('ip route show table local' does not list it): the guest agent adds it for the forwarding rule; check google-guest-agent is running and its ip_forwarding is not disabled"
-  sleep 2
-done
+wait_until "$ILB_ROUTE_TIMEOUT_SEC" "the internal load balancer address $ILB_VIP is not a local route after ${ILB_ROUTE_TIMEOUT_SEC}s ('ip route show table local' does not list it): the guest agent adds it for the forwarding rule; check google-guest-agent is running and its ip_forwarding is not disabled" ilb_routed
 log "internal load balancer address $ILB_VIP is local: sofia profile ilb can bind it"
 <#else>
 # A fleet of one node has no balancer: nothing binds a VIP, even if an attribute names one.
@@ -371,13 +377,19 @@ swap_link() { # target, link
 swap_link "releases/$RELEASE_HASH" "$OPT/current"
 swap_link "current/node" "$OPT/node"
 
-units_changed=0
-install_unit() {
+# install_file that does not count as a FreeSWITCH configuration change (no restart for it); sets
+# aside_changed to 1 when the file was written.
+install_aside() {
   local before="$changed"
   changed=0
-  install_file "$1" "$2" <@access c.files.unit/>
-  [[ "$changed" == 1 ]] && units_changed=1
-  [[ "$before" == 1 ]] && changed=1
+  install_file "$@"
+  aside_changed="$changed"
+  changed="$before"
+}
+units_changed=0
+install_unit() {
+  install_aside "$1" "$2" <@access c.files.unit/>
+  [[ "$aside_changed" == 1 ]] && units_changed=1
   return 0
 }
 install_unit "$RELEASE_DIR/node/freeswitch-mediaplane.conf" "$SYSTEMD_DIR/[=c.units.freeswitch].d/[=c.units.freeswitchDropIn]"
@@ -404,9 +416,7 @@ if [[ "$have_freeswitch" == 0 ]]; then
     || fail "cannot download SignalWire's repository key from $SIGNALWIRE_REPO (check the $SECRET_PREFIX-[=c.repoToken().suffix] secret)"
   install_file "$WORK/signalwire.gpg" "$R/usr/share/keyrings/signalwire-freeswitch-repo.gpg" 644 "$ROOT_USER:$ROOT_GROUP"
   rm -f -- "$netrc" "$WORK/repo-token"
-  # shellcheck source=/dev/null
-  codename="$(. /etc/os-release && printf '%s' "$VERSION_CODENAME")"
-  printf 'deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] %s/ %s main\n' "$SIGNALWIRE_REPO" "$codename" > "$WORK/freeswitch.list"
+  printf 'deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] %s/ %s main\n' "$SIGNALWIRE_REPO" "$(os_codename)" > "$WORK/freeswitch.list"
   install_file "$WORK/freeswitch.list" "$R/etc/apt/sources.list.d/freeswitch.list" 644 "$ROOT_USER:$ROOT_GROUP"
   DEBIAN_FRONTEND=noninteractive apt-get update -q || fail "apt-get update failed"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends freeswitch freeswitch-systemd \
@@ -447,25 +457,17 @@ if ! ops_agent_installed; then
   # apt reads an armored key only from a .asc keyring, a binary one from .gpg.
   ops_keyring=/usr/share/keyrings/google-cloud-ops-agent.gpg
   if grep -q 'BEGIN PGP PUBLIC KEY BLOCK' "$WORK/ops-agent.key"; then ops_keyring=/usr/share/keyrings/google-cloud-ops-agent.asc; fi
-  ops_before="$changed"
-  install_file "$WORK/ops-agent.key" "$R$ops_keyring" 644 "$ROOT_USER:$ROOT_GROUP"
-  # shellcheck source=/dev/null
-  ops_codename="$(. /etc/os-release && printf '%s' "$VERSION_CODENAME")"
+  install_aside "$WORK/ops-agent.key" "$R$ops_keyring" 644 "$ROOT_USER:$ROOT_GROUP"
   # The repository suffix pins the major version: a new major never lands on a running fleet.
-  printf 'deb [signed-by=%s] %s google-cloud-ops-agent-%s-[=oa.aptRepoMajor] main\n' "$ops_keyring" "$OPS_AGENT_REPO" "$ops_codename" > "$WORK/ops-agent.list"
-  install_file "$WORK/ops-agent.list" "$R/etc/apt/sources.list.d/google-cloud-ops-agent.list" 644 "$ROOT_USER:$ROOT_GROUP"
-  changed="$ops_before"
+  printf 'deb [signed-by=%s] %s google-cloud-ops-agent-%s-[=oa.aptRepoMajor] main\n' "$ops_keyring" "$OPS_AGENT_REPO" "$(os_codename)" > "$WORK/ops-agent.list"
+  install_aside "$WORK/ops-agent.list" "$R/etc/apt/sources.list.d/google-cloud-ops-agent.list" 644 "$ROOT_USER:$ROOT_GROUP"
   DEBIAN_FRONTEND=noninteractive apt-get update -q || fail "apt-get update failed (Ops Agent repository)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends google-cloud-ops-agent \
     || fail "apt-get could not install google-cloud-ops-agent"
   ops_agent_installed || fail "google-cloud-ops-agent is still not installed after apt-get install"
 fi
-ops_before="$changed"
-changed=0
-install_file "$RELEASE_DIR/node/[=oa.bundleFile]" "$R[=oa.configPath]" 644 "$ROOT_USER:$ROOT_GROUP"
-ops_config_changed="$changed"
-changed="$ops_before"
-if [[ "$ops_config_changed" == 1 ]]; then
+install_aside "$RELEASE_DIR/node/[=oa.bundleFile]" "$R[=oa.configPath]" 644 "$ROOT_USER:$ROOT_GROUP"
+if [[ "$aside_changed" == 1 ]]; then
   log "Ops Agent configuration changed: restarting $OPS_AGENT_SERVICE"
   systemctl restart "$OPS_AGENT_SERVICE" || fail "$OPS_AGENT_SERVICE did not restart with the new config; see journalctl -u $OPS_AGENT_SERVICE (the agent validates its config at start)"
 elif ! systemctl is-active --quiet "$OPS_AGENT_SERVICE"; then
@@ -497,10 +499,6 @@ ready() {
   grep -Eq '^[[:space:]]*[=p][[:space:]]+profile[[:space:]].*RUNNING' <<< "$sofia" || return 1
 </#list>
 }
-deadline=$((SECONDS + READY_TIMEOUT_SEC))
-until ready; do
-  (( SECONDS < deadline )) || fail "FreeSWITCH did not report ESL up and every sofia profile (<#list m.sipProfiles() as p>[=p]<#sep>, </#list>) RUNNING within ${READY_TIMEOUT_SEC}s"
-  sleep 2
-done
+wait_until "$READY_TIMEOUT_SEC" "FreeSWITCH did not report ESL up and every sofia profile (<#list m.sipProfiles() as p>[=p]<#sep>, </#list>) RUNNING within ${READY_TIMEOUT_SEC}s" ready
 [[ -e "$RUN_DIR/[=c.paths.readyMarker]" ]] || : > "$RUN_DIR/[=c.paths.readyMarker]"
 log "node ready: release $RELEASE_HASH, ESL on $INTERNAL_IP:[=m.controller.eslPort], SIP TLS on :[=m.trunk.sipTlsPort]"
