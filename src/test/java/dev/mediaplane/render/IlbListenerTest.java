@@ -9,6 +9,7 @@ import dev.mediaplane.config.StackConfigFixtures;
 import dev.mediaplane.config.StackFileLoader;
 import dev.mediaplane.testing.GcpStandIn;
 import dev.mediaplane.testing.PlannedNode;
+import dev.mediaplane.testing.RequiredTools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -219,7 +220,7 @@ class IlbListenerTest {
     }
 
     static boolean namespacesWork(Path dir) throws Exception {
-        return Tools.has("unshare") && Tools.has("ip")
+        return RequiredTools.present("unshare") && RequiredTools.present("ip")
                 && Tools.run(List.of("unshare", "-rn", "ip", "link", "set", "lo", "up"), Map.of("PATH", System.getenv("PATH")), dir)
                         .exit() == 0;
     }

@@ -23,7 +23,8 @@ public final class RequiredTools {
             Map.entry("realpath", "coreutils"), Map.entry("md5sum", "coreutils"), Map.entry("sha256sum", "coreutils"),
             Map.entry("base64", "coreutils"), Map.entry("mktemp", "coreutils"), Map.entry("od", "coreutils"),
             Map.entry("stat", "coreutils"), Map.entry("df", "coreutils"), Map.entry("mkfifo", "coreutils"),
-            Map.entry("sed", "sed"), Map.entry("find", "findutils"));
+            Map.entry("sed", "sed"), Map.entry("find", "findutils"), Map.entry("ip", "iproute2"),
+            Map.entry("unshare", "util-linux"), Map.entry("systemd-analyze", "systemd"));
 
     public static boolean present(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
