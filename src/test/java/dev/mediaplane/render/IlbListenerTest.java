@@ -49,16 +49,20 @@ class IlbListenerTest {
     @TempDir
     Path tmp;
     GcpStandIn gcp;
+    /** The releases bucket the plan declares; boot reads the bundle from it. */
+    String releasesBucket;
     NodeSandbox node;
     /** dev with two nodes: a fleet with an internal load balancer (its address defaults to .253). */
     StackConfig config;
 
     @BeforeEach
     void setUp() throws Exception {
-        gcp = new GcpStandIn("mediaplane-dev-000000", 123456789L);
-        String nodeSa = PlannedNode.attach(gcp, "mp-dev");
+        // The cloud as the plan declares it: buckets, secrets (no versions in dev) and the node's grants.
+        PlannedNode.Cloud cloud = PlannedNode.start(PlannedNode.plan("dev", Map.of("mediaplane:fleetSize", "2")));
+        gcp = cloud.gcp();
+        releasesBucket = cloud.releasesBucket();
+        String nodeSa = gcp.instanceServiceAccount();
         gcp.useToken(nodeSa, TOKEN);
-        PlannedNode.releases(gcp, nodeSa, Scenarios.BUCKET);
         node = new NodeSandbox(tmp);
         config = StackFileLoader.parse("dev", "Pulumi.dev.yaml+fleetSize2",
                 StackConfigFixtures.withValue(StackConfigFixtures.stackFile("dev"), "mediaplane:fleetSize", "2")).config();
@@ -75,15 +79,12 @@ class IlbListenerTest {
                 "instance/attributes/mediaplane-events-topic", "mp-dev-recording-events",
                 "instance/attributes/mediaplane-stack", "dev",
                 "instance/attributes/mediaplane-ilb-vip", VIP));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-sip-trunk-password", MARKERS.get(1).getBytes(StandardCharsets.UTF_8));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-esl-password", MARKERS.get(2).getBytes(StandardCharsets.UTF_8));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-tls-certificate",
+        gcp.addSecretVersion("mp-dev-sip-trunk-password", MARKERS.get(1).getBytes(StandardCharsets.UTF_8));
+        gcp.addSecretVersion("mp-dev-esl-password", MARKERS.get(2).getBytes(StandardCharsets.UTF_8));
+        gcp.addSecretVersion("mp-dev-tls-certificate",
                 "-----BEGIN CERTIFICATE-----\nC\n-----END CERTIFICATE-----\n".getBytes(StandardCharsets.UTF_8));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-tls-private-key",
+        gcp.addSecretVersion("mp-dev-tls-private-key",
                 "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n".getBytes(StandardCharsets.UTF_8));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-deepgram-api-key", null);
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-assemblyai-api-key", null);
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-signalwire-repo-token", null);
         // `ip route show table local` prints what the test put in SHIM_STATE/local-routes (the guest
         // agent's route, or nothing yet); fs_cli lists the ilb profile only while SHIM_STATE/ilb-running exists.
         shim("ip", """
@@ -113,9 +114,9 @@ class IlbListenerTest {
 
     String publish(StackConfig c) {
         Bundle b = Renderer.render(c);
-        b.files().forEach((p, bytes) -> gcp.putObject(Scenarios.BUCKET, "releases/" + b.hash() + "/" + p, bytes));
-        gcp.putObject(Scenarios.BUCKET, "releases/" + b.hash() + "/MANIFEST.sha256", b.manifest().getBytes(StandardCharsets.UTF_8));
-        return Renderer.startupScript(c, Scenarios.BUCKET, b.hash());
+        b.files().forEach((p, bytes) -> gcp.putObject(releasesBucket, "releases/" + b.hash() + "/" + p, bytes));
+        gcp.putObject(releasesBucket, "releases/" + b.hash() + "/MANIFEST.sha256", b.manifest().getBytes(StandardCharsets.UTF_8));
+        return Renderer.startupScript(c, releasesBucket, b.hash());
     }
 
     Tools.Result boot(Map<String, String> extraEnv) throws Exception {

@@ -39,6 +39,8 @@ class StartupScriptRunTest {
     @TempDir
     Path tmp;
     GcpStandIn gcp;
+    /** The releases bucket the plan declares; boot reads the bundle from it. */
+    String releasesBucket;
     /** The node's service account, with the grants the plan declares (PlannedNode). */
     String nodeSa;
     NodeSandbox node;
@@ -46,10 +48,12 @@ class StartupScriptRunTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        gcp = new GcpStandIn("mediaplane-dev-000000", 123456789L);
-        nodeSa = PlannedNode.attach(gcp, "mp-dev");
+        // The cloud as the plan declares it: buckets, secrets (no versions in dev) and the node's grants.
+        PlannedNode.Cloud cloud = PlannedNode.start(PlannedNode.plan("dev", Map.of()));
+        gcp = cloud.gcp();
+        releasesBucket = cloud.releasesBucket();
+        nodeSa = gcp.instanceServiceAccount();
         gcp.useToken(nodeSa, TOKEN);
-        PlannedNode.releases(gcp, nodeSa, Scenarios.BUCKET);
         node = new NodeSandbox(tmp);
         config = Scenarios.config("dev");
         gcp.metadata.putAll(Map.of(
@@ -62,16 +66,13 @@ class StartupScriptRunTest {
                 "instance/attributes/mediaplane-recordings-bucket", "mediaplane-dev-000000-mp-dev-recordings",
                 "instance/attributes/mediaplane-events-topic", "mp-dev-recording-events",
                 "instance/attributes/mediaplane-stack", "dev"));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-sip-trunk-password", SIP_PW.getBytes(StandardCharsets.UTF_8));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-esl-password", (ESL_PW + "\n").getBytes(StandardCharsets.UTF_8));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-tls-certificate",
+        gcp.addSecretVersion("mp-dev-sip-trunk-password", SIP_PW.getBytes(StandardCharsets.UTF_8));
+        gcp.addSecretVersion("mp-dev-esl-password", (ESL_PW + "\n").getBytes(StandardCharsets.UTF_8));
+        gcp.addSecretVersion("mp-dev-tls-certificate",
                 ("-----BEGIN CERTIFICATE-----\n" + CERT + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.UTF_8));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-tls-private-key",
+        gcp.addSecretVersion("mp-dev-tls-private-key",
                 ("-----BEGIN PRIVATE KEY-----\n" + KEY + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.UTF_8));
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-deepgram-api-key", DEEPGRAM.getBytes(StandardCharsets.UTF_8));
-        // Declared by the plan for every stack, without a value in dev: secrets with no version.
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-assemblyai-api-key", null);
-        PlannedNode.secret(gcp, nodeSa, "mp-dev-signalwire-repo-token", null);
+        gcp.addSecretVersion("mp-dev-deepgram-api-key", DEEPGRAM.getBytes(StandardCharsets.UTF_8));
     }
 
     @AfterEach
@@ -82,9 +83,9 @@ class StartupScriptRunTest {
     /** Uploads a bundle the way the release step does and returns its startup script. */
     String publish(StackConfig c) {
         Bundle b = Renderer.render(c);
-        b.files().forEach((p, bytes) -> gcp.putObject(Scenarios.BUCKET, "releases/" + b.hash() + "/" + p, bytes));
-        gcp.putObject(Scenarios.BUCKET, "releases/" + b.hash() + "/MANIFEST.sha256", b.manifest().getBytes(StandardCharsets.UTF_8));
-        return Renderer.startupScript(c, Scenarios.BUCKET, b.hash());
+        b.files().forEach((p, bytes) -> gcp.putObject(releasesBucket, "releases/" + b.hash() + "/" + p, bytes));
+        gcp.putObject(releasesBucket, "releases/" + b.hash() + "/MANIFEST.sha256", b.manifest().getBytes(StandardCharsets.UTF_8));
+        return Renderer.startupScript(c, releasesBucket, b.hash());
     }
 
     Tools.Result boot(String script) throws Exception {
@@ -158,7 +159,7 @@ class StartupScriptRunTest {
             env.put(kv[0], kv[1]);
         }
         assertEquals(Map.of("STACK", "dev", "PROJECT", "mediaplane-dev-000000", "ZONE", "europe-west1-b",
-                "NODE_NAME", "mp-dev-node-x1z2", "RELEASE_HASH", hash, "RELEASES_BUCKET", Scenarios.BUCKET,
+                "NODE_NAME", "mp-dev-node-x1z2", "RELEASE_HASH", hash, "RELEASES_BUCKET", releasesBucket,
                 "RECORDINGS_DIR", "/var/lib/mediaplane/recordings",
                 "RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings", "EVENTS_TOPIC", "mp-dev-recording-events",
                 "HEALTH_PORT", "8088"), env);
@@ -201,8 +202,8 @@ class StartupScriptRunTest {
     void grantsThatPropagateLateAreWaitedForWithinTheBound() throws Exception {
         // The MIG can create the VM seconds after the grants: the first checks still say 403.
         String viewer = "roles/storage.objectViewer";
-        gcp.iam.forget(GcpStandIn.bucketResource(Scenarios.BUCKET));
-        gcp.iam.grantLate(GcpStandIn.bucketResource(Scenarios.BUCKET), GcpStandIn.sa(nodeSa), viewer, 3);
+        gcp.iam.forget(GcpStandIn.bucketResource(releasesBucket));
+        gcp.iam.grantLate(GcpStandIn.bucketResource(releasesBucket), GcpStandIn.sa(nodeSa), viewer, 3);
         gcp.iam.forget(gcp.secretResource("mp-dev-esl-password"));
         gcp.iam.grantLate(gcp.secretResource("mp-dev-esl-password"), GcpStandIn.sa(nodeSa),
                 "roles/secretmanager.secretAccessor", 2);
@@ -218,14 +219,14 @@ class StartupScriptRunTest {
 
     @Test
     void aPermanentRefusalFailsWithTodaysMessageWithinTheBound() throws Exception {
-        gcp.iam.forget(GcpStandIn.bucketResource(Scenarios.BUCKET));
+        gcp.iam.forget(GcpStandIn.bucketResource(releasesBucket));
         Map<String, String> env = node.env(gcp);
         env.put("MP_BOOT_RETRY_SEC", "3");
         long start = System.nanoTime();
         Tools.Result r = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
         double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals(1, r.exit(), r.output());
-        assertTrue(r.output().contains("FAILED: release bundle gs://" + Scenarios.BUCKET + "/releases/"), r.output());
+        assertTrue(r.output().contains("FAILED: release bundle gs://" + releasesBucket + "/releases/"), r.output());
         assertTrue(r.output().contains("MANIFEST.sha256 could not be read (HTTP 403)"), r.output());
         long tries = gcp.requests().stream().filter(q -> q.contains("MANIFEST.sha256")).count();
         // 100, 200, 400, 800, 1600 ms fit in 3 s: 5 retries after the first try, then the bound stops it.
@@ -372,7 +373,8 @@ class StartupScriptRunTest {
         // The stack lost the value: `pulumi up` re-creates the secret (and its grant) without a version.
         Tools.Result r = failedUpgrade(hashB -> {
             gcp.deleteSecret("mp-dev-esl-password");
-            PlannedNode.secret(gcp, nodeSa, "mp-dev-esl-password", null);
+            gcp.createSecret("mp-dev-esl-password");
+            gcp.iam.grant(gcp.secretResource("mp-dev-esl-password"), GcpStandIn.sa(nodeSa), "roles/secretmanager.secretAccessor");
         });
         assertTrue(r.output().contains("FAILED: secret mp-dev-esl-password could not be read from Secret Manager in project"
                 + " mediaplane-dev-000000 (HTTP 404)"), r.output());
@@ -381,7 +383,7 @@ class StartupScriptRunTest {
 
     @Test
     void corruptBundleFileFailsAndKeepsThePreviousConfig() throws Exception {
-        Tools.Result r = failedUpgrade(hashB -> gcp.putObject(Scenarios.BUCKET,
+        Tools.Result r = failedUpgrade(hashB -> gcp.putObject(releasesBucket,
                 "releases/" + hashB + "/freeswitch/autoload_configs/event_socket.conf.xml",
                 "<configuration name=\"event_socket.conf\"><settings><param name=\"listen-ip\" value=\"0.0.0.0\"/></settings></configuration>"
                         .getBytes(StandardCharsets.UTF_8)));
@@ -392,7 +394,7 @@ class StartupScriptRunTest {
 
     @Test
     void tamperedManifestFailsAndKeepsThePreviousConfig() throws Exception {
-        Tools.Result r = failedUpgrade(hashB -> gcp.putObject(Scenarios.BUCKET, "releases/" + hashB + "/MANIFEST.sha256",
+        Tools.Result r = failedUpgrade(hashB -> gcp.putObject(releasesBucket, "releases/" + hashB + "/MANIFEST.sha256",
                 "0000000000000000000000000000000000000000000000000000000000000000  freeswitch/vars.xml\n"
                         .getBytes(StandardCharsets.UTF_8)));
         assertTrue(r.output().contains("MANIFEST.sha256 hashes to"), r.output());
@@ -400,7 +402,7 @@ class StartupScriptRunTest {
 
     @Test
     void missingBundleFailsAndKeepsThePreviousConfig() throws Exception {
-        Tools.Result r = failedUpgrade(hashB -> gcp.removeObjects(Scenarios.BUCKET,
+        Tools.Result r = failedUpgrade(hashB -> gcp.removeObjects(releasesBucket,
                 k -> k.startsWith("releases/" + hashB + "/")));
         assertTrue(r.output().contains("MANIFEST.sha256 could not be read (HTTP 404)"), r.output());
     }

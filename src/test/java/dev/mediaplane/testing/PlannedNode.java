@@ -1,6 +1,7 @@
 package dev.mediaplane.testing;
 
 import dev.mediaplane.config.LoadedConfig;
+import dev.mediaplane.config.StackConfigFixtures;
 import dev.mediaplane.config.StackFileLoader;
 import dev.mediaplane.plan.Plan;
 import dev.mediaplane.plan.PlanRunner;
@@ -17,14 +18,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The node's cloud as the plan declares it: {@link #fromPlan} runs the program under the plan
- * runner and sets up, on a {@link GcpStandIn}, every bucket, topic, subscription, secret, custom
- * role and IAM binding the plan declares for the services the stand-in implements. The stand-in
+ * The node's cloud as the plan declares it: {@link #plan} runs the program under the plan runner,
+ * {@link #start} sets up, on a {@link GcpStandIn}, every bucket, topic, subscription, secret, custom
+ * role and IAM binding that plan declares for the services the stand-in implements. The stand-in
  * and the program cannot disagree about what the node may do: a role the plan changes changes
  * the tests' cloud with it.
- *
- * <p>The hand-written helpers below ({@link #attach}, {@link #releases}, {@link #secret}) remain
- * for the startup-script and ILB listener tests, which set up secrets with values the plan cannot know.
  */
 public final class PlannedNode {
     private PlannedNode() {}
@@ -36,8 +34,8 @@ public final class PlannedNode {
     private static final Map<String, Plan> PLANS = new ConcurrentHashMap<>();
 
     /**
-     * The committed stack {@code Pulumi.<stack>.yaml} with extra {@code KEY: VALUE} lines added to
-     * its config block (e.g. event subscribers), planned once per JVM.
+     * The committed stack {@code Pulumi.<stack>.yaml} with {@code KEY: VALUE} lines set in its config
+     * block (added, or replacing the file's value: e.g. event subscribers, a fleet size), planned once per JVM.
      */
     public static Plan plan(String stack, Map<String, String> extraConfig) {
         String key = stack + extraConfig;
@@ -48,9 +46,9 @@ public final class PlannedNode {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            StringBuilder extra = new StringBuilder();
-            extraConfig.forEach((name, value) -> extra.append("  ").append(name).append(": ").append(value).append('\n'));
-            text = text.replaceFirst("(?m)^config:\\n", "config:\n" + java.util.regex.Matcher.quoteReplacement(extra.toString()));
+            for (var e : new java.util.TreeMap<>(extraConfig).entrySet()) {
+                text = StackConfigFixtures.withValue(text, e.getKey(), e.getValue());
+            }
             LoadedConfig config = StackFileLoader.parse(stack, "Pulumi." + stack + ".yaml + " + extraConfig.keySet(), text);
             return PlanRunner.run(config);
         });
@@ -156,27 +154,5 @@ public final class PlannedNode {
     /** projects/P/topics/T -> T; a bare id stays as it is. */
     private static String last(String idOrName) {
         return idOrName.substring(idOrName.lastIndexOf('/') + 1);
-    }
-
-    /** Identity: {prefix}-node@{project}.iam.gserviceaccount.com, attached to the instance. */
-    public static String attach(GcpStandIn gcp, String prefix) {
-        String email = prefix + "-node@" + gcp.project + ".iam.gserviceaccount.com";
-        gcp.instanceServiceAccount(email);
-        return email;
-    }
-
-    /** RecordingStore: roles/storage.objectViewer on the releases bucket. */
-    public static void releases(GcpStandIn gcp, String email, String bucket) {
-        gcp.createBucket(bucket);
-        gcp.iam.grant(GcpStandIn.bucketResource(bucket), GcpStandIn.sa(email), "roles/storage.objectViewer");
-    }
-
-    /** Secrets: every node secret exists with roles/secretmanager.secretAccessor; a version only with a value. */
-    public static void secret(GcpStandIn gcp, String email, String id, byte[] valueOrNull) {
-        gcp.createSecret(id);
-        gcp.iam.grant(gcp.secretResource(id), GcpStandIn.sa(email), "roles/secretmanager.secretAccessor");
-        if (valueOrNull != null) {
-            gcp.addSecretVersion(id, valueOrNull);
-        }
     }
 }
