@@ -80,6 +80,99 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         return OpsAgent.STANDARD;
     }
 
+    /** The node agent's Prometheus metrics: the agent exports exactly these; the dashboard and alerts read them. */
+    public Metrics metrics() {
+        return Metrics.STANDARD;
+    }
+
+    /** Kind of a Prometheus metric family, and the suffix Cloud Monitoring gives it. */
+    public enum MetricKind {
+        /** A value that goes up and down; Cloud Monitoring: GAUGE DOUBLE, {@code .../gauge}. */
+        GAUGE("gauge"),
+        /** A monotonic count exposed as {@code <name>} ending in {@code _total}; Cloud Monitoring: CUMULATIVE DOUBLE, {@code .../counter}. */
+        COUNTER("counter"),
+        /** Buckets, sum and count; Cloud Monitoring: CUMULATIVE DISTRIBUTION, {@code .../histogram}. */
+        HISTOGRAM("histogram");
+
+        private final String monitoringSuffix;
+
+        MetricKind(String monitoringSuffix) {
+            this.monitoringSuffix = monitoringSuffix;
+        }
+
+        /** The last segment of the metric type Managed Service for Prometheus (the Ops Agent) writes. */
+        public String monitoringSuffix() {
+            return monitoringSuffix;
+        }
+    }
+
+    /**
+     * One metric family the agent exports on {@code /metrics}.
+     *
+     * @param name the exposition name (counters end in {@code _total}; units in the name, Prometheus style)
+     * @param kind gauge, counter or histogram
+     * @param help the HELP line
+     * @param labels label names (never a secret, never a per-call id: cardinality stays bounded)
+     */
+    public record Metric(String name, MetricKind kind, String help, List<String> labels) {
+        public Metric {
+            if (name == null || !name.matches("mediaplane_[a-z0-9_]+")) {
+                throw new IllegalArgumentException("metric names are mediaplane_<snake_case>, got '" + name + "'");
+            }
+            if ((kind == MetricKind.COUNTER) != name.endsWith("_total")) {
+                throw new IllegalArgumentException("metric " + name + ": counters, and only counters, end in _total");
+            }
+            labels = List.copyOf(labels);
+            Objects.requireNonNull(help, "help");
+        }
+
+        /** The Cloud Monitoring metric type the Ops Agent's Prometheus receiver writes it as (resource prometheus_target). */
+        public String monitoringType() {
+            return "prometheus.googleapis.com/" + name + "/" + kind.monitoringSuffix();
+        }
+    }
+
+    /**
+     * The agent's metric families, by role. Names, kinds and labels are the contract between the agent
+     * (which registers exactly these), the Ops Agent config, the dashboard and the alert policies.
+     */
+    public record Metrics(Metric activeCalls, Metric activeSessions, Metric callsStarted, Metric callsFinished,
+                          Metric callPacketLoss, Metric callJitter, Metric callMos, Metric recordingsUploaded,
+                          Metric uploadLatency, Metric uploadFailures, Metric outboxDepth, Metric recordingsPending,
+                          Metric recordingsDiskUsed, Metric processCpu, Metric processMemory, Metric eslConnected,
+                          Metric eslEventsDropped, Metric ready) {
+        public static final Metrics STANDARD = new Metrics(
+                m("mediaplane_active_calls", MetricKind.GAUGE, "Calls up on this node (CHANNEL_ANSWER..CHANNEL_HANGUP_COMPLETE of the A leg)."),
+                m("mediaplane_active_sessions", MetricKind.GAUGE, "FreeSWITCH sessions (channels) up on this node."),
+                m("mediaplane_calls_started_total", MetricKind.COUNTER, "Channels created (CHANNEL_CREATE); rate() gives calls per second."),
+                m("mediaplane_calls_finished_total", MetricKind.COUNTER, "Finished calls by outcome (answered, failed).", "outcome"),
+                m("mediaplane_call_packet_loss_percent", MetricKind.HISTOGRAM, "Inbound RTP packet loss of a finished call, percent.", "direction"),
+                m("mediaplane_call_jitter_ms", MetricKind.HISTOGRAM, "Mean inbound RTP jitter of a finished call, milliseconds."),
+                m("mediaplane_call_mos", MetricKind.HISTOGRAM, "Estimated MOS of a finished call (FreeSWITCH's rtp_audio_in_mos)."),
+                m("mediaplane_recordings_uploaded_total", MetricKind.COUNTER, "Recordings verified in GCS."),
+                m("mediaplane_recording_upload_latency_seconds", MetricKind.HISTOGRAM, "Recording stop (or file close) to verified object in GCS."),
+                m("mediaplane_recording_upload_failures_total", MetricKind.COUNTER, "Recording uploads given up (the file stays on disk), by stage.", "stage"),
+                m("mediaplane_recording_outbox_depth", MetricKind.GAUGE, "Evidence events verified in GCS but not yet published."),
+                m("mediaplane_recordings_pending", MetricKind.GAUGE, "Finished recordings on disk not yet verified in GCS."),
+                m("mediaplane_recordings_disk_used_ratio", MetricKind.GAUGE, "Used fraction of the recordings file system (0..1)."),
+                m("mediaplane_process_cpu_seconds_total", MetricKind.COUNTER, "CPU time of the agent and of FreeSWITCH, from /proc.", "process"),
+                m("mediaplane_process_resident_memory_bytes", MetricKind.GAUGE, "Resident memory of the agent and of FreeSWITCH, from /proc.", "process"),
+                m("mediaplane_esl_connected", MetricKind.GAUGE, "1 while the agent's Event Socket connection is up."),
+                m("mediaplane_esl_events_dropped_total", MetricKind.COUNTER, "Droppable ESL events dropped by a full queue (never recordings)."),
+                m("mediaplane_ready", MetricKind.GAUGE, "1 while /ready answers 200 (profiles RUNNING, not draining, not paused)."));
+
+        /** Every family, in declaration order. */
+        public List<Metric> all() {
+            return List.of(activeCalls, activeSessions, callsStarted, callsFinished, callPacketLoss, callJitter, callMos,
+                    recordingsUploaded, uploadLatency, uploadFailures, outboxDepth, recordingsPending, recordingsDiskUsed,
+                    processCpu, processMemory, eslConnected, eslEventsDropped, ready);
+        }
+
+        private static Metric m(String name, MetricKind kind, String help, String... labels) {
+            return new Metric(name, kind, help, List.of(labels));
+        }
+    }
+
     /**
      * The Ops Agent on the node (Debian images ship no logging agent). Its journald receiver's id is
      * the log name every node event lands under; log metrics filter on it, so it is defined here once.
