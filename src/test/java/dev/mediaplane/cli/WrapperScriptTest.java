@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the real {@code ./mediaplane} under bash in a temp project whose jar is a tiny stand-in
- * (echoes its arguments as JSON, exits 3 on "boom") and whose {@code mvn} is a PATH shim.
+ * (echoes its arguments as JSON, exits 3 on "boom") and whose {@code mvnw} is a shim (a {@code mvn} on the PATH fails).
  */
 class WrapperScriptTest {
 
@@ -53,10 +53,13 @@ class WrapperScriptTest {
         jar = root.resolve("target/mediaplane.jar");
         jsa = root.resolve("target/mediaplane.jsa");
         tool("jar", "cfe", jar.toString(), "Stub", "-C", src.toString(), "Stub.class");
-        // The shim stands in for Maven: it proves a build ran and writes to stdout, which the
-        // wrapper must keep off the command's stdout.
+        // The shim stands in for the checkout's Maven wrapper: it proves a build ran and writes to
+        // stdout, which the wrapper must keep off the command's stdout. A Maven on the PATH must
+        // not be what builds (the wrapper pins Maven's version), so that one fails loudly.
         Path bin = Files.createDirectories(root.resolve("bin"));
-        Files.writeString(bin.resolve("mvn"), "#!/bin/sh\necho \"mvn $*\"\ntouch \"" + root.resolve("built") + "\"\n");
+        Files.writeString(root.resolve("mvnw"), "#!/bin/sh\necho \"mvnw $*\"\ntouch \"" + root.resolve("built") + "\"\n");
+        root.resolve("mvnw").toFile().setExecutable(true);
+        Files.writeString(bin.resolve("mvn"), "#!/bin/sh\necho \"unpinned mvn on the PATH used\" >&2\nexit 99\n");
         bin.resolve("mvn").toFile().setExecutable(true);
         Files.setLastModifiedTime(root.resolve("pom.xml"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         Files.setLastModifiedTime(root.resolve("src/main/java"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
@@ -113,8 +116,8 @@ class WrapperScriptTest {
                 FileTime.fromMillis(System.currentTimeMillis() + 5_000));
         Run r = run("--version");
         assertEquals(0, r.code(), r.err());
-        assertTrue(Files.exists(root.resolve("built")), "mvn ran");
-        assertTrue(r.err().contains("mvn -B -q -DskipTests package"), r.err());
+        assertTrue(Files.exists(root.resolve("built")), "mvnw ran");
+        assertTrue(r.err().contains("mvnw -B -q -ntp -DskipTests package"), r.err());
         assertFalse(r.out().contains("mvn"), "build output stays off stdout");
         assertFalse(Files.exists(jsa), "archive of the old jar dropped");
     }

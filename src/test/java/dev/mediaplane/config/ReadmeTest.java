@@ -21,7 +21,7 @@ class ReadmeTest {
     void ciRunsTheReadmeTestCommand() {
         String readme = StackConfigFixtures.readProjectFile("README.md");
         String ci = StackConfigFixtures.readProjectFile(".ci/run");
-        String testCommand = "bin/setup && mvn -B -ntp verify";
+        String testCommand = "bin/setup && ./mvnw -B -ntp verify";
         assertTrue(readme.contains("\n" + testCommand + "\n"), "README lost its test command");
         assertTrue(ci.contains("\n" + testCommand + "\n"), ".ci/run does not run the README's test command");
         assertTrue(readme.contains("\n./mediaplane plan --stack dev\n"), "README lost its main command");
