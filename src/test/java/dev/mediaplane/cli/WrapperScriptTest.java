@@ -71,12 +71,21 @@ class WrapperScriptTest {
         assertEquals(0, rc, err.toString());
     }
 
+    /** Whether runs may take a JDK 25's AOT cache (the default off: these tests pin the CDS path). */
+    private boolean aot;
+
     private Run run(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("mediaplane").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
         Map<String, String> env = pb.environment();
         env.put("PATH", root.resolve("bin") + ":" + env.get("PATH"));
+        if (aot) {
+            env.remove("JAVA_HOME");
+            env.remove("MEDIAPLANE_AOT");
+        } else {
+            env.put("MEDIAPLANE_AOT", "0");
+        }
         Path out = root.resolve("out.txt");
         Path err = root.resolve("err.txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
@@ -146,6 +155,46 @@ class WrapperScriptTest {
             root = origin;
             new ProcessBuilder("rm", "-rf", copy.toString()).start().waitFor();
         }
+    }
+
+    /**
+     * With a JDK 25 under /usr/lib/jvm and JAVA_HOME unset, a plan trains an AOT cache instead of
+     * the CDS archive, stdout stays the command's alone, and the next run loads the cache quietly.
+     */
+    @Test
+    void aJdk25TrainsAndUsesAnAotCache() throws Exception {
+        boolean jdk25 = false;
+        try (var homes = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path home : homes.toList()) {
+                Path release = home.resolve("release");
+                if (Files.isRegularFile(release) && Files.isExecutable(home.resolve("bin/java"))
+                        && Files.readString(release).matches("(?s).*JAVA_VERSION=\"(2[5-9]|[3-9][0-9]).*")) {
+                    jdk25 = true;
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            jdk25 = false;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(jdk25, "no JDK 25+ under /usr/lib/jvm");
+        aot = true;
+        Path cache = root.resolve("target/mediaplane.aot");
+        Run first = run("plan", "--stack", "dev", "--json");
+        assertEquals(0, first.code(), first.err());
+        assertEquals("{\"args\": \"plan --stack dev --json\"}\n", first.out(), "training keeps stdout clean");
+        assertTrue(Files.exists(cache), first.err());
+        assertFalse(Files.exists(jsa), "no CDS archive beside the AOT cache");
+        String key = Files.readString(root.resolve("target/mediaplane.aot.key"));
+        assertTrue(key.contains("25") || key.matches("(?s).*jvm/[^ ]*2[5-9].*"), key);
+        try (var left = Files.list(root.resolve("target"))) {
+            assertEquals(List.of(), left.filter(p -> p.toString().endsWith(".tmp") || p.toString().endsWith(".config")).toList(),
+                    "no training leftovers");
+        }
+        FileTime trained = Files.getLastModifiedTime(cache);
+        Run again = run("plan", "--stack", "dev", "--json");
+        assertEquals(0, again.code(), again.err());
+        assertEquals("", again.err(), "the cache loads without warnings");
+        assertEquals(first.out(), again.out());
+        assertEquals(trained, Files.getLastModifiedTime(cache), "a fresh cache is reused");
     }
 
     @Test
