@@ -4,7 +4,7 @@
 #   bench/startup.sh [-n RUNS] [CLI ARGS...]     (default: plan --stack dev)
 #
 # Variants: plain `java -jar`, the wrapper's flags without the CDS archive, and the wrapper as
-# shipped (flags + AppCDS archive, trained first). CPU time (user+sys) is printed beside wall time
+# shipped (flags + AppCDS archive, or the AOT cache on a JDK 25+, trained first). CPU time (user+sys) is printed beside wall time
 # because wall time on a shared machine mostly measures the neighbours.
 set -euo pipefail
 
@@ -52,7 +52,7 @@ measure() {
 cd "$root"
 echo "mediaplane ${args[*]}   ($(nproc) cpus, load $(cut -d' ' -f1 /proc/loadavg))"
 measure "java -jar" java -jar "$jar" "${args[@]}"
-measure "flags, no CDS" env MEDIAPLANE_CDS=0 "$root/mediaplane" "${args[@]}"
-rm -f "$jsa"
+measure "flags, no archive" env MEDIAPLANE_CDS=0 "$root/mediaplane" "${args[@]}"
+rm -f "$jsa" "$root/target/mediaplane.aot" # the wrapper trains the one its JDK uses
 "$root/mediaplane" "${args[@]}" >/dev/null 2>&1 || true # trains the archive (plan/check only)
-measure "flags + CDS (shipped)" "$root/mediaplane" "${args[@]}"
+measure "flags + archive (shipped)" "$root/mediaplane" "${args[@]}"
