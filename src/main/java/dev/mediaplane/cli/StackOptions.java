@@ -26,6 +26,11 @@ public final class StackOptions {
             description = "Directory holding Pulumi.yaml and the stack files (default: ${DEFAULT-VALUE}).")
     private Path projectDir;
 
+    /** The project directory ({@code --project-dir}). */
+    Path projectDir() {
+        return projectDir;
+    }
+
     /** Reads and validates the stack file; throws ConfigException listing every problem. */
     LoadedConfig load() {
         return StackFileLoader.load(projectDir, stackName());

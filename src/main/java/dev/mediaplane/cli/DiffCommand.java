@@ -1,0 +1,143 @@
+package dev.mediaplane.cli;
+
+import dev.mediaplane.config.LoadedConfig;
+import dev.mediaplane.diff.BaseCheckout;
+import dev.mediaplane.diff.DiffJson;
+import dev.mediaplane.diff.DiffMarkdown;
+import dev.mediaplane.diff.DiffText;
+import dev.mediaplane.diff.PlanDiff;
+import dev.mediaplane.diff.StackSide;
+import dev.mediaplane.plan.Plan;
+import dev.mediaplane.plan.PlanMermaid;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mediaplane diff}: what a change does to a stack, planned offline at a base and at the working tree. */
+@Command(name = "diff", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {
+            "Plans a stack offline at --base (a git ref or a directory) and at --project-dir, and prints what",
+            "changes: resources added, updated, replaced (content-hash renames, inputs GCP cannot update in place)",
+            "and deleted with the changed inputs only; the release hash; a unified diff of every rendered file and",
+            "boot script. Secrets show as [secret] on both sides; a changed secret shows as changed.",
+            "Both sides are planned by this build's Java program: the diff covers the stack file, templates/ and",
+            "startup-scripts/ (Java changes show only as their effect on the working tree's side).",
+            "Exit codes follow `pulumi preview --expect-no-changes` users: 0 no change, 2 changes, 1 error",
+            "(usage and config errors included, so 2 always means changes)."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"  0:no changes", "  2:changes (resources, rendered files or secrets)",
+            "  1:error (usage, stack config, git, internal; nothing on stdout)"})
+public final class DiffCommand implements Callable<Integer> {
+
+    /** Exit code when the two sides plan the same. */
+    static final int NO_CHANGES = 0;
+    /** Exit code when anything differs. */
+    static final int CHANGES = 2;
+    /** Exit code of every error, usage errors included: 2 must only ever mean "changes". */
+    static final int ERROR = 1;
+
+    enum Format { text, markdown, json }
+
+    @Mixin
+    StackOptions stack;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--base", required = true, paramLabel = "REF|DIR",
+            description = "The base: a directory holding the project as it was, or a git ref (branch, tag, commit)"
+                    + " of the repository holding --project-dir, exported to a temporary directory and deleted after.")
+    String base;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (default), markdown (a pull-request comment, at most 60,000 bytes) or json"
+                    + " (schema " + DiffJson.SCHEMA + ", see README).")
+    Format format;
+
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "Write the diff to FILE (replaced atomically) and print only the summary line on stdout.")
+    Path out;
+
+    @Spec
+    private CommandSpec spec;
+
+    private final BiFunction<LoadedConfig, Instant, Plan> planner;
+
+    DiffCommand(BiFunction<LoadedConfig, Instant, Plan> planner) {
+        this.planner = planner;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        String name = stack.stackName();
+        Path head = stack.projectDir();
+        // One clock for both sides: rotation schedules read it, and must not differ between them.
+        Instant now = Instant.now();
+        PlanDiff diff;
+        StackSide headSide;
+        BaseCheckout opened;
+        try {
+            opened = BaseCheckout.of(base, head);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try (BaseCheckout checkout = opened) {
+            StackSide baseSide = StackSide.plan(checkout.root(), name, now, planner);
+            headSide = StackSide.plan(head, name, now, planner);
+            diff = PlanDiff.between(baseSide, headSide);
+        }
+        String text = switch (format) {
+            case text -> DiffText.render(diff);
+            case json -> DiffJson.render(List.of(diff));
+            case markdown -> {
+                Set<String> changed = new TreeSet<>();
+                diff.resources().forEach(r -> changed.add(r.key()));
+                Map<String, String> pictures = new LinkedHashMap<>();
+                pictures.put(diff.stack(), PlanMermaid.render(headSide.plan(), headSide.config().config(), changed));
+                yield DiffMarkdown.render(List.of(diff), pictures);
+            }
+        };
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (out != null) {
+            write(out, text);
+            StringBuilder line = new StringBuilder();
+            DiffText.summary(line, diff);
+            stdout.print(line.substring(0, line.indexOf("\n") + 1));
+            stdout.println("written to " + out);
+        } else {
+            stdout.print(text);
+        }
+        stdout.flush();
+        return diff.isEmpty() ? NO_CHANGES : CHANGES;
+    }
+
+    /** Writes beside the target and moves into place, so a reader never sees half a diff. */
+    private static void write(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".mediaplane-diff-", ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
