@@ -184,13 +184,15 @@ public record PlanDiff(String stack, List<ResourceChange> resources, String rele
             }
             List<String> reasons = new ArrayList<>();
             if (renamed) {
-                reasons.add("new name: the name carries a content hash (" + old.name() + " -> " + r.name() + ")");
+                reasons.add("new name: its name carries a content hash");
             }
-            inputs.stream().filter(InputChange::replaces).map(i -> ForceNew.topLevel(i.path())).distinct()
-                    .filter(f -> !(renamed && f.equals("name")))
-                    .forEach(f -> reasons.add(ForceNew.FIELDS.get(r.type()).contains(ForceNew.ALL)
-                            ? f + " changed, and a " + shortType(r.type()) + " cannot be updated in place"
-                            : f + " cannot be updated in place"));
+            List<String> fields = inputs.stream().filter(InputChange::replaces).map(i -> ForceNew.topLevel(i.path())).distinct()
+                    .filter(f -> !(renamed && f.equals("name"))).toList();
+            if (!fields.isEmpty()) {
+                reasons.add(String.join(", ", fields) + (ForceNew.FIELDS.get(r.type()).contains(ForceNew.ALL)
+                        ? " changed; no input of a " + shortType(r.type()) + " can be updated in place"
+                        : (fields.size() == 1 ? " cannot" : " cannot") + " be updated in place"));
+            }
             Kind kind = renamed || !reasons.isEmpty() ? Kind.REPLACE : Kind.UPDATE;
             out.add(new ResourceChange(kind, r.type(), r.name(), renamed ? Optional.of(old.name()) : Optional.empty(),
                     r.parent(), inputs, kind == Kind.REPLACE ? reasons : List.of()));
