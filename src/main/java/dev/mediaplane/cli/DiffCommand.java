@@ -32,14 +32,15 @@ import picocli.CommandLine.Spec;
 /** {@code mediaplane diff}: what a change does to a stack, planned offline at a base and at the working tree. */
 @Command(name = "diff", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {
-            "Plans a stack offline at --base (a git ref or a directory) and at --project-dir, and prints what",
-            "changes: resources added, updated, replaced (content-hash renames, inputs GCP cannot update in place)",
-            "and deleted with the changed inputs only; the release hash; a unified diff of every rendered file and",
-            "boot script. Secrets show as [secret] on both sides; a changed secret shows as changed.",
-            "Both sides are planned by this build's Java program: the diff covers the stack file, templates/ and",
-            "startup-scripts/ (Java changes show only as their effect on the working tree's side).",
-            "Exit codes follow `pulumi preview --expect-no-changes` users: 0 no change, 2 changes, 1 error",
-            "(usage and config errors included, so 2 always means changes)."
+            "Plans a stack offline at --base (a git ref or a directory) and at --project-dir, and prints what changes:"
+                    + " resources added, updated, replaced (names carrying a content hash, inputs GCP cannot update in place)"
+                    + " and deleted, with the changed inputs only; the release hash before and after; a unified diff of"
+                    + " every rendered file and boot script.",
+            "Secrets show as [secret] on both sides; a changed secret shows as changed, never its value.",
+            "Both sides run this build's Java program: the diff covers the stack file, templates/ and startup-scripts/"
+                    + " of each side. A change to the Java code shows only as its effect on both sides alike.",
+            "Exit codes as `pulumi preview --expect-no-changes` users expect: 0 no change, 2 changes, 1 error"
+                    + " (usage and config errors included, so 2 always means changes)."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"  0:no changes", "  2:changes (resources, rendered files or secrets)",

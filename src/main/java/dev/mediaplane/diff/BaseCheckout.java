@@ -51,7 +51,9 @@ public final class BaseCheckout implements AutoCloseable {
                     + printable(base) + "'");
         }
         String commit = git(projectDir, "rev-parse", "--verify", "--quiet", "--end-of-options", base + "^{commit}").strip();
-        String prefix = git(projectDir, "rev-parse", "--show-prefix").strip();
+        // The project's path inside its repository ("" at the top): the ref's copy of that directory is the base.
+        String prefix = run(List.of("git", "-C", projectDir.toString(), "rev-parse", "--show-prefix"), projectDir,
+                "git rev-parse --show-prefix").strip();
         Path temp;
         try {
             temp = Files.createTempDirectory("mediaplane-diff-base-");
@@ -60,7 +62,11 @@ public final class BaseCheckout implements AutoCloseable {
         }
         try {
             Path tar = temp.resolve(".base.tar");
-            List<String> archive = List.of("git", "-C", projectDir.toString(), "archive", "--format=tar", "-o", tar.toString(),
+            // From the top of the repository: run in a subdirectory, git archive limits itself to that directory
+            // of the tree it is given, which holds no such directory.
+            String top = run(List.of("git", "-C", projectDir.toString(), "rev-parse", "--show-toplevel"), projectDir,
+                    "git rev-parse --show-toplevel").strip();
+            List<String> archive = List.of("git", "-C", top, "archive", "--format=tar", "-o", tar.toString(),
                     commit + ":" + prefix);
             run(archive, projectDir, "git archive of " + base);
             Path tree = temp.resolve("tree");
