@@ -26,17 +26,23 @@ public final class DiffMarkdown {
     /** First line of the comment; the workflow finds its sticky comment by it. */
     public static final String MARKER = "<!-- mediaplane-diff -->";
 
+    /** Sections smaller than this are never shortened, only left out whole. */
+    static final int MIN_CUT = 2_000;
+
     private DiffMarkdown() {}
 
     /** One collapsible section; {@code body} is markdown, already fenced. */
     private static final class Section {
         final String stack;
+        /** Left out in this order when cutting is not enough: resources (0) first, then files (1), then pictures (2). */
+        final int keep;
         final String summary;
         String body;
         boolean cut;
 
-        Section(String stack, String summary, String body) {
+        Section(String stack, int keep, String summary, String body) {
             this.stack = stack;
+            this.keep = keep;
             this.summary = summary;
             this.body = body;
         }
@@ -79,18 +85,18 @@ public final class DiffMarkdown {
         for (PlanDiff d : diffs) {
             String picture = pictures.get(d.stack());
             if (picture != null) {
-                sections.add(new Section(d.stack(), "Picture of " + escape(d.stack()) + " after the change (changed elements marked)",
+                sections.add(new Section(d.stack(), 2, "Picture of " + escape(d.stack()) + " after the change (changed elements marked)",
                         fence("mermaid", picture)));
             }
             for (PlanDiff.ResourceChange r : d.resources()) {
                 StringBuilder body = new StringBuilder();
                 DiffText.resource(body, r, "    ");
-                sections.add(new Section(d.stack(), escape(d.stack()) + ": <code>" + DiffText.symbol(r.kind()) + "</code> "
+                sections.add(new Section(d.stack(), 0, escape(d.stack()) + ": <code>" + DiffText.symbol(r.kind()) + "</code> "
                         + r.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + escape(r.type()) + " <b>"
                         + escape(r.name()) + "</b>", fence("", body.toString())));
             }
             for (PlanDiff.FileDiff f : d.files()) {
-                sections.add(new Section(d.stack(), escape(d.stack()) + ": file <code>" + escape(f.path()) + "</code> ("
+                sections.add(new Section(d.stack(), 1, escape(d.stack()) + ": file <code>" + escape(f.path()) + "</code> ("
                         + f.status() + ")", fence("diff", f.unified())));
             }
         }
@@ -116,7 +122,8 @@ public final class DiffMarkdown {
             List<Section> bySize = new ArrayList<>(sections);
             bySize.sort(Comparator.comparingLong((Section s) -> bytes(s.body)).reversed());
             for (Section s : bySize) {
-                if (total <= limit - reserve) {
+                // Cutting a small section saves little and loses it all: those are left out whole below instead.
+                if (total <= limit - reserve || bytes(s.body) < MIN_CUT) {
                     break;
                 }
                 long before = bytes(s.text());
@@ -128,9 +135,16 @@ public final class DiffMarkdown {
         }
         int omitted = 0;
         List<Section> kept = new ArrayList<>(sections);
-        while (total > limit - reserve && !kept.isEmpty()) {
-            Section last = kept.remove(kept.size() - 1);
-            total -= bytes(last.text());
+        // Leave out the last resources first: the files and the picture say more per byte once cut short.
+        List<Section> dropOrder = new ArrayList<>(sections);
+        java.util.Collections.reverse(dropOrder);
+        dropOrder.sort(Comparator.comparingInt((Section s) -> s.keep));
+        for (Section s : dropOrder) {
+            if (total <= limit - reserve) {
+                break;
+            }
+            kept.remove(s);
+            total -= bytes(s.text());
             omitted++;
         }
         StringBuilder out = new StringBuilder(head);
