@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code mediaplane diff}: what a change does to a stack, planned offline at a base and at the working tree. */
@@ -56,8 +58,13 @@ public final class DiffCommand implements Callable<Integer> {
 
     enum Format { text, markdown, json }
 
-    @Mixin
-    StackOptions stack;
+    @Option(names = {"-s", "--stack"}, required = true, paramLabel = "STACK",
+            description = "Stack name (or ORG/PROJECT/STACK); repeat for several stacks in one diff (one PR comment).")
+    List<String> stacks;
+
+    @Option(names = "--project-dir", paramLabel = "DIR", defaultValue = ".",
+            description = "The head: the directory holding Pulumi.yaml and the stack files (default: ${DEFAULT-VALUE}).")
+    Path projectDir;
 
     @Mixin
     CommonOptions common;
@@ -87,46 +94,56 @@ public final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String name = stack.stackName();
-        Path head = stack.projectDir();
+        List<String> names = new ArrayList<>();
+        for (String raw : stacks) {
+            String name = StackOptions.stackName(spec.commandLine(), raw, projectDir);
+            if (names.contains(name)) {
+                throw new ParameterException(spec.commandLine(), "--stack '" + raw + "' is given twice");
+            }
+            names.add(name);
+        }
         // One clock for both sides: rotation schedules read it, and must not differ between them.
         Instant now = Instant.now();
-        PlanDiff diff;
-        StackSide headSide;
         BaseCheckout opened;
         try {
-            opened = BaseCheckout.of(base, head);
+            opened = BaseCheckout.of(base, projectDir);
         } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        List<PlanDiff> diffs = new ArrayList<>();
+        Map<String, String> pictures = new LinkedHashMap<>();
         try (BaseCheckout checkout = opened) {
-            StackSide baseSide = StackSide.plan(checkout.root(), name, now, planner);
-            headSide = StackSide.plan(head, name, now, planner);
-            diff = PlanDiff.between(baseSide, headSide);
+            for (String name : names) {
+                StackSide baseSide = StackSide.plan(checkout.root(), name, now, planner);
+                StackSide headSide = StackSide.plan(projectDir, name, now, planner);
+                PlanDiff diff = PlanDiff.between(baseSide, headSide);
+                diffs.add(diff);
+                if (format == Format.markdown) {
+                    Set<String> changed = new TreeSet<>();
+                    diff.resources().forEach(r -> changed.add(r.key()));
+                    pictures.put(name, PlanMermaid.render(headSide.plan(), headSide.config().config(), changed));
+                }
+            }
         }
         String text = switch (format) {
-            case text -> DiffText.render(diff);
-            case json -> DiffJson.render(List.of(diff));
-            case markdown -> {
-                Set<String> changed = new TreeSet<>();
-                diff.resources().forEach(r -> changed.add(r.key()));
-                Map<String, String> pictures = new LinkedHashMap<>();
-                pictures.put(diff.stack(), PlanMermaid.render(headSide.plan(), headSide.config().config(), changed));
-                yield DiffMarkdown.render(List.of(diff), pictures);
-            }
+            case text -> String.join("\n", diffs.stream().map(DiffText::render).toList());
+            case json -> DiffJson.render(diffs);
+            case markdown -> DiffMarkdown.render(diffs, pictures);
         };
         PrintWriter stdout = spec.commandLine().getOut();
         if (out != null) {
             write(out, text);
-            StringBuilder line = new StringBuilder();
-            DiffText.summary(line, diff);
-            stdout.print(line.substring(0, line.indexOf("\n") + 1));
+            for (PlanDiff d : diffs) {
+                StringBuilder line = new StringBuilder();
+                DiffText.summary(line, d);
+                stdout.print(line.substring(0, line.indexOf("\n") + 1));
+            }
             stdout.println("written to " + out);
         } else {
             stdout.print(text);
         }
         stdout.flush();
-        return diff.isEmpty() ? NO_CHANGES : CHANGES;
+        return diffs.stream().allMatch(PlanDiff::isEmpty) ? NO_CHANGES : CHANGES;
     }
 
     /** Writes beside the target and moves into place, so a reader never sees half a diff. */

@@ -158,6 +158,30 @@ class DiffCommandTest {
     }
 
     @Test
+    void severalStacksMakeOneComment() throws IOException {
+        Path base = copyOfRepo(tmp.resolve("base"));
+        Path head = copyOfRepo(tmp.resolve("head"));
+        // Only dev changes: prod's row says so, and the exit code is still "changes".
+        Path devFile = head.resolve("Pulumi.dev.yaml");
+        Files.writeString(devFile, Files.readString(devFile).replace("mediaplane:fleetMaxSessions: 500",
+                "mediaplane:fleetMaxSessions: 400"));
+        Result md = run("diff", "--stack", "dev", "--stack", "prod", "--project-dir", head.toString(), "--base", base.toString(),
+                "--format", "markdown");
+        assertEquals(DiffCommand.CHANGES, md.code(), md.err());
+        assertTrue(md.out().contains("\n| prod | 0 | 0 | 0 | 0 | no | 0 |\n"), md.out());
+        assertTrue(md.out().contains("\n| dev | "), md.out());
+        assertTrue(md.out().contains("### dev\n") && md.out().contains("### prod\n"), "a picture per stack");
+        assertTrue(md.out().contains("max-sessions"), "dev's switch.conf diff");
+        JsonObject json = JsonParser.parseString(run("diff", "--stack", "dev", "--stack", "prod", "--project-dir", head.toString(),
+                "--base", base.toString(), "--format", "json").out()).getAsJsonObject();
+        assertEquals(2, json.getAsJsonArray("stacks").size());
+        assertFalse(json.getAsJsonArray("stacks").get(1).getAsJsonObject().get("changed").getAsBoolean());
+        Result twice = run("diff", "--stack", "dev", "--stack", "dev", "--project-dir", head.toString(), "--base", base.toString());
+        assertEquals(DiffCommand.ERROR, twice.code());
+        assertTrue(twice.err().contains("--stack 'dev' is given twice"), twice.err());
+    }
+
+    @Test
     void outWritesTheFileAndPrintsTheSummary() throws IOException {
         Path base = copyOfRepo(tmp.resolve("base"));
         Path head = copyOfRepo(tmp.resolve("head"));
