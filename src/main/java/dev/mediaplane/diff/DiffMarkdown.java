@@ -88,7 +88,26 @@ public final class DiffMarkdown {
                 sections.add(new Section(d.stack(), 2, "Picture of " + escape(d.stack()) + " after the change (changed elements marked)",
                         fence("mermaid", picture)));
             }
+            // A new release renames every release object (their names carry the hash): one section for them all,
+            // one line each; their contents are in the file diffs below.
+            List<PlanDiff.ResourceChange> renamedObjects = d.resources().stream().filter(DiffMarkdown::isRenamedObject).toList();
+            if (!renamedObjects.isEmpty()) {
+                StringBuilder body = new StringBuilder();
+                for (PlanDiff.ResourceChange r : renamedObjects) {
+                    body.append("+- ").append(r.name()).append(" (was ").append(r.previousName().orElseThrow()).append(')');
+                    if (r.inputs().stream().anyMatch(i -> i.path().equals("content"))) {
+                        body.append(", content changed");
+                    }
+                    body.append('\n');
+                }
+                sections.add(new Section(d.stack(), 0, escape(d.stack()) + ": <code>+-</code> replace " + renamedObjects.size()
+                        + " release object" + (renamedObjects.size() == 1 ? "" : "s") + " (" + escape(OBJECT)
+                        + ", names carry the release hash)", fence("", body.toString())));
+            }
             for (PlanDiff.ResourceChange r : d.resources()) {
+                if (isRenamedObject(r)) {
+                    continue;
+                }
                 StringBuilder body = new StringBuilder();
                 DiffText.resource(body, r, "    ");
                 sections.add(new Section(d.stack(), 0, escape(d.stack()) + ": <code>" + DiffText.symbol(r.kind()) + "</code> "
@@ -103,6 +122,14 @@ public final class DiffMarkdown {
         String foot = "<sub>Offline plan by `mediaplane diff`: the base's config, templates and scripts planned with the"
                 + " head's Java program. Exit code 2 means changes.</sub>\n";
         return fit(head.toString(), sections, foot, limit);
+    }
+
+    static final String OBJECT = "gcp:storage/bucketObject:BucketObject";
+
+    /** A bucket object replaced only because the release hash in its name moved. */
+    private static boolean isRenamedObject(PlanDiff.ResourceChange r) {
+        return r.type().equals(OBJECT) && r.kind() == PlanDiff.Kind.REPLACE && r.previousName().isPresent()
+                && r.inputs().stream().allMatch(i -> i.path().equals("name") || i.path().equals("content"));
     }
 
     private static String nodes(PlanDiff d) {
