@@ -94,6 +94,9 @@ class DiffCommandTest {
         assertTrue(md.out().startsWith("<!-- mediaplane-diff -->\n## mediaplane diff\n\n| stack | adds | changes | replaces |"),
                 md.out());
         assertTrue(md.out().contains("```mermaid\nflowchart LR\n"), "the picture of the head");
+        assertTrue(java.util.regex.Pattern.compile("<code>\\+-</code> replace \\d+ release objects \\(").matcher(md.out()).find(),
+                "the renamed release objects share one section");
+        assertTrue(md.out().contains("-release-") && md.out().contains(", content changed\n"), md.out());
         assertTrue(md.out().lines().anyMatch(l -> l.startsWith("  class ") && l.endsWith(" changed")
                 && List.of(l.substring(8, l.length() - 8).split(",")).contains("release_stable")), "the replaced template's release is marked");
         JsonObject json = JsonParser.parseString(run("diff", "--stack", "dev", "--project-dir", head.toString(), "--base",
