@@ -7,6 +7,8 @@ import dev.mediaplane.plan.PlanRunner;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
@@ -21,14 +23,20 @@ public final class Cli {
 
     /** The CLI with the real planner (the Pulumi mock engine). */
     public static CommandLine create() {
-        return create(PlanRunner::run);
+        return create(PlanRunner::run, PlanRunner::run);
     }
 
     /** The CLI with {@code planner} turning a loaded stack config into a plan. */
     public static CommandLine create(Function<LoadedConfig, Plan> planner) {
+        return create(planner, (config, now) -> planner.apply(config));
+    }
+
+    /** As {@link #create(Function)}; {@code clocked} plans with a given clock (diff plans both sides at one instant). */
+    static CommandLine create(Function<LoadedConfig, Plan> planner, BiFunction<LoadedConfig, Instant, Plan> clocked) {
         CommandLine cli = new CommandLine(new MediaplaneCommand())
                 .addSubcommand(new CommandLine(new PlanCommand(planner)))
                 .addSubcommand(new CommandLine(new CheckCommand(planner)))
+                .addSubcommand(new CommandLine(new DiffCommand(clocked)))
                 .addSubcommand(new CommandLine(new PoliciesCommand()))
                 .addSubcommand(new CommandLine(new RenderCommand()));
         cli.setExecutionExceptionHandler(Cli::onError);
@@ -60,10 +68,21 @@ public final class Cli {
     }
 
     private static void addExitCodes(CommandLine cmd) {
+        if (cmd.getCommandSpec().userObject() instanceof DiffCommand) {
+            // diff's own scheme (0 same, 2 changes, 1 error, listed by its @Command): 2 may only mean changes.
+            cmd.getCommandSpec().exitCodeOnInvalidInput(DiffCommand.ERROR);
+            cmd.getCommandSpec().exitCodeOnExecutionException(DiffCommand.ERROR);
+            return;
+        }
         cmd.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
         cmd.getCommandSpec().exitCodeOnInvalidInput(ExitCode.USAGE.code());
         cmd.getCommandSpec().exitCodeOnExecutionException(ExitCode.INTERNAL.code());
         cmd.getSubcommands().values().forEach(Cli::addExitCodes);
+    }
+
+    /** diff maps every error to its one error code; other commands keep theirs. */
+    private static int code(CommandLine cmd, ExitCode code) {
+        return cmd.getCommandSpec().userObject() instanceof DiffCommand ? DiffCommand.ERROR : code.code();
     }
 
     /**
@@ -77,12 +96,12 @@ public final class Cli {
                     ce.problems().size(), ce.problems().size() == 1 ? "" : "s");
             ce.problems().forEach(p -> err.println("  - " + p));
             err.flush();
-            return ExitCode.CONFIG_ERROR.code();
+            return code(cmd, ExitCode.CONFIG_ERROR);
         }
         if (e instanceof CommandLine.ParameterException pe) {
             err.println("mediaplane " + cmd.getCommandName() + ": " + pe.getMessage());
             err.flush();
-            return ExitCode.USAGE.code();
+            return code(cmd, ExitCode.USAGE);
         }
         err.printf("mediaplane %s: internal error: %s%s%n", cmd.getCommandName(), e.getClass().getSimpleName(),
                 e.getMessage() == null ? "" : ": " + e.getMessage());
@@ -92,7 +111,7 @@ public final class Cli {
             err.println("(rerun with --verbose for the stack trace)");
         }
         err.flush();
-        return ExitCode.INTERNAL.code();
+        return code(cmd, ExitCode.INTERNAL);
     }
 
     private static boolean verbose(ParseResult parsed) {

@@ -36,18 +36,23 @@ public final class StackOptions {
      * {@code org/project/stack} (or {@code org/stack}); the file is {@code Pulumi.<stack>.yaml} either way.
      */
     String stackName() {
+        return stackName(spec.commandLine(), stack, projectDir);
+    }
+
+    /** {@link #stackName()} for any {@code --stack} value; diff takes several. */
+    static String stackName(picocli.CommandLine cmd, String stack, Path projectDir) {
         String[] parts = stack.split("/", -1);
         String name = parts[parts.length - 1];
         // Each part follows Pulumi's rule; '.' and '..' would let the name escape the project directory.
         if (parts.length > 3 || !java.util.Arrays.stream(parts)
                 .allMatch(p -> STACK.matcher(p).matches() && !p.equals(".") && !p.equals(".."))) {
-            throw new ParameterException(spec.commandLine(), String.format(
+            throw new ParameterException(cmd, String.format(
                     "--stack must be a stack name (letters, digits, '-', '_', '.') or ORG/PROJECT/STACK, got '%s'", stack));
         }
         if (parts.length == 3) {
-            String project = projectName();
+            String project = projectName(projectDir);
             if (project != null && !project.equals(parts[1])) {
-                throw new ParameterException(spec.commandLine(), String.format(
+                throw new ParameterException(cmd, String.format(
                         "--stack '%s' names project '%s', but %s is project '%s'", stack, parts[1],
                         projectDir.resolve("Pulumi.yaml"), project));
             }
@@ -56,7 +61,7 @@ public final class StackOptions {
     }
 
     /** The {@code name:} of Pulumi.yaml, or null when it cannot be read (the stack file's errors say more). */
-    private String projectName() {
+    private static String projectName(Path projectDir) {
         try {
             // Read as YAML (the same reader as the stack files), so a quoted name is the name.
             Object doc = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())

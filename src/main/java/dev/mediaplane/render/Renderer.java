@@ -82,13 +82,54 @@ public final class Renderer {
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
 
-    private static final Configuration FREEMARKER = freemarker();
+    private static final Configuration FREEMARKER = freemarker(null);
+
+    /**
+     * Project directory whose {@code templates/} and {@code startup-scripts/} replace the classpath's
+     * while {@link #fromDirectory} runs (the base side of {@code mediaplane diff}); null: the classpath.
+     */
+    private static volatile Configuration override;
+    private static volatile Path overrideRoot;
+    private static final Object OVERRIDE_LOCK = new Object();
 
     private Renderer() {}
 
-    private static Configuration freemarker() {
+    /**
+     * Runs {@code body} with every render reading {@code templates/} and {@code startup-scripts/}
+     * from {@code projectRoot} instead of the classpath: how the diff plans a base checkout with the
+     * base's own templates. One at a time per JVM (like the mock engine itself); any render during
+     * {@code body}, on any thread, reads the directory.
+     */
+    public static <T> T fromDirectory(Path projectRoot, java.util.function.Supplier<T> body) {
+        for (String d : List.of("templates", "startup-scripts")) {
+            if (!Files.isDirectory(projectRoot.resolve(d))) {
+                throw new IllegalArgumentException(projectRoot + " has no " + d + "/ directory; a mediaplane project holds"
+                        + " templates/ and startup-scripts/ beside Pulumi.yaml");
+            }
+        }
+        synchronized (OVERRIDE_LOCK) {
+            overrideRoot = projectRoot;
+            override = freemarker(projectRoot);
+            try {
+                return body.get();
+            } finally {
+                override = null;
+                overrideRoot = null;
+            }
+        }
+    }
+
+    private static Configuration freemarker(Path root) {
         Configuration cfg = new Configuration(Configuration.VERSION_2_3_34);
-        cfg.setClassForTemplateLoading(Renderer.class, "/");
+        if (root == null) {
+            cfg.setClassForTemplateLoading(Renderer.class, "/");
+        } else {
+            try {
+                cfg.setTemplateLoader(new freemarker.cache.FileTemplateLoader(root.toFile()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read templates under " + root, e);
+            }
+        }
         cfg.setDefaultEncoding("UTF-8");
         cfg.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);
         cfg.setLogTemplateExceptions(false);
@@ -175,7 +216,8 @@ public final class Renderer {
 
     private static String process(String name, Map<String, Object> root) {
         try {
-            Template t = FREEMARKER.getTemplate(name);
+            Configuration o = override;
+            Template t = (o != null ? o : FREEMARKER).getTemplate(name);
             StringWriter out = new StringWriter();
             t.process(root, out);
             return out.toString();
@@ -192,6 +234,19 @@ public final class Renderer {
 
     /** Every file of {@code startup-scripts/node/} on the classpath, verbatim (directory or shaded jar). */
     static Map<String, byte[]> staticNodeFiles() {
+        Path root = overrideRoot;
+        if (root != null) {
+            Map<String, byte[]> out = new TreeMap<>();
+            Path dir = root.resolve("startup-scripts/node");
+            if (Files.isDirectory(dir)) {
+                try {
+                    readDir(dir, out);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + dir, e);
+                }
+            }
+            return out;
+        }
         return nodeFilesAt(Renderer.class.getResource("/startup-scripts/node"));
     }
 

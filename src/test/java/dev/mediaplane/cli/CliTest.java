@@ -74,6 +74,24 @@ class CliTest {
     }
 
     @Test
+    void planFormats() throws IOException {
+        stackFile("test", PlanFixtures.STACK_YAML);
+        Result json = run("plan", "--stack", "test", "--json");
+        assertEquals(json.out(), run("plan", "--stack", "test", "--format", "json").out(), "--json is --format json");
+        assertEquals(run("plan", "--stack", "test").out(), run("plan", "--stack", "test", "--format", "tree").out());
+        Result mermaid = run("plan", "--stack", "test", "--format", "mermaid");
+        assertEquals(ExitCode.OK.code(), mermaid.code(), mermaid.err());
+        assertTrue(mermaid.out().startsWith("flowchart LR\n"), mermaid.out());
+        assertTrue(mermaid.out().contains("mp-test-sip-tls: tcp 5061"), mermaid.out());
+        Result both = run("plan", "--stack", "test", "--json", "--format", "mermaid");
+        assertEquals(ExitCode.USAGE.code(), both.code());
+        assertTrue(both.err().contains("--json and --format mermaid contradict each other"), both.err());
+        Result bad = run("plan", "--stack", "test", "--format", "svg");
+        assertEquals(ExitCode.USAGE.code(), bad.code());
+        assertTrue(bad.err().contains("svg") && bad.err().contains("tree, json, mermaid"), bad.err());
+    }
+
+    @Test
     void planPrintsTheTree() throws IOException {
         stackFile("test", PlanFixtures.STACK_YAML);
         Result r = run("plan", "--stack", "test");
