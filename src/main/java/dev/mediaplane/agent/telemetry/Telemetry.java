@@ -220,9 +220,11 @@ public final class Telemetry implements AutoCloseable {
 
     /** Binds the port on every address, starts the poll thread. */
     public synchronized Telemetry start() throws IOException {
-        // Two handler threads: a scrape and a health check at once; more queue (bounded), further ones get 503 by refusal.
+        // Two handler threads: a scrape and a health check at once; 32 more wait. Past that the JDK server's own
+        // dispatcher runs the request (a rejection would escape its dispatch loop), which slows accepting instead
+        // of growing threads: every handler is short (no ESL call, a few procfs reads).
         http = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(32), daemon("telemetry-http"),
-                new ThreadPoolExecutor.AbortPolicy());
+                new ThreadPoolExecutor.CallerRunsPolicy());
         MetricsHandler metrics = new MetricsHandler(registry);
         int port = s.port();
         try {
