@@ -347,8 +347,11 @@ public final class Telemetry implements AutoCloseable {
         loss.labelValues("inbound").observe(lossPercent);
         Double minVar = doubleVar(e, "rtp_audio_in_jitter_min_variance");
         Double maxVar = doubleVar(e, "rtp_audio_in_jitter_max_variance");
-        if (minVar != null && maxVar != null) {
-            jitter.observe((minVar + maxVar) / 2);
+        if (minVar != null && maxVar != null && minVar >= 0 && maxVar >= 0) {
+            // switch_rtp check_jitter: the variance of packet inter-arrival times in ms^2 (switch_micro_time_now()/1000),
+            // kept as running min and max over the call; the last value is not exported. Its square root is the
+            // jitter in ms; the midpoint of min and max stands for the call's mean.
+            jitter.observe(Math.sqrt((minVar + maxVar) / 2));
         }
         Double m = doubleVar(e, "rtp_audio_in_mos");
         if (m != null) {

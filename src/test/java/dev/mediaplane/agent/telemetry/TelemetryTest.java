@@ -254,8 +254,8 @@ class TelemetryTest {
         assertEquals(3, value(f, "mediaplane_active_sessions"));
         assertEquals(3, value(f, "mediaplane_calls_started_total"));
 
-        // a1 ends with 2 % loss (20 gaps over 980 + 20 expected), MOS 4.1, jitter (3 + 9) / 2 = 6 ms.
-        t.onEvent(event("CHANNEL_HANGUP_COMPLETE", "a1", callVars(980, 20, "4.10", "3.0", "9.0")));
+        // a1 ends with 2 % loss (20 gaps over 980 + 20 expected), MOS 4.1, jitter sqrt((20 + 30) / 2) = 5 ms.
+        t.onEvent(event("CHANNEL_HANGUP_COMPLETE", "a1", callVars(980, 20, "4.10", "20.0", "30.0")));
         t.onEvent(event("CHANNEL_DESTROY", "a1", Map.of()));
         // A failed call: never answered, no media.
         t.onEvent(event("CHANNEL_CREATE", "c1", Map.of("Call-Direction", "inbound")));
@@ -275,7 +275,7 @@ class TelemetryTest {
         assertEquals(1, value(f, "mediaplane_call_packet_loss_percent", "mediaplane_call_packet_loss_percent_bucket",
                 Map.of("direction", "inbound", "le", "2.0")));
         assertEquals(4.1, value(f, "mediaplane_call_mos", "mediaplane_call_mos_sum", Map.of()), 1e-9);
-        assertEquals(6.0, value(f, "mediaplane_call_jitter_ms", "mediaplane_call_jitter_ms_sum", Map.of()), 1e-9);
+        assertEquals(5.0, value(f, "mediaplane_call_jitter_ms", "mediaplane_call_jitter_ms_sum", Map.of()), 1e-9);
 
         List<JsonObject> quality = logBytes.toString(StandardCharsets.UTF_8).lines().map(l -> JsonParser.parseString(l).getAsJsonObject())
                 .filter(o -> o.get("event").getAsString().equals("call_quality")).toList();
