@@ -91,25 +91,18 @@ public final class GoogleClients implements AutoCloseable {
     private static final Logger HTTP_LOG = Logger.getLogger("com.google.api.client.http.HttpTransport");
     private static final Pattern BEARER = Pattern.compile("(?i)(Bearer\\s+)[A-Za-z0-9._~+/=-]+");
     private static final Pattern TOKEN_FIELD = Pattern.compile("(\"(?:access_token|id_token|refresh_token)\"\\s*:\\s*\")[^\"]*");
+    private static final java.util.logging.Formatter FORMAT = new java.util.logging.SimpleFormatter();
     private static final Filter NO_TOKENS = r -> {
+        if (r.getParameters() != null && r.getParameters().length > 0) {
+            // A token passed as a parameter would be formatted in later, past this filter: format it in now.
+            r.setMessage(FORMAT.formatMessage(r));
+            r.setParameters(null);
+        }
         String m = r.getMessage();
         if (m != null) {
             String clean = TOKEN_FIELD.matcher(BEARER.matcher(m).replaceAll("$1<redacted>")).replaceAll("$1<redacted>");
             if (!clean.equals(m)) {
                 r.setMessage(clean);
-            }
-        }
-        Object[] params = r.getParameters();
-        if (params != null) {
-            // Parameters are formatted into the message later: a token there would escape the rewrite above.
-            for (int i = 0; i < params.length; i++) {
-                if (params[i] != null) {
-                    String v = params[i].toString();
-                    String clean = TOKEN_FIELD.matcher(BEARER.matcher(v).replaceAll("$1<redacted>")).replaceAll("$1<redacted>");
-                    if (!clean.equals(v)) {
-                        params[i] = clean;
-                    }
-                }
             }
         }
         return true;
