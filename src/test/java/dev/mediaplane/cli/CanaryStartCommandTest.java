@@ -58,8 +58,7 @@ class CanaryStartCommandTest {
         Result r = run("canary", "start", "--stack", "prod");
         assertEquals(0, r.code(), r.err());
         assertPinned(ReleaseFixtures.OLD, 1);
-        assertTrue(r.out().contains("ok: instance group mediaplane-prod-nodes serves " + ReleaseFixtures.OLD)
-                || r.out().contains("serves " + ReleaseFixtures.OLD), r.out());
+        assertTrue(r.out().contains("ok: instance group mp-prod-nodes serves " + ReleaseFixtures.OLD), r.out());
         assertTrue(r.out().contains("ok: the stable release is published"), r.out());
         assertTrue(r.out().contains("+  mediaplane:releaseCanarySize: 1"), r.out());
         assertTrue(r.out().contains("next: pulumi up --stack prod --cwd " + dir.toAbsolutePath()), r.out());
