@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane canary}: start a canary, and analyse it. */
 @Command(name = "canary", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        subcommands = {CanaryStartCommand.class},
+        subcommands = {CanaryStartCommand.class, CanaryStatusCommand.class},
         description = {"Canary releases: 'canary start' runs the current render on N nodes beside the stable release;",
             "'canary status' compares their metrics and says promote, hold or roll back."})
 public final class CanaryCommand implements Callable<Integer> {

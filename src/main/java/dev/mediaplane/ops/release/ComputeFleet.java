@@ -48,13 +48,14 @@ public final class ComputeFleet {
      * One managed instance.
      *
      * @param name the instance name
+     * @param id the instance's numeric id (empty while it does not exist yet)
      * @param zone the instance's zone
      * @param status the instance's status (RUNNING, STAGING, ...); empty while it does not exist yet
      * @param currentAction the group's action on it (NONE, CREATING, RECREATING, VERIFYING, ...)
      * @param template the instance template name it was created from
      * @param health the autohealing check's state (HEALTHY, UNHEALTHY, DRAINING, TIMEOUT, UNKNOWN); empty when none yet
      */
-    public record Node(String name, String zone, String status, String currentAction, String template, String health) {
+    public record Node(String name, String id, String zone, String status, String currentAction, String template, String health) {
         /** Running, nothing in progress, and the liveness check healthy. */
         public boolean ready() {
             return status.equals("RUNNING") && currentAction.equals("NONE") && health.equals("HEALTHY");
@@ -102,7 +103,7 @@ public final class ComputeFleet {
                     health = str(h.getAsJsonObject(), "detailedHealthState");
                 }
                 String template = m.has("version") ? last(str(m.getAsJsonObject("version"), "instanceTemplate")) : "";
-                nodes.add(new Node(last(instance), zoneOf(instance), str(m, "instanceStatus"), str(m, "currentAction"),
+                nodes.add(new Node(last(instance), str(m, "id"), zoneOf(instance), str(m, "instanceStatus"), str(m, "currentAction"),
                         template, health));
             }
             page = r.has("nextPageToken") ? r.get("nextPageToken").getAsString() : null;

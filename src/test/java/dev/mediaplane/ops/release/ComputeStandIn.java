@@ -103,6 +103,11 @@ public final class ComputeStandIn implements AutoCloseable {
         instances.put(name, new CopyOnWriteArrayList<>(nodes));
     }
 
+    /** The numeric id listManagedInstances reports for an instance. */
+    public static String idOf(String instance) {
+        return String.valueOf(Math.abs((long) instance.hashCode()) + 1000);
+    }
+
     public int recreates(String instance) {
         return recreates.getOrDefault(instance, new AtomicInteger()).get();
     }
@@ -265,6 +270,7 @@ public final class ComputeStandIn implements AutoCloseable {
             JsonObject x = new JsonObject();
             x.addProperty("instance", "https://www.googleapis.com/compute/v1/projects/" + project + "/zones/" + i.zone
                     + "/instances/" + i.name);
+            x.addProperty("id", idOf(i.name));
             x.addProperty("instanceStatus", i.status);
             x.addProperty("currentAction", i.action);
             JsonObject v = new JsonObject();

@@ -36,6 +36,10 @@ public final class ReleaseFixtures implements AutoCloseable {
     /** What the fake runner prints as pulumi's output. */
     public final List<String> pulumiOutput = List.of("Updating (prod)", "Resources: 2 updated");
     private final Path pathDir;
+    /** The Monitoring client per project; a test with a Monitoring stand-in sets it. */
+    public java.util.function.Function<String, MetricsReader> metrics = project -> {
+        throw new CloudException("no Monitoring stand-in in this test");
+    };
 
     public ReleaseFixtures(Path dir) throws IOException {
         this.dir = dir;
@@ -90,8 +94,13 @@ public final class ReleaseFixtures implements AutoCloseable {
         return context(NodeDrainer.NONE, d -> { });
     }
 
+    /** The operator's credentials: a fixed access token both stand-ins know. */
+    public GoogleCredentials credentials() {
+        return GoogleCredentials.create(new AccessToken(token, new Date(System.currentTimeMillis() + 3_600_000)));
+    }
+
     public ReleaseContext context(NodeDrainer drainer, ReleaseContext.Sleeper sleeper) {
-        GoogleCredentials creds = GoogleCredentials.create(new AccessToken(token, new Date(System.currentTimeMillis() + 3_600_000)));
+        GoogleCredentials creds = credentials();
         PulumiRunner fake = new PulumiRunner() {
             @Override
             public void up(Path projectDir, String stack, Consumer<String> output) {
@@ -107,9 +116,7 @@ public final class ReleaseFixtures implements AutoCloseable {
         return new ReleaseContext(Map.of("PATH", pathDir.toString()), () -> creds,
                 project -> new GcsReleaseStore(project, creds, Optional.of(gcs.url())),
                 project -> new ComputeFleet(project, creds, compute.root()),
-                project -> {
-                    throw new CloudException("no Monitoring stand-in in this fixture");
-                },
+                metrics,
                 fake, drainer, Clock.systemUTC(), sleeper, false);
     }
 
