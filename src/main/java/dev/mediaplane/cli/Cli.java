@@ -42,7 +42,8 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new ReleaseCommand()))
                 .addSubcommand(new CommandLine(new CanaryCommand()))
                 .addSubcommand(new CommandLine(new PromoteCommand()))
-                .addSubcommand(new CommandLine(new RollbackCommand()));
+                .addSubcommand(new CommandLine(new RollbackCommand()))
+                .addSubcommand(new CommandLine(new RolloutCommand()));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;

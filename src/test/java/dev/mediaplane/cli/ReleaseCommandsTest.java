@@ -45,6 +45,8 @@ class ReleaseCommandsTest {
                 r.context = ctx;
             } else if (o instanceof RollbackCommand r) {
                 r.context = ctx;
+            } else if (o instanceof RolloutCommand r) {
+                r.context = ctx;
             }
         });
     }
@@ -52,7 +54,8 @@ class ReleaseCommandsTest {
     @Test
     void everyReleaseCommandHasExamplesAndListsTheExitCodes() {
         for (String[] cmd : List.of(new String[] {"release", "status"}, new String[] {"canary", "start"},
-                new String[] {"promote"}, new String[] {"rollback"})) {
+                new String[] {"promote"}, new String[] {"rollback"}, new String[] {"canary", "status"},
+                new String[] {"rollout"})) {
             List<String> args = new ArrayList<>(List.of(cmd));
             args.add("--help");
             Result r = run(ReleaseContext.system(), null, args.toArray(String[]::new));
@@ -61,7 +64,10 @@ class ReleaseCommandsTest {
             assertTrue(r.out().contains("--json"), r.out());
             assertTrue(r.out().contains("REFUSED") && r.out().contains("UNAVAILABLE"), r.out());
             if (!cmd[0].equals("release")) {
-                assertTrue(r.out().contains("--dry-run") && r.out().contains("--apply"), r.out());
+                assertTrue(r.out().contains("--dry-run"), r.out());
+            }
+            if (List.of("start", "promote", "rollback").contains(cmd[cmd.length - 1])) {
+                assertTrue(r.out().contains("--apply"), r.out());
             }
         }
     }
