@@ -94,7 +94,7 @@ class RollbackCommandTest {
         ReleaseState during = f.state();
         Map<String, Object> canaryBefore = templates().get(during.canaryTemplate().orElseThrow());
 
-        Result r = run("promote", "--stack", "prod", "--json");
+        Result r = run("promote", "--stack", "prod", "--json", "--offline");
         assertEquals(0, r.code(), r.err());
         var o = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals(during.currentRender(), o.getAsJsonObject("after").get("stable").getAsString());
@@ -104,5 +104,39 @@ class RollbackCommandTest {
         Map<String, Map<String, Object>> after = templates();
         assertEquals(java.util.Set.of(during.canaryTemplate().orElseThrow()), after.keySet());
         assertEquals(canaryBefore, after.get(during.canaryTemplate().orElseThrow()));
+    }
+
+    @Test
+    void onlinePromoteShipsOnlyWhatTheCanaryNodesRun() throws IOException {
+        assertEquals(0, run("canary", "start", "--stack", "prod", "--offline", "--stable", ReleaseFixtures.OLD).code());
+        ReleaseState s = f.state();
+        String stableT = s.stableTemplate();
+        String canaryT = s.canaryTemplate().orElseThrow();
+        f.compute.templates.put(stableT, ReleaseFixtures.OLD);
+        f.compute.group(dev.mediaplane.ops.release.ReleaseChecks.groupName(s), java.util.List.of(
+                new dev.mediaplane.ops.release.ComputeStandIn.Version("stable", stableT, null)), java.util.List.of());
+        Result notApplied = run("promote", "--stack", "prod");
+        assertEquals(ExitCode.REFUSED.code(), notApplied.code());
+        assertTrue(notApplied.err().contains("runs no canary version"), notApplied.err());
+
+        // The canary nodes run some other build's render.
+        String other = "ab".repeat(32);
+        f.compute.templates.put(canaryT, other);
+        f.compute.group(dev.mediaplane.ops.release.ReleaseChecks.groupName(s), java.util.List.of(
+                new dev.mediaplane.ops.release.ComputeStandIn.Version("stable", stableT, null),
+                new dev.mediaplane.ops.release.ComputeStandIn.Version("canary", canaryT, 1)), java.util.List.of());
+        Result untested = run("promote", "--stack", "prod");
+        assertEquals(ExitCode.REFUSED.code(), untested.code());
+        assertTrue(untested.err().contains("the canary nodes run " + other + " but this build renders " + s.currentRender()),
+                untested.err());
+        String pinned = f.stackText();
+
+        f.compute.templates.put(canaryT, s.currentRender());
+        Result ok = run("promote", "--stack", "prod");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("ok: the canary version of mp-prod-nodes runs " + ReleaseState.short12(s.currentRender())),
+                ok.out());
+        assertEquals(original, f.stackText());
+        assertTrue(!pinned.equals(original));
     }
 }

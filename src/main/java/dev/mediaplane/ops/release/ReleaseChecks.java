@@ -70,4 +70,23 @@ public final class ReleaseChecks {
         }
         checks.add("the stable release is published: gs://" + bucket + "/" + ReleaseState.manifestObject(hash));
     }
+
+    /**
+     * Promote's online check: the group's canary version runs the release this build renders, so
+     * promote puts on every node exactly what the canary nodes were tested with.
+     */
+    public static void requireCanaryDeployed(ReleaseContext ctx, ReleaseState s, List<String> checks) {
+        ComputeFleet fleet = ctx.fleet().apply(s.config().project());
+        ComputeFleet.Group g = fleet.group(s.config().region(), groupName(s));
+        ComputeFleet.Version canary = g.versions().stream().filter(v -> v.name().equals("canary")).findFirst()
+                .orElseThrow(() -> new RefusedException("instance group " + g.name() + " runs no canary version: the canary"
+                        + " in " + s.file().getFileName() + " was never applied (`pulumi up`), so there is nothing tested to promote"));
+        String running = fleet.releaseOf(canary.template()).orElse("none");
+        if (!running.equals(s.canary().orElseThrow())) {
+            throw new RefusedException("the canary nodes run " + running + " but this build renders " + s.canary().get()
+                    + ": promote would put an untested release on every node; build from the commit the canary was started"
+                    + " from, or rollback and start a new canary");
+        }
+        checks.add("the canary version of " + g.name() + " runs " + ReleaseState.short12(running) + ", the release promoted");
+    }
 }
