@@ -125,10 +125,15 @@ public final class ReleaseCommand implements Callable<Integer> {
         } else {
             progress.println("running pulumi up --stack " + stack + " (Automation API) ...");
             progress.flush();
-            ctx.pulumi().up(dir, stack, line -> {
-                progress.println("  | " + line);
-                progress.flush();
-            });
+            try {
+                ctx.pulumi().up(dir, stack, line -> {
+                    progress.println("  | " + line);
+                    progress.flush();
+                });
+            } catch (CloudException e) {
+                throw new CloudException(e.getMessage() + "; " + m.before().file().getFileName() + " is edited already:"
+                        + " fix the cause and run: " + up, e);
+            }
             ran = true;
             note = "pulumi up --stack " + stack + " succeeded";
         }

@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  mediaplane release status --stack prod",
             "  mediaplane release status --stack prod --json | jq '.nodes[] | select(.role==\"canary\")'",
-            "  mediaplane release status --stack dev --offline"
+            "  mediaplane release status --stack dev --offline",
+            "  mediaplane release status --stack prod --dry-run"
         })
 public final class ReleaseStatusCommand implements Callable<Integer> {
 
@@ -48,6 +49,9 @@ public final class ReleaseStatusCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "Only what the stack file and the render say; ask no Google API.")
     boolean offline;
 
+    @Option(names = "--dry-run", description = "Print the API calls it would make; call nothing.")
+    boolean dryRun;
+
     @ParentCommand
     ReleaseCommand parent;
 
@@ -62,6 +66,31 @@ public final class ReleaseStatusCommand implements Callable<Integer> {
         return ReleaseCommand.guarded(spec, () -> {
             ReleaseContext ctx = parent.context;
             ReleaseState s = ReleaseState.read(ReleaseCommand.projectDir(spec), stack.stackName());
+            if (dryRun) {
+                PrintWriter out = spec.commandLine().getOut();
+                String p = "projects/" + s.config().project();
+                List<String> calls = new ArrayList<>();
+                calls.add("storage: GET b/" + s.releasesBucket() + "/o/" + ReleaseState.manifestObject(s.stable()));
+                s.canary().ifPresent(c -> calls.add("storage: GET b/" + s.releasesBucket() + "/o/" + ReleaseState.manifestObject(c)));
+                calls.add("compute: GET " + p + "/regions/" + s.config().region() + "/instanceGroupManagers/" + ReleaseChecks.groupName(s));
+                calls.add("compute: POST " + p + "/regions/" + s.config().region() + "/instanceGroupManagers/"
+                        + ReleaseChecks.groupName(s) + "/listManagedInstances (every page)");
+                calls.add("compute: GET " + p + "/global/instanceTemplates/<each template in use>");
+                if (output.json) {
+                    JsonObject o = new JsonObject();
+                    o.addProperty("stack", s.stack());
+                    o.addProperty("dryRun", true);
+                    JsonArray a = new JsonArray();
+                    calls.forEach(a::add);
+                    o.add("calls", a);
+                    out.print(ReleaseCommand.json(o));
+                } else {
+                    out.println("dry run: release status on stack " + s.stack() + " would call:");
+                    calls.forEach(c -> out.println("  " + c));
+                }
+                out.flush();
+                return ExitCode.OK.code();
+            }
             Map<String, Optional<Boolean>> published = new LinkedHashMap<>();
             List<NodeRow> rows = new ArrayList<>();
             List<ComputeFleet.Version> versions = new ArrayList<>();

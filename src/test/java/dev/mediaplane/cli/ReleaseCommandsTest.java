@@ -63,12 +63,26 @@ class ReleaseCommandsTest {
             assertTrue(r.out().contains("Examples:"), r.out());
             assertTrue(r.out().contains("--json"), r.out());
             assertTrue(r.out().contains("REFUSED") && r.out().contains("UNAVAILABLE"), r.out());
-            if (!cmd[0].equals("release")) {
-                assertTrue(r.out().contains("--dry-run"), r.out());
-            }
+            assertTrue(r.out().contains("--dry-run"), r.out());
             if (List.of("start", "promote", "rollback").contains(cmd[cmd.length - 1])) {
                 assertTrue(r.out().contains("--apply"), r.out());
             }
         }
+    }
+
+    @Test
+    void progressRedrawsOneLineOnATerminalAndPrintsLinesOtherwise() {
+        StringWriter tty = new StringWriter();
+        var p = new dev.mediaplane.ops.release.Progress(new PrintWriter(tty), true);
+        p.step("node-a: STAGING (poll 1/6)");
+        p.step("node-a: ok");
+        p.done();
+        assertEquals("\rnode-a: STAGING (poll 1/6)\rnode-a: ok                \n", tty.toString());
+        StringWriter plain = new StringWriter();
+        var q = new dev.mediaplane.ops.release.Progress(new PrintWriter(plain), false);
+        q.step("one");
+        q.step("two");
+        q.done();
+        assertEquals("one" + System.lineSeparator() + "two" + System.lineSeparator(), plain.toString());
     }
 }

@@ -90,6 +90,10 @@ class ReleaseStatusCommandTest {
         ReleaseState s = canaryRunning();
         f.compute.requests.clear();
         int gcsBefore = f.gcs.requests().size();
+        Result dry = run("release", "status", "--stack", "prod", "--dry-run");
+        assertEquals(0, dry.code(), dry.err());
+        assertTrue(dry.out().contains("storage: GET b/" + s.releasesBucket() + "/o/releases/" + s.currentRender()
+                + "/MANIFEST.sha256"), dry.out());
         Result r = run("release", "status", "--stack", "prod", "--offline", "--json");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
