@@ -76,12 +76,12 @@ public final class CanaryStartCommand implements Callable<Integer> {
             }
             String serving = ReleaseChecks.serving(parent.context, s, Optional.ofNullable(stable), offline, checks);
             ReleaseMoves.Move m = ReleaseMoves.canaryStart(s, size, serving, List.of());
+            checks.addAll(m.checks());
             if (!offline) {
                 ReleaseChecks.requirePublished(parent.context, s, serving, checks);
             } else {
                 checks.add("offline: publication of " + ReleaseState.short12(serving) + " not checked");
             }
-            checks.addAll(m.checks());
             m = new ReleaseMoves.Move(m.command(), m.before(), m.changes(), m.after(), checks);
             return ReleaseCommand.finish(spec, parent.context, m, dryRun, apply, output.json);
         });
