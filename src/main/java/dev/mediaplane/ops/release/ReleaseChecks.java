@@ -46,7 +46,7 @@ public final class ReleaseChecks {
             checks.add("instance group " + g.name() + " serves " + hash + " (template " + template + ")");
             online = Optional.of(hash);
         }
-        String serving = s.pinnedStable().or(() -> flag).or(() -> Optional.empty()).orElse(null);
+        String serving = s.pinnedStable().or(() -> flag).orElse(null);
         if (serving == null) {
             serving = online.orElseThrow(() -> new RefusedException("offline, the release now serving is unknown and "
                     + ReleaseState.STABLE_KEY + " is not set: pass --stable HASH (the stack's stableRelease output:"
