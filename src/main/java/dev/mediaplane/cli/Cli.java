@@ -38,7 +38,12 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new CheckCommand(planner)))
                 .addSubcommand(new CommandLine(new DiffCommand(clocked)))
                 .addSubcommand(new CommandLine(new PoliciesCommand()))
-                .addSubcommand(new CommandLine(new RenderCommand()));
+                .addSubcommand(new CommandLine(new RenderCommand()))
+                .addSubcommand(new CommandLine(new ReleaseCommand()))
+                .addSubcommand(new CommandLine(new CanaryCommand()))
+                .addSubcommand(new CommandLine(new PromoteCommand()))
+                .addSubcommand(new CommandLine(new RollbackCommand()))
+                .addSubcommand(new CommandLine(new RolloutCommand()));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;

@@ -1,0 +1,145 @@
+package dev.mediaplane.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.mediaplane.ops.release.Progress;
+import dev.mediaplane.ops.release.ReleaseContext;
+import dev.mediaplane.ops.release.ReleaseState;
+import dev.mediaplane.ops.release.Rollout;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code mediaplane rollout}: replace the fleet's nodes one at a time, each drained first. */
+@Command(name = "rollout", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {
+            "Replaces the nodes of the stack's instance group one at a time: drains a node (new calls refused, active"
+                    + " calls given up to --drain-timeout), recreates it through the group (same name, same preserved"
+                    + " address, the group's current template), waits until it is RUNNING and its liveness check HEALTHY,"
+                    + " then takes the next. This is how a template change reaches a static (OPPORTUNISTIC) fleet"
+                    + " without taking capacity down. By default only nodes not on one of the group's version templates"
+                    + " are replaced; --all replaces every node.",
+            "Stops at the first node that fails to drain or to become ready. Refuses to start while another node is"
+                    + " not ready. Progress is kept in a state file (default .mediaplane/rollout-<stack>.json under the"
+                    + " project): rerun after an interruption and it resumes, never draining or recreating a node twice.",
+            "Drains run through the node drainer of the nodes commands; --no-drain replaces nodes without draining"
+                    + " (calls on them are cut). Uses application default credentials.",
+            "",
+            "Examples:",
+            "  mediaplane rollout --stack dev --dry-run",
+            "  mediaplane rollout --stack dev --drain-timeout 300s --ready-timeout 15m",
+            "  mediaplane rollout --stack dev --all --json"
+        })
+public final class RolloutCommand implements Callable<Integer> {
+
+    /** The outside world of the release commands; tests replace it before execute. */
+    ReleaseContext context = ReleaseContext.system();
+
+    @Mixin
+    StackOptions stack;
+
+    @Mixin
+    OutputOptions output;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--all", description = "Replace every node, not only those on a template the group no longer uses.")
+    boolean all;
+
+    @Option(names = "--no-drain", description = "Do not drain nodes first: active calls on each node are cut.")
+    boolean noDrain;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "120s",
+            description = "Bound on each drain (default: ${DEFAULT-VALUE}).")
+    String drainTimeout;
+
+    @Option(names = "--ready-timeout", paramLabel = "DURATION", defaultValue = "15m",
+            description = "How long a replacement may take to become ready (default: ${DEFAULT-VALUE}).")
+    String readyTimeout;
+
+    @Option(names = "--poll", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Time between readiness polls (default: ${DEFAULT-VALUE}).")
+    String poll;
+
+    @Option(names = "--state-file", paramLabel = "FILE", description = "Where progress is kept (default: .mediaplane/rollout-<stack>.json).")
+    Path stateFile;
+
+    @Option(names = "--dry-run", description = "Print the drains, recreates and waits it would do; change nothing.")
+    boolean dryRun;
+
+    @Spec
+    CommandSpec spec;
+
+    private Duration duration(String option, String v, Duration min, Duration max) {
+        var m = java.util.regex.Pattern.compile("([1-9][0-9]{0,6})([smh])").matcher(v);
+        Duration d = null;
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            d = m.group(2).equals("s") ? Duration.ofSeconds(n) : m.group(2).equals("m") ? Duration.ofMinutes(n) : Duration.ofHours(n);
+        }
+        if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw new ParameterException(spec.commandLine(), option + " must be a duration from " + min.toSeconds() + "s to "
+                    + max.toSeconds() + "s written as a number and s, m or h (e.g. 90s), got '" + v + "'");
+        }
+        return d;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Duration drain = duration("--drain-timeout", drainTimeout, Duration.ofSeconds(1), Duration.ofHours(6));
+        Duration ready = duration("--ready-timeout", readyTimeout, Duration.ofSeconds(1), Duration.ofHours(6));
+        Duration every = duration("--poll", poll, Duration.ofSeconds(1), Duration.ofMinutes(10));
+        int polls = (int) Math.max(1, ready.toSeconds() / Math.max(1, every.toSeconds()));
+        return ReleaseCommand.guarded(spec, () -> {
+            Path dir = ReleaseCommand.projectDir(spec);
+            ReleaseState s = ReleaseState.read(dir, stack.stackName());
+            Path file = stateFile != null ? stateFile : Rollout.defaultStateFile(dir, s.stack());
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter log = output.json ? spec.commandLine().getErr() : out;
+            Progress progress = new Progress(spec.commandLine().getErr(), context.tty());
+            Rollout.Report r = Rollout.run(context, s, new Rollout.Options(all, !noDrain, drain, every, polls), file, dryRun,
+                    progress, line -> {
+                        log.println(line);
+                        log.flush();
+                    });
+            if (output.json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("stack", s.stack());
+                o.addProperty("group", r.group());
+                o.addProperty("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                o.addProperty("resumed", r.resumed());
+                JsonArray plan = new JsonArray();
+                r.plan().forEach(plan::add);
+                o.add(dryRun ? "calls" : "plan", plan);
+                JsonArray done = new JsonArray();
+                r.replaced().forEach(done::add);
+                o.add("replaced", done);
+                o.addProperty("failedNode", r.failedNode().orElse(null));
+                o.addProperty("stateFile", file.toString());
+                o.addProperty("message", r.message());
+                out.print(ReleaseCommand.json(o));
+            } else {
+                if (dryRun) {
+                    out.println("rollout of " + r.group() + " would:");
+                    r.plan().forEach(c -> out.println("  " + c));
+                }
+                (r.outcome() == Rollout.Outcome.DRAIN_FAILED || r.outcome() == Rollout.Outcome.NODE_NOT_READY
+                        ? spec.commandLine().getErr() : out).println(r.message());
+            }
+            out.flush();
+            spec.commandLine().getErr().flush();
+            return switch (r.outcome()) {
+                case DONE, NOTHING_TO_DO, DRY_RUN -> ExitCode.OK.code();
+                case DRAIN_FAILED, NODE_NOT_READY -> ExitCode.NODE_NOT_READY.code();
+            };
+        });
+    }
+}
