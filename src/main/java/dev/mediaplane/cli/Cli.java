@@ -38,7 +38,9 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new CheckCommand(planner)))
                 .addSubcommand(new CommandLine(new DiffCommand(clocked)))
                 .addSubcommand(new CommandLine(new PoliciesCommand()))
-                .addSubcommand(new CommandLine(new RenderCommand()));
+                .addSubcommand(new CommandLine(new RenderCommand()))
+                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new DrainCommand())))
+                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new UndrainCommand())));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;
