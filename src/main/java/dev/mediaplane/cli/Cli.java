@@ -40,7 +40,8 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new PoliciesCommand()))
                 .addSubcommand(new CommandLine(new RenderCommand()))
                 .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new DrainCommand())))
-                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new UndrainCommand())));
+                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new UndrainCommand())))
+                .addSubcommand(DrainCommand.withOpsExitCodes(SecretsCommand.line()));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;
