@@ -41,7 +41,8 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new RenderCommand()))
                 .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new DrainCommand())))
                 .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new UndrainCommand())))
-                .addSubcommand(DrainCommand.withOpsExitCodes(SecretsCommand.line()));
+                .addSubcommand(DrainCommand.withOpsExitCodes(SecretsCommand.line()))
+                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new SmokeCommand())));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;
