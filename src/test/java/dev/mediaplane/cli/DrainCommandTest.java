@@ -286,6 +286,35 @@ class DrainCommandTest {
     }
 
     @Test
+    void withoutAPasswordFileTheLoginComesFromSecretManager() throws Exception {
+        try (var sm = new dev.mediaplane.ops.secrets.SecretManagerStandIn("mediaplane-test-000000")) {
+            String prefix = dev.mediaplane.config.StackFileLoader.load(dir, "test").config().prefix();
+            sm.tokens.put("tok", "user:ops@example.com");
+            sm.createSecret(prefix + "-esl-operator-password", null, null);
+            sm.plant(prefix + "-esl-operator-password", PASSWORD.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.time.Instant.now());
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cli = Cli.create(c -> PlanFixtures.compliant());
+            cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(err, true));
+            DrainCommand d = cli.getSubcommands().get("drain").getCommand();
+            d.tty = false;
+            d.clients = sm.clients("tok");
+            String[] args = {"drain", "--stack", "test", "--address", "127.0.0.1:" + node.port(), "--esl-user", OPERATOR,
+                "--esl-secret", "esl-operator-password", "--project-dir", dir.toString()};
+            assertEquals(5, cli.execute(args), "no IAM grant yet: " + err);
+            assertTrue(err.toString().contains("PERMISSION_DENIED") && err.toString().contains("secretmanager.versions.access"), err.toString());
+            assertEquals(0, node.logins.get(), "nothing reached the node");
+            sm.grant(prefix + "-esl-operator-password", "user:ops@example.com", "roles/secretmanager.secretAccessor");
+            err.getBuffer().setLength(0);
+            assertEquals(0, cli.execute(args), err.toString());
+            assertTrue(node.paused.get());
+            assertFalse(out.toString().contains(PASSWORD) || err.toString().contains(PASSWORD));
+            assertTrue(out.toString().contains("drained"), out.toString());
+        }
+    }
+
+    @Test
     void helpHasExamplesWhereItRunsAndTheExitCodes() {
         Result r = run("drain", "--help");
         assertEquals(0, r.code());
