@@ -55,7 +55,8 @@ public final class DrainCommand implements Callable<Integer> {
 
     /**
      * Exit codes shared by the day-2 node and secret commands (drain, undrain, secrets, smoke).
-     * 2, 3 and 70 keep the meanings of {@link ExitCode}.
+     * 2, 3 and 70 keep the meanings of {@link ExitCode}; 4 (refused) and 69 (unavailable) are the
+     * release commands' codes for the same situations.
      */
     enum OpsExit {
         OK(0, "done (drain: no channel left; smoke: every check passed)"),
@@ -64,7 +65,7 @@ public final class DrainCommand implements Callable<Integer> {
         USAGE(ExitCode.USAGE.code(), "invalid command line"),
         CONFIG_ERROR(ExitCode.CONFIG_ERROR.code(), "the stack file is missing or its config is invalid"),
         REFUSED(4, "an unsafe move was refused (last node, secret value on a terminal, grace not over, ...); nothing changed"),
-        UNREACHABLE(5, "a node or Google API could not be reached, or refused the login or permission; see the message"),
+        UNAVAILABLE(69, "a node or Google API could not be reached, or refused the login or permission; see the message"),
         INTERNAL(ExitCode.INTERNAL.code(), "internal error (rerun with --verbose for the stack trace)");
 
         final int code;
@@ -288,7 +289,7 @@ public final class DrainCommand implements Callable<Integer> {
         return switch (result.outcome()) {
             case DRAINED -> OpsExit.OK.code;
             case TIMED_OUT -> OpsExit.FAILED.code;
-            case LOST -> OpsExit.UNREACHABLE.code;
+            case LOST -> OpsExit.UNAVAILABLE.code;
         };
     }
 
@@ -307,7 +308,7 @@ public final class DrainCommand implements Callable<Integer> {
     }
 
     private int unreachable(JsonObject json, String why) {
-        return fail(json, "unreachable", why, OpsExit.UNREACHABLE);
+        return fail(json, "unreachable", why, OpsExit.UNAVAILABLE);
     }
 
     private int fail(JsonObject json, String outcome, String why, OpsExit code) {

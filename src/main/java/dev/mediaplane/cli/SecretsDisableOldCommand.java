@@ -108,7 +108,7 @@ public final class SecretsDisableOldCommand implements Callable<Integer> {
                     + "; version " + latest.get().number() + " stays enabled");
             return DrainCommand.OpsExit.OK.code;
         } catch (SecretStore.StoreException e) {
-            return fail(json, e.getMessage(), DrainCommand.OpsExit.UNREACHABLE);
+            return fail(json, e.getMessage(), DrainCommand.OpsExit.UNAVAILABLE);
         }
     }
 

@@ -182,7 +182,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
             try {
                 operator = login.credentials(nodes.get(0).internal(), eslPort);
             } catch (EslLogin.LoginUnavailable e) {
-                return fail(json, e.getMessage() + "; nothing was changed", DrainCommand.OpsExit.UNREACHABLE);
+                return fail(json, e.getMessage() + "; nothing was changed", DrainCommand.OpsExit.UNAVAILABLE);
             }
         }
         Progress progress = new Progress(cmd.getErr(), false, 1);
@@ -196,7 +196,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
             progress.step("secrets rotate: " + added.name() + " reads back the same SHA-256");
         } catch (SecretStore.StoreException e) {
             Arrays.fill(value, (byte) 0);
-            return fail(json, e.getMessage(), DrainCommand.OpsExit.UNREACHABLE);
+            return fail(json, e.getMessage(), DrainCommand.OpsExit.UNAVAILABLE);
         }
         json.addProperty("version", added.number());
         json.addProperty("verified", true);

@@ -125,7 +125,7 @@ public final class SmokeCommand implements Callable<Integer> {
                 first = login.credentials(nodes.get(0).internal(), eslPort);
             } catch (EslLogin.LoginUnavailable e) {
                 cmd.getErr().println("mediaplane smoke: " + e.getMessage());
-                return DrainCommand.OpsExit.UNREACHABLE.code;
+                return DrainCommand.OpsExit.UNAVAILABLE.code;
             }
         }
         for (NodeTarget n : nodes) {

@@ -99,6 +99,6 @@ public final class UndrainCommand implements Callable<Integer> {
             cmd.getErr().flush();
         }
         out.flush();
-        return problem == null ? DrainCommand.OpsExit.OK.code : DrainCommand.OpsExit.UNREACHABLE.code;
+        return problem == null ? DrainCommand.OpsExit.OK.code : DrainCommand.OpsExit.UNAVAILABLE.code;
     }
 }

@@ -144,7 +144,7 @@ class DrainCommandTest {
     void aWrongPasswordIsRefusedWithoutShowingEitherPassword() throws IOException {
         Files.writeString(passwordFile, "MARKER-wrong-password-11\n");
         Result r = run(drain());
-        assertEquals(5, r.code(), r.toString());
+        assertEquals(69, r.code(), r.toString());
         assertTrue(r.err().contains("FreeSWITCH rejected user operator@mediaplane at 127.0.0.1:" + node.port() + " (-ERR invalid)"), r.err());
         assertFalse(r.err().contains("MARKER-wrong-password-11"), r.err());
         assertFalse(node.paused.get());
@@ -155,7 +155,7 @@ class DrainCommandTest {
     void theControllerLoginMayNotPauseAndNothingChanges() {
         node.channels.set(1);
         Result r = run(drain("--esl-user", "controller@mediaplane", "--json"));
-        assertEquals(5, r.code(), r.toString());
+        assertEquals(69, r.code(), r.toString());
         assertEquals("unreachable", r.json().get("outcome").getAsString());
         assertTrue(r.err().contains("-ERR permission denied") && r.err().contains("may not run 'fsctl'"), r.err());
         assertFalse(node.paused.get());
@@ -189,7 +189,7 @@ class DrainCommandTest {
             return true;
         };
         Result r = run(drain("--timeout", "20s"));
-        assertEquals(5, r.code(), r.toString());
+        assertEquals(69, r.code(), r.toString());
         assertTrue(r.out().contains("lost (after reconnecting, inbound calls are no longer paused"), r.out());
     }
 
@@ -209,7 +209,7 @@ class DrainCommandTest {
             return true;
         };
         Result r = run(drain("--timeout", "1s", "--json"));
-        assertEquals(5, r.code(), r.toString());
+        assertEquals(69, r.code(), r.toString());
         assertEquals("lost", r.json().get("outcome").getAsString());
         assertTrue(r.json().get("detail").getAsString().startsWith("no answer from 127.0.0.1:" + node.port()), r.out());
     }
@@ -253,7 +253,7 @@ class DrainCommandTest {
         assertTrue(r.err().contains("give --address HOST[:PORT], or --node NAME with --inventory FILE"), r.err());
         Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-r--r--"));
         r = run(drain());
-        assertEquals(5, r.code());
+        assertEquals(69, r.code());
         assertTrue(r.err().contains("is readable or writable by group or others (rw-r--r--); allowed: owner only (chmod 600)"), r.err());
     }
 
@@ -302,7 +302,7 @@ class DrainCommandTest {
             d.clients = sm.clients("tok");
             String[] args = {"drain", "--stack", "test", "--address", "127.0.0.1:" + node.port(), "--esl-user", OPERATOR,
                 "--esl-secret", "esl-operator-password", "--project-dir", dir.toString()};
-            assertEquals(5, cli.execute(args), "no IAM grant yet: " + err);
+            assertEquals(69, cli.execute(args), "no IAM grant yet: " + err);
             assertTrue(err.toString().contains("PERMISSION_DENIED") && err.toString().contains("secretmanager.versions.access"), err.toString());
             assertEquals(0, node.logins.get(), "nothing reached the node");
             sm.grant(prefix + "-esl-operator-password", "user:ops@example.com", "roles/secretmanager.secretAccessor");
@@ -318,7 +318,7 @@ class DrainCommandTest {
     void helpHasExamplesWhereItRunsAndTheExitCodes() {
         Result r = run("drain", "--help");
         assertEquals(0, r.code());
-        for (String s : List.of("Examples:", "inside the VPC", "controller.cidrs", "4  REFUSED", "1  FAILED", "5  UNREACHABLE",
+        for (String s : List.of("Examples:", "inside the VPC", "controller.cidrs", "4  REFUSED", "1  FAILED", "69  UNAVAILABLE",
                 "--dry-run", "--json")) {
             assertTrue(r.out().contains(s), s + " missing in:\n" + r.out());
         }

@@ -178,7 +178,7 @@ class SecretsCommandTest {
     @Test
     void withoutVersionsAddTheApiRefusesAndNothingIsAdded() {
         Result r = run(NEW_ESL, false, "tok-viewer", T0, "secrets", "rotate", "--stack", "test", "esl-password", "--no-apply");
-        assertEquals(5, r.code(), r.toString());
+        assertEquals(69, r.code(), r.toString());
         assertTrue(r.err().contains("Secret Manager AddSecretVersion on " + sm.resource(id("esl-password")) + ": PERMISSION_DENIED:"
                 + " Permission 'secretmanager.versions.add' denied for resource '" + sm.resource(id("esl-password"))
                 + "' (or it may not exist)."), r.err());
@@ -188,7 +188,7 @@ class SecretsCommandTest {
     @Test
     void anUnknownTokenIsUnauthenticated() {
         Result r = run(NEW_ESL, false, "tok-nobody", T0, "secrets", "rotate", "--stack", "test", "esl-password", "--no-apply");
-        assertEquals(5, r.code(), r.toString());
+        assertEquals(69, r.code(), r.toString());
         assertTrue(r.err().contains("UNAUTHENTICATED: Request had invalid authentication credentials"), r.err());
     }
 
@@ -196,7 +196,7 @@ class SecretsCommandTest {
     void aSecretThatDoesNotExistIsNotFoundAndANameOutsideTheProgramIsAUsageError() {
         sm.deleteSecret(id("esl-password"));
         Result r = run(NEW_ESL, "secrets", "rotate", "--stack", "test", "esl-password", "--no-apply");
-        assertEquals(5, r.code(), r.toString());
+        assertEquals(69, r.code(), r.toString());
         assertTrue(r.err().contains("Secret Manager GetSecret on " + sm.resource(id("esl-password")) + ": NOT_FOUND: Secret [projects/"
                 + sm.projectNumber + "/secrets/" + id("esl-password") + "] not found."), r.err());
         Result other = run(NEW_ESL, "secrets", "rotate", "--stack", "test", "--no-apply", "mp-nope-esl-password");
