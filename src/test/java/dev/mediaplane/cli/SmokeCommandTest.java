@@ -8,27 +8,24 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.mediaplane.ops.node.EslNode;
+import dev.mediaplane.ops.smoke.OldTlsServer;
 import dev.mediaplane.ops.smoke.SipTlsResponder;
 import dev.mediaplane.plan.PlanFixtures;
-import dev.mediaplane.testing.RequiredTools;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** smoke through the CLI factory: a real TLS SIP responder (JDK, keytool certificate), openssl as a TLS 1.1-only server, ESL on loopback. */
+/** smoke through the CLI factory: a real TLS SIP responder (JDK, keytool certificate), a JDK TLS 1.1-only server in its own JVM, ESL on loopback. */
 class SmokeCommandTest {
 
     static final String PASSWORD = "MARKER-controller-pw-4c2d";
@@ -114,34 +111,21 @@ class SmokeCommandTest {
 
     @Test
     void aTls11OnlyServerFailsTheCheck() throws Exception {
-        if (!RequiredTools.present("openssl")) {
-            Assumptions.assumeFalse(!"true".equals(System.getenv("CI")), "openssl (Debian package openssl) not installed");
-            throw new AssertionError("openssl (Debian package openssl) is required on CI");
-        }
-        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("k.pem").toString(),
-                "-out", dir.resolve("c.pem").toString(), "-days", "30", "-subj", "/CN=node.test").redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor());
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Process server = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port, "-tls1_1", "-cert",
-                dir.resolve("c.pem").toString(), "-key", dir.resolve("k.pem").toString(), "-cipher", "DEFAULT:@SECLEVEL=0", "-quiet")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("s_server.log").toFile()).start();
-        try {
-            awaitListening(port);
-            Result r = run(smoke(port, "--ca-file", dir.resolve("c.pem").toString(), "--json"));
+        try (OldTlsServer old = OldTlsServer.start(dir.resolve("node.p12"), "TLSv1.1", dir)) {
+            Result r = run(smoke(old.port(), "--ca-file", cert.toString(), "--json"));
             assertEquals(1, r.code(), r.toString());
             JsonObject c = r.check("sip-options-tls");
             assertFalse(c.get("pass").getAsBoolean());
-            assertTrue(c.get("detail").getAsString().startsWith("TLS handshake with 127.0.0.1:" + port
+            assertTrue(c.get("detail").getAsString().startsWith("TLS handshake with 127.0.0.1:" + old.port()
                     + " failed offering only [TLSv1.3, TLSv1.2]"), c.toString());
             assertFalse(r.check("tls-certificate").get("pass").getAsBoolean());
             assertTrue(r.check("esl-login").get("pass").getAsBoolean(), "the other checks still run");
-        } finally {
-            server.destroy();
-            server.waitFor();
+        }
+        // Control: the same child with TLS 1.2 passes, so the failure above is the protocol, not the setup.
+        try (OldTlsServer ok = OldTlsServer.start(dir.resolve("node.p12"), "TLSv1.2", dir)) {
+            Result r = run(smoke(ok.port(), "--ca-file", cert.toString(), "--json"));
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.check("sip-options-tls").get("detail").getAsString().startsWith("TLSv1.2 "), r.out());
         }
     }
 
@@ -197,16 +181,5 @@ class SmokeCommandTest {
         assertEquals(8, checks.size());
         assertEquals("no external address known (inventory without natIP; give --sip-address)",
                 checks.get(4).getAsJsonObject().get("detail").getAsString());
-    }
-
-    private static void awaitListening(int port) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("openssl s_server did not listen on " + port);
     }
 }
