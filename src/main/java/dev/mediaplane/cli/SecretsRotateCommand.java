@@ -186,6 +186,16 @@ public final class SecretsRotateCommand implements Callable<Integer> {
             }
         }
         Progress progress = new Progress(cmd.getErr(), false, 1);
+        NodeSecretApply apply = new NodeSecretApply(new NodeSecretApply.Settings(nt, pollInterval, controllerUser,
+                EslConnection.Settings.defaults()), System::nanoTime, d -> Thread.sleep(d.toMillis()));
+        for (NodeTarget n : nodes) {
+            // Every node must answer the login first: a version no node can take is not added.
+            String why = apply.preflight(new EslCredentials(n.internal(), eslPort, operator.user(), operator.password()), secret);
+            if (why != null) {
+                Arrays.fill(value, (byte) 0);
+                return fail(json, n.name() + ": " + why + "; nothing was changed", DrainCommand.OpsExit.UNAVAILABLE);
+            }
+        }
         SecretStore.Version added;
         List<SecretStore.Version> older;
         try (SecretStore store = SecretStore.open(clients, c.project())) {
@@ -202,8 +212,6 @@ public final class SecretsRotateCommand implements Callable<Integer> {
         json.addProperty("verified", true);
         JsonArray results = new JsonArray();
         boolean allTook = true;
-        NodeSecretApply apply = new NodeSecretApply(new NodeSecretApply.Settings(nt, pollInterval, controllerUser,
-                EslConnection.Settings.defaults()), System::nanoTime, d -> Thread.sleep(d.toMillis()));
         for (NodeTarget n : nodes) {
             progress.step("secrets rotate: applying version " + added.number() + " on " + n.name());
             EslCredentials at = new EslCredentials(n.internal(), eslPort, operator.user(), operator.password());

@@ -295,6 +295,20 @@ class SecretsCommandTest {
     }
 
     @Test
+    void aLoginThatCannotDoTheNodeStepsStopsTheRotationBeforeAVersionIsAdded() throws IOException {
+        Path controllerFile = dir.resolve("controller");
+        Files.writeString(controllerFile, OLD_ESL);
+        Files.setPosixFilePermissions(controllerFile, PosixFilePermissions.fromString("rw-------"));
+        Result r = run(NEW_ESL, "secrets", "rotate", "--stack", "test", "esl-password", "--address", "127.0.0.1:" + node.port(),
+                "--esl-password-file", controllerFile.toString());
+        assertEquals(69, r.code(), r.toString());
+        assertTrue(r.err().contains("-ERR permission denied: the ESL login needs reloadxml, global_getvar, sofia, fsctl and show")
+                && r.err().endsWith("nothing was changed\n"), r.err());
+        assertEquals(1, sm.versions(id("esl-password")));
+        assertFalse(sm.calls.stream().anyMatch(c -> c.startsWith("AddSecretVersion")), sm.calls.toString());
+    }
+
+    @Test
     void theTrunkPasswordReRegistersTheGateway() {
         nodeRefreshes("mp_secret_version_sip_trunk_password", 1, 1, () -> { });
         Result r = run("MARKER-trunk-pw-000111", "secrets", "rotate", "--stack", "test", "sip-trunk-password",

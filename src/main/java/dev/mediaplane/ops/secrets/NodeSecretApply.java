@@ -87,6 +87,25 @@ public final class NodeSecretApply {
     }
 
     /**
+     * Before a version is added: the node answers this login and lets it read the version
+     * variable (so the login has the APIs the apply needs). Null when fine, else why not; nothing
+     * on the node changes.
+     */
+    public String preflight(EslCredentials operator, ManagedSecret s) {
+        if (s.apply() == ManagedSecret.Apply.BOOT_ONLY) {
+            return null;
+        }
+        try (NodeControl esl = NodeControl.open(operator, settings.connection())) {
+            esl.api("global_getvar " + s.versionVariable());
+            return null;
+        } catch (EslException e) {
+            return NodeControl.permissionDenied(e)
+                    ? e.getMessage() + ": the ESL login needs reloadxml, global_getvar, sofia, fsctl and show (docs/operations.md)"
+                    : e.getMessage();
+        }
+    }
+
+    /**
      * Applies version {@code version} of {@code s} on the node at {@code operator}'s address.
      * {@code value} is used only to log in as the controller when the ESL password changed.
      */
