@@ -542,7 +542,7 @@ class MediaPlaneProgramTest {
         assertNotEquals(devConfig.alerts().packetLossPercent(), prodConfig.alerts().packetLossPercent());
         prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").forEach(a ->
                 assertEquals(prodConfig.alerts().notificationChannels(), a.inputs().get("notificationChannels"), a.name()));
-        assertEquals(69, prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").count());
+        assertEquals(5, prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").count());
         // Disk pressure (issue: recordings never lost) alerts on the uploader's own report.
         PlannedResource disk = Stacks.named(prod, "gcp:monitoring/alertPolicy:AlertPolicy", "mp-prod-disk-pressure");
         assertTrue(at(disk.inputs(), "conditions", "0", "conditionThreshold", "filter").toString()

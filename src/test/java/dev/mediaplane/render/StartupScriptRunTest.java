@@ -213,7 +213,7 @@ class StartupScriptRunTest {
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("MANIFEST.sha256: HTTP 403, retrying in 100 ms"), r.output());
         assertTrue(r.output().contains("secret mp-dev-esl-password: HTTP 403, retrying in 200 ms"), r.output());
-        assertEquals(69, gcp.refusals().size(), "3 bundle + 2 secret refusals, then none: " + gcp.refusals());
+        assertEquals(5, gcp.refusals().size(), "3 bundle + 2 secret refusals, then none: " + gcp.refusals());
         assertTrue(r.output().contains("node ready"), r.output());
     }
 
