@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane drain}: stops new calls on one node and waits, bounded, for its active calls to end. */
 @Command(name = "drain", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        header = "Drain one node over ESL: refuse new calls, wait (bounded) for active ones.",
         description = {
             "Drains one node over its event socket (ESL), as the node's own drain script does:"
                     + " 'fsctl pause inbound' (FreeSWITCH refuses new inbound calls), 'fsctl pause_check inbound' must then"

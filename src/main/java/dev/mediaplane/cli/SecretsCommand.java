@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane secrets}: the node secrets in Secret Manager (rotate, status, disable-old). */
 @Command(name = "secrets", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        header = "Node secrets in Secret Manager: rotate, status, disable-old.",
         description = {
             "The secrets the program declares (one Secret Manager secret <prefix>-<name> each), on Google's Secret Manager"
                     + " client with application default credentials.",

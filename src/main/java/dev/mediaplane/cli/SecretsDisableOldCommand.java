@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane secrets disable-old}: the step that ends a rotation's grace period. */
 @Command(name = "disable-old", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        header = "Disable versions older than the latest once the grace is over.",
         description = {
             "Disables every enabled version of <prefix>-NAME older than the latest enabled one, once the latest is older"
                     + " than --grace (DisableSecretVersion with each version's etag; disabled versions can be enabled"

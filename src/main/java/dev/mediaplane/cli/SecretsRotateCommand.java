@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane secrets rotate}: a new version, checked, taken by every node without dropping a call. */
 @Command(name = "rotate", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        header = "Add a secret version, verify it, apply it on every node without dropping a call.",
         description = {
             "Adds a version to Secret Manager secret <prefix>-NAME with the value read from --from-file or stdin (never"
                     + " from the command line; never printed), checked first as boot checks it (passwords: 12-256 safe"

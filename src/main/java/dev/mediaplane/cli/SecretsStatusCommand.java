@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane secrets status}: every declared secret's versions, age and rotation schedule. */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        header = "Every declared secret: latest version, age, rotation schedule.",
         description = {
             "For every secret the program declares: its latest enabled version, that version's age, the versions"
                     + " enabled, and Secret Manager's rotation schedule (rotation_period, next_rotation_time; at that"

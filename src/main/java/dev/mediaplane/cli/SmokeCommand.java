@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane smoke}: the runbook's post-deploy test, per node and check. */
 @Command(name = "smoke", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        header = "Post-deploy smoke test per node: SIP OPTIONS over TLS 1.2+, ESL login, ready.",
         description = {
             "Per node: sip-options-tls (a TLS handshake offering only TLS 1.3/1.2 to the external address on"
                     + " trunk.sipTlsPort, then SIP OPTIONS answered 2xx by the external profile), tls-certificate (valid"

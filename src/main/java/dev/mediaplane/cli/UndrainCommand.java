@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane undrain}: lets a drained node take new calls again. */
 @Command(name = "undrain", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        header = "Let a drained node take new calls again.",
         description = {
             "Resumes inbound calls on one node over its ESL: 'fsctl resume inbound', then 'fsctl pause_check inbound'"
                     + " must answer false, so the node agent's /ready answers 200 again at its next poll.",
