@@ -237,7 +237,7 @@ class DrainCommandTest {
         JsonObject j = run(drain("--dry-run", "--json")).json();
         assertTrue(j.get("dryRun").getAsBoolean());
         assertEquals(80, j.get("timeoutSec").getAsInt(), "default: the stack's fleet.drainTimeoutSec");
-        assertEquals(3, j.getAsJsonArray("calls").size());
+        assertEquals(4, j.getAsJsonArray("calls").size());
     }
 
     @Test

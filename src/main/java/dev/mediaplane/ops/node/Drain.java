@@ -80,7 +80,8 @@ public final class Drain {
 
     /** The ESL calls {@link #run} makes, in order, for --dry-run and the docs. */
     public static List<String> calls(Duration timeout, Duration interval) {
-        return List.of("fsctl pause inbound", "fsctl pause_check inbound (must answer true: /ready now fails)",
+        return List.of("show channels count (the count at the start)", "fsctl pause inbound",
+                "fsctl pause_check inbound (must answer true: /ready now fails)",
                 "show channels count + show calls count, every " + Durations.format(interval) + " until 0 channels or "
                         + Durations.format(timeout) + " passed");
     }
