@@ -258,7 +258,7 @@ public final class DrainCommand implements Callable<Integer> {
                 @Override
                 public void counted(int channels, int calls, Duration elapsed, Duration timeout) {
                     progress.update(String.format("drain %s: %d channel%s (%d call%s) up, %s of %s", r.node().name(), channels,
-                            channels == 1 ? "" : "s", calls, calls == 1 ? "" : "s", Durations.format(elapsed.withNanos(0)),
+                            channels == 1 ? "" : "s", calls, calls == 1 ? "" : "s", elapsed.toSeconds() + "s",
                             Durations.format(timeout)));
                 }
 
@@ -284,7 +284,7 @@ public final class DrainCommand implements Callable<Integer> {
             out.printf("drain %s: %s (%s; %d channel%s at start, %s)%n", r.node().name(),
                     result.outcome().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), result.detail(),
                     result.channelsAtStart(), result.channelsAtStart() == 1 ? "" : "s",
-                    Durations.format(result.elapsed().withNanos(0)));
+                    result.elapsed().toSeconds() + "s");
         }
         out.flush();
         return switch (result.outcome()) {

@@ -109,7 +109,12 @@ class DrainCommandTest {
     @Test
     void pausesFirstThenCountsChannelsDownToZero() throws Exception {
         node.channels.set(4);
-        hangUpEvery(150);
+        node.beforeApi = cmd -> {
+            if (cmd.equals("fsctl pause inbound")) {
+                hangUpEvery(150); // calls end only once the drain is under way, however slow the machine
+            }
+            return true;
+        };
         Result r = run(drain("--timeout", "20s"));
         assertEquals(0, r.code(), r.toString());
         assertTrue(node.paused.get(), "inbound must stay paused after a drain");
@@ -165,8 +170,12 @@ class DrainCommandTest {
     void aConnectionCutMidDrainIsReopenedAndThePauseCheckedAgain() {
         node.channels.set(3);
         AtomicInteger counts = new AtomicInteger();
-        node.beforeApi = cmd -> !(cmd.equals("show channels count") && counts.incrementAndGet() == 3);
-        hangUpEvery(200);
+        node.beforeApi = cmd -> {
+            if (cmd.equals("fsctl pause inbound")) {
+                hangUpEvery(200);
+            }
+            return !(cmd.equals("show channels count") && counts.incrementAndGet() == 3);
+        };
         Result r = run(drain("--timeout", "20s", "--json"));
         assertEquals(0, r.code(), r.toString());
         assertEquals("drained", r.json().get("outcome").getAsString());
