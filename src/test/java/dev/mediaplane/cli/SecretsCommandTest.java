@@ -359,6 +359,12 @@ class SecretsCommandTest {
         assertTrue(late.out().contains("OVERDUE"), late.out());
         Result viewerOnly = run("", false, "tok-viewer", T0, "secrets", "status", "--stack", "test");
         assertEquals(0, viewerOnly.code(), "status needs secrets.get and versions.list only: " + viewerOnly);
+        sm.tokens.put("tok-none", "user:none@example.com");
+        Result none = run("", false, "tok-none", T0, "secrets", "status", "--stack", "test", "--json");
+        assertEquals(69, none.code(), none.toString());
+        assertTrue(none.json().getAsJsonArray("secrets").get(0).getAsJsonObject().get("error").getAsString().contains(
+                "PERMISSION_DENIED: Permission 'secretmanager.secrets.get' denied for resource '" + sm.resource(id("sip-trunk-password"))
+                        + "' (or it may not exist)."), none.out());
     }
 
     @Test
