@@ -43,7 +43,11 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new CanaryCommand()))
                 .addSubcommand(new CommandLine(new PromoteCommand()))
                 .addSubcommand(new CommandLine(new RollbackCommand()))
-                .addSubcommand(new CommandLine(new RolloutCommand()));
+                .addSubcommand(new CommandLine(new RolloutCommand()))
+                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new DrainCommand())))
+                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new UndrainCommand())))
+                .addSubcommand(DrainCommand.withOpsExitCodes(SecretsCommand.line()))
+                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new SmokeCommand())));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;
