@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 2fb3e5c72a749fe63facce0e24864497aef6956389065d0b58ade331c58fb59f of stack dev.
+# mediaplane node boot, release ab0219eea0abca5c4a70d1111210b56539dc6b0e90a31c4142838e829f9aa098 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='2fb3e5c72a749fe63facce0e24864497aef6956389065d0b58ade331c58fb59f'
+readonly RELEASE_HASH='ab0219eea0abca5c4a70d1111210b56539dc6b0e90a31c4142838e829f9aa098'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

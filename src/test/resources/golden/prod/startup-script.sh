@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 3614e653ff6669245690e7effd7f5f74d810f97dcb3e2fca87351f38904e2a06 of stack prod.
+# mediaplane node boot, release e665964c8253b4f8c0ed5e9ec8705368bdc4b7a214de7a4a9951e13834a92c27 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='3614e653ff6669245690e7effd7f5f74d810f97dcb3e2fca87351f38904e2a06'
+readonly RELEASE_HASH='e665964c8253b4f8c0ed5e9ec8705368bdc4b7a214de7a4a9951e13834a92c27'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
