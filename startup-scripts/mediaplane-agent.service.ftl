@@ -15,7 +15,7 @@ Type=simple
 # stacks; SerialGC and C1 only keep the collector's and the JIT's native memory small) and the cgroup
 # around them. -XX:-UsePerfData: no hsperfdata file (nothing to write, no shared memory mapping).
 # ExitOnOutOfMemoryError: a JVM out of heap exits and Restart= brings a clean one back.
-ExecStart=/usr/bin/java -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -jar [=c.paths.nodeDir()]/[=c.units.agentJar] --node-env [=c.paths.nodeEnv]
+ExecStart=[=c.paths.javaBin] -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -jar [=c.paths.nodeDir()]/[=c.units.agentJar] --node-env [=c.paths.nodeEnv]
 Restart=always
 RestartSec=5
 # Uploads in flight are abandoned on stop; their files stay on disk and the sweep at start retries them.

@@ -446,14 +446,14 @@ if [[ "$have_freeswitch" == 0 ]]; then
   changed=1
 fi
 
-# The node agent's runtime: Debian's Java 17 when the image has no java (the unit runs /usr/bin/java).
-# Not a FreeSWITCH configuration change.
-if ! command -v java >/dev/null 2>&1; then
-  log "java is not installed: installing openjdk-17-jre-headless for the node agent"
+# The node agent's runtime: Debian's Java 17 when the image has none where the unit runs it (/usr/bin/java,
+# which the package's alternatives link). Not a FreeSWITCH configuration change.
+if [[ ! -x "$R/usr/bin/java" ]]; then
+  log "java is not installed (/usr/bin/java missing): installing openjdk-17-jre-headless for the node agent"
   DEBIAN_FRONTEND=noninteractive apt-get update -q || fail "apt-get update failed (openjdk-17-jre-headless)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openjdk-17-jre-headless \
     || fail "apt-get could not install openjdk-17-jre-headless (the node agent's Java runtime)"
-  command -v java >/dev/null 2>&1 || fail "java is still missing after apt-get install openjdk-17-jre-headless"
+  [[ -x "$R/usr/bin/java" ]] || fail "/usr/bin/java is still missing after apt-get install openjdk-17-jre-headless"
 fi
 
 # ==== Ops Agent: node logs and host metrics to Cloud Logging / Monitoring =======================

@@ -245,16 +245,17 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param freeswitchDbDir FreeSWITCH's core database directory
      * @param fsCliConf local fs_cli login
      * @param agentEslConf the agent's ESL login (fs_cli.conf's format); node.env ESL_CONF
+     * @param javaBin the java the agent's unit runs: Debian's openjdk-17-jre-headless links it; boot installs that when it is missing
      * @param systemdDir where boot installs the release's units
      */
     public record Paths(String optDir, String runDir, String readyMarker, String drainingMarker, String etcDir,
                         String includeDir, String nodeInclude, String secretsInclude, String tlsDir, String secretsDir,
                         String nodeEnv, String stateDir, String recordingsDir, String agentStateDir, String freeswitchLogDir,
-                        String freeswitchDbDir, String fsCliConf, String agentEslConf, String systemdDir) {
+                        String freeswitchDbDir, String fsCliConf, String agentEslConf, String javaBin, String systemdDir) {
         public Paths {
             for (String p : List.of(optDir, runDir, etcDir, includeDir, nodeInclude, secretsInclude, tlsDir, secretsDir,
                     nodeEnv, stateDir, recordingsDir, agentStateDir, freeswitchLogDir, freeswitchDbDir, fsCliConf, agentEslConf,
-                    systemdDir)) {
+                    javaBin, systemdDir)) {
                 if (p == null || !p.matches("(/[A-Za-z0-9._@-]+)+")) {
                     throw new IllegalArgumentException("node paths must be absolute, of A-Z a-z 0-9 . _ @ -, got '" + p + "'");
                 }
@@ -272,7 +273,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                     "/etc/mediaplane/freeswitch/secrets.xml", "/etc/mediaplane/tls", "/etc/mediaplane/secrets",
                     "/etc/mediaplane/node.env", "/var/lib/mediaplane", "/var/lib/mediaplane/recordings",
                     "/var/lib/mediaplane/agent", "/var/log/freeswitch", "/var/lib/freeswitch/db", "/etc/fs_cli.conf",
-                    "/etc/mediaplane/agent-esl.conf", "/etc/systemd/system");
+                    "/etc/mediaplane/agent-esl.conf", "/usr/bin/java", "/etc/systemd/system");
         }
 
         /** The active release's directory: FreeSWITCH runs {@code <current>/freeswitch}. */

@@ -64,10 +64,10 @@ final class NodeSandbox {
                   *) printf '-ERR %s Command not found!\\n' "$2" ;;
                 esac
                 """);
-        // java: the JDK running the tests, with the unit's absolute paths mapped into the root (node.env to
-        // the sandbox's copy), so an installed unit's ExecStart runs the bundled jar for real.
+        // <root>/usr/bin/java: the JDK running the tests, with the unit's absolute paths mapped into the root
+        // (node.env to the sandbox's copy), so an installed unit's ExecStart runs the bundled jar for real.
         String realJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        shim("java", """
+        script(Files.createDirectories(root.resolve("usr/bin")).resolve("java"), """
                 printf '%s\\n' "$*" >> "$SHIM_LOG/java.log"
                 args=()
                 for a in "$@"; do
@@ -94,7 +94,7 @@ final class NodeSandbox {
                   install)
                     # Debian's Java: the package puts java back on the PATH (removeJava() took it off).
                     if [[ " $* " == *" openjdk-17-jre-headless "* ]]; then
-                      mv -- "$SHIM_STATE/java.pkg" "$SHIM_BIN/java"
+                      mv -- "$SHIM_STATE/java.pkg" "$MP_ROOT/usr/bin/java"
                       exit 0
                     fi
                     # The Ops Agent package: dpkg-query reports it installed from then on.
@@ -150,8 +150,7 @@ final class NodeSandbox {
               cmd="${cmd#"${cmd%%[!@+!:-]*}"}"
               exe="${cmd%% *}"
               if [[ "$cmd" == *' '* ]]; then args="${cmd#* }"; else args=''; fi
-              # A packaged binary (java) runs from the PATH shims; the release's files from the root.
-              if [[ "$exe" != /opt/* && -x "$SHIM_BIN/${exe##*/}" ]]; then run="$SHIM_BIN/${exe##*/}"; else run="$MP_ROOT$exe"; fi
+              run="$MP_ROOT$exe"
               if [[ ! -f "$run" || ! -x "$run" ]]; then
                 echo "failed 203/EXEC $exe" > "$SHIM_STATE/units/$name"
                 echo "$name: Failed at step EXEC spawning $exe: Permission denied (status=203/EXEC)" >&2
@@ -220,7 +219,7 @@ final class NodeSandbox {
 
     /** An image without Java; apt-get install openjdk-17-jre-headless puts it back, as the package would. */
     void removeJava() throws IOException {
-        Files.move(bin.resolve("java"), state.resolve("java.pkg"));
+        Files.move(root.resolve("usr/bin/java"), state.resolve("java.pkg"));
     }
 
     /** A bare Debian image: no Ops Agent package, nothing running. */
@@ -230,7 +229,10 @@ final class NodeSandbox {
     }
 
     private void shim(String name, String body) throws IOException {
-        Path p = bin.resolve(name);
+        script(bin.resolve(name), body);
+    }
+
+    private static void script(Path p, String body) throws IOException {
         Files.writeString(p, "#!/bin/bash\n" + body);
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
