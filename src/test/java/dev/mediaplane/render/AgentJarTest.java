@@ -157,4 +157,70 @@ class AgentJarTest {
             }
         }
     }
+
+    /**
+     * The unit's JVM flags around the agent's real telemetry ({@link TelemetryProbe}: the Prometheus
+     * registry and HTTP endpoints with 500 active calls' worth of ESL events): /metrics answers and the
+     * RSS stays under the issue's 160 MiB. Prints the figure.
+     */
+    @Test
+    void theUnitsJvmFlagsHoldTheAgentsTelemetryWith500CallsUnder160MiB(@TempDir Path tmp) throws Exception {
+        String unit = new String(Renderer.render(Scenarios.config("dev")).file("node/" + NodeContract.STANDARD.units().agentService()),
+                StandardCharsets.UTF_8);
+        List<String> cmd = execStart(unit);
+        List<String> flags = cmd.subList(1, cmd.indexOf("-jar"));
+        List<String> run = new ArrayList<>();
+        run.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        run.addAll(flags);
+        run.addAll(List.of("-cp", System.getProperty("java.class.path"), TelemetryProbe.class.getName(), tmp.toString(), "500"));
+        Process p = new ProcessBuilder(run).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String line;
+            int port = -1;
+            StringBuilder seen = new StringBuilder();
+            while ((line = out.readLine()) != null) {
+                seen.append(line).append('\n');
+                if (line.startsWith("listening on 127.0.0.1:")) {
+                    port = Integer.parseInt(line.substring("listening on 127.0.0.1:".length()));
+                    break;
+                }
+            }
+            assertTrue(port > 0, "the probe did not start:\n" + seen);
+            Thread drain = new Thread(() -> {
+                try {
+                    p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            drain.setDaemon(true);
+            drain.start();
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            String metrics = "";
+            for (int i = 0; i < 200; i++) {
+                String path = i % 2 == 0 ? "/metrics" : "/live";
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (path.equals("/metrics")) {
+                    assertEquals(200, r.statusCode());
+                    metrics = r.body();
+                }
+            }
+            assertTrue(metrics.contains("mediaplane_active_calls 500"), "the probe's 500 calls: " + metrics.lines()
+                    .filter(l -> l.startsWith("mediaplane_active")).toList());
+            long rssKib = Files.readAllLines(Path.of("/proc/" + p.pid() + "/status")).stream()
+                    .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                    .findFirst().orElseThrow();
+            System.out.println("agent unit JVM flags, agent telemetry with 500 active calls, 200 requests served: VmRSS "
+                    + rssKib + " KiB (" + (rssKib / 1024) + " MiB)");
+            assertTrue(rssKib < 160 * 1024, "RSS " + rssKib + " KiB with the unit's flags, over the issue's 160 MiB");
+        } finally {
+            p.destroy();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
 }
