@@ -44,6 +44,7 @@ public final class TelemetryProbe {
                 dir.resolve("run/draining"), dir.resolve("recordings"), List.of("external", "internal"), null, "freeswitch",
                 Path.of("/proc"), api, () -> stats, log, System::nanoTime, Duration.ofSeconds(5), Duration.ofSeconds(60),
                 Duration.ofSeconds(15), 20_000)).start();
+        t.onEslState(EslClient.State.CONNECTED);
         for (int i = 0; i < calls; i++) {
             for (String leg : List.of("a", "b")) {
                 t.onEvent(EslEvent.parseJson("{\"Event-Name\":\"CHANNEL_CREATE\",\"Unique-ID\":\"" + leg + i
