@@ -10,9 +10,6 @@ import dev.mediaplane.agent.JsonLog;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.infra.Observability;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +19,6 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.snakeyaml.engine.v2.api.Load;
@@ -296,16 +292,5 @@ class OpsAgentConfigTest {
                 .get("default_pipeline")).get("receivers").toString().contains("hostmetrics"), "host metrics stay");
         // The agent's unit logs under the identifier the logging pipeline keeps.
         assertEquals(C.opsAgent().syslogIdentifier(), syslogIdentifier(Renderer.render(c), C.units().agentService()));
-    }
-
-    /** The named shell functions of a script, verbatim (name() { ... } up to the closing brace at column 0). */
-    static String functions(String script, String... names) {
-        StringBuilder out = new StringBuilder();
-        for (String n : names) {
-            Matcher m = Pattern.compile("(?ms)^" + n + "\\(\\) \\{\\n.*?^\\}\\n").matcher(script);
-            assertTrue(m.find(), "no function " + n + " in the script");
-            out.append(m.group());
-        }
-        return out.toString();
     }
 }
