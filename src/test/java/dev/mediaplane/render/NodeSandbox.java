@@ -50,18 +50,20 @@ final class NodeSandbox {
                   exit 255
                 fi
                 case "$2" in
-                  status) printf 'UP 0 years, 0 days, 0 hours, 0 minutes, 7 seconds\\nFreeSWITCH is ready\\n' ;;
+                  status) printf 'UP 0 years, 0 days, 0 hours, 0 minutes, 7 seconds\\nFreeSWITCH (Version 1.11.2 -release 64bit) is ready\\n' ;;
                   'sofia status')
                     printf '%s\\n' '                     Name\t   Type\t                                      Data\tState' \\
                       '=================================================================================================' \\
                       '            external\tprofile\t           sips:mod_sofia@10.42.0.5:5061\tRUNNING (0) (TLS)' \\
                       '            internal\tprofile\t            sip:mod_sofia@10.42.0.5:5080\tRUNNING (0)' ;;
-                  'fsctl pause inbound') printf '+OK\\n' ;;
+                  'fsctl pause inbound') : > "$SHIM_STATE/paused-inbound"; printf '+OK\\n' ;;
+                  # The agent's readiness asks whether inbound calls are paused (switch_core's SCF_NO_NEW_INBOUND_SESSIONS).
+                  'fsctl pause_check inbound') if [[ -e "$SHIM_STATE/paused-inbound" ]]; then echo true; else echo false; fi ;;
                   'show channels count')
                     n="$(head -n 1 "$SHIM_STATE/channels")"
                     if [[ "$(wc -l < "$SHIM_STATE/channels")" -gt 1 ]]; then sed -i 1d "$SHIM_STATE/channels"; fi
                     printf '\\n%s total.\\n\\n' "$n" ;;
-                  *) printf '-ERR %s Command not found!\\n' "$2" ;;
+                  *) printf -- '-ERR %s Command not found!\\n' "$2" ;;
                 esac
                 """);
         // <root>/usr/bin/java: the JDK running the tests, with the unit's absolute paths mapped into the root
