@@ -114,11 +114,12 @@ public final class Network extends Component {
         allow(prefix + "-allow-rtp", "RTP from the trunk's media ranges", c.trunk().mediaCidrs(),
                 // To the RTCP port of the last even RTP port FreeSWITCH hands out (Rtp.lastUdpPort()).
                 "udp", List.of(c.rtp().startPort() + "-" + c.rtp().lastUdpPort()), targets, logs, c);
-        // The node agent's port (/metrics, /live, /ready) too: controllers' Prometheus scrapes the nodes directly.
-        allow(prefix + "-allow-controller", "ESL, internal SIP and the node agent's metrics from the controllers only",
-                c.controller().cidrs(), "tcp", List.of(String.valueOf(c.controller().eslPort()),
-                        String.valueOf(c.controller().internalSipPort()), String.valueOf(c.fleet().healthPort())),
+        allow(prefix + "-allow-controller", "ESL and internal SIP from the controllers only", c.controller().cidrs(),
+                "tcp", List.of(String.valueOf(c.controller().eslPort()), String.valueOf(c.controller().internalSipPort())),
                 targets, logs, c);
+        // The node agent's port (/metrics, /live, /ready): the controllers' Prometheus scrapes each node directly.
+        allow(prefix + "-allow-controller-metrics", "the node agent's metrics and health from the controllers only",
+                c.controller().cidrs(), "tcp", List.of(String.valueOf(c.fleet().healthPort())), targets, logs, c);
         allow(prefix + "-allow-health-checks", "Google health-check probes to the health endpoints only", HEALTH_CHECK_RANGES,
                 "tcp", List.of(String.valueOf(c.fleet().healthPort())), targets, logs, c);
         if (c.fleet().ssh()) {

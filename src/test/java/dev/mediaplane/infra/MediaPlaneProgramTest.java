@@ -59,8 +59,8 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:projects/iAMMember:IAMMember", 2L),
                 Map.entry("gcp:compute/network:Network", 1L),
                 Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
-                // sip-tls, rtp, controller, health checks, iap-ssh (dev has fleetSsh), deny-all
-                Map.entry("gcp:compute/firewall:Firewall", 6L),
+                // sip-tls, rtp, controller, controller metrics, health checks, iap-ssh (dev has fleetSsh), deny-all
+                Map.entry("gcp:compute/firewall:Firewall", 7L),
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
                 Map.entry("gcp:projects/service:Service", (long) ProjectServices.APIS.size()),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
@@ -98,7 +98,7 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/network:Network", 1L),
                 Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
                 // no IAP rule: prod has fleetSsh false
-                Map.entry("gcp:compute/firewall:Firewall", 5L),
+                Map.entry("gcp:compute/firewall:Firewall", 6L),
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
                 Map.entry("gcp:projects/service:Service", (long) ProjectServices.APIS.size()),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
@@ -169,9 +169,9 @@ class MediaPlaneProgramTest {
             Map<String, String> expectedAllows = new TreeMap<>(Map.of(
                     pre + "-allow-sip-tls", "tcp:[" + c.trunk().sipTlsPort() + "]",
                     pre + "-allow-rtp", "udp:[" + c.rtp().startPort() + "-" + c.rtp().endPort() + "]",
-                    // The agent's port too: the controllers' Prometheus scrapes /metrics.
-                    pre + "-allow-controller", "tcp:[" + c.controller().eslPort() + ", " + c.controller().internalSipPort() + ", "
-                            + c.fleet().healthPort() + "]",
+                    pre + "-allow-controller", "tcp:[" + c.controller().eslPort() + ", " + c.controller().internalSipPort() + "]",
+                    // The agent's port: the controllers' Prometheus scrapes /metrics.
+                    pre + "-allow-controller-metrics", "tcp:[" + c.fleet().healthPort() + "]",
                     pre + "-allow-health-checks", "tcp:[" + c.fleet().healthPort() + "]"));
             if (c.fleet().ssh()) {
                 expectedAllows.put(pre + "-allow-iap-ssh", "tcp:[22]");
@@ -180,6 +180,7 @@ class MediaPlaneProgramTest {
             assertEquals(c.trunk().signalingCidrs(), sources.get(pre + "-allow-sip-tls"));
             assertEquals(c.trunk().mediaCidrs(), sources.get(pre + "-allow-rtp"));
             assertEquals(c.controller().cidrs(), sources.get(pre + "-allow-controller"));
+            assertEquals(c.controller().cidrs(), sources.get(pre + "-allow-controller-metrics"));
             assertEquals(Network.HEALTH_CHECK_RANGES, sources.get(pre + "-allow-health-checks"));
             if (c.fleet().ssh()) {
                 assertEquals(List.of("35.235.240.0/20"), sources.get(pre + "-allow-iap-ssh"));

@@ -208,7 +208,7 @@ class AgentJarTest {
                     metrics = r.body();
                 }
             }
-            assertTrue(metrics.contains("mediaplane_active_calls 500"), "the probe's 500 calls: " + metrics.lines()
+            assertTrue(metrics.contains("\nmediaplane_active_calls 500.0\n"), "the probe's 500 calls: " + metrics.lines()
                     .filter(l -> l.startsWith("mediaplane_active")).toList());
             long rssKib = Files.readAllLines(Path.of("/proc/" + p.pid() + "/status")).stream()
                     .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))

@@ -44,7 +44,6 @@ public final class TelemetryProbe {
                 dir.resolve("run/draining"), dir.resolve("recordings"), List.of("external", "internal"), null, "freeswitch",
                 Path.of("/proc"), api, () -> stats, log, System::nanoTime, Duration.ofSeconds(5), Duration.ofSeconds(60),
                 Duration.ofSeconds(15), 20_000)).start();
-        t.onEslState(EslClient.State.CONNECTED);
         for (int i = 0; i < calls; i++) {
             for (String leg : List.of("a", "b")) {
                 t.onEvent(EslEvent.parseJson("{\"Event-Name\":\"CHANNEL_CREATE\",\"Unique-ID\":\"" + leg + i
@@ -54,6 +53,8 @@ public final class TelemetryProbe {
             t.onEvent(EslEvent.parseJson("{\"Event-Name\":\"CHANNEL_ANSWER\",\"Unique-ID\":\"a" + i
                     + "-6f0c1d2e-0000-4000-8000-000000000000\",\"Call-Direction\":\"inbound\"}"));
         }
+        // Connected after the events: its resync then reads the same counts from the stand-in's answers.
+        t.onEslState(EslClient.State.CONNECTED);
         System.out.println("listening on 127.0.0.1:" + t.port());
         Thread.currentThread().join();
     }
