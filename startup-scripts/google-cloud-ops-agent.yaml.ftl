@@ -30,7 +30,24 @@ metrics:
     hostmetrics:
       type: hostmetrics
       collection_interval: 60s
+    # The node agent's /metrics (the families of the node contract), written to Cloud Monitoring as
+    # prometheus.googleapis.com/<name>/<kind> on resource prometheus_target; the dashboard and the
+    # alert policies read them. The agent listens on the node's internal address (controllers'
+    # Prometheus) and on loopback, which this node-independent file names.
+    [=a.metricsReceiver]:
+      type: prometheus
+      config:
+        scrape_configs:
+          - job_name: [=a.metricsJob]
+            scrape_interval: 30s
+            scrape_timeout: 10s
+            metrics_path: /metrics
+            static_configs:
+              - targets: ['127.0.0.1:[=m.fleet.healthPort]']
   service:
     pipelines:
       default_pipeline:
         receivers: [hostmetrics]
+      # Prometheus pipelines take no custom processors.
+      [=a.metricsReceiver]:
+        receivers: [[=a.metricsReceiver]]

@@ -20,6 +20,8 @@ ROOT_USER="${MP_ROOT_USER:-root}"
 ROOT_GROUP="${MP_ROOT_GROUP:-root}"
 FS_USER="${MP_FS_USER:-freeswitch}"
 FS_GROUP="${MP_FS_GROUP:-freeswitch}"
+AGENT_USER="${MP_AGENT_USER:-[=c.units.agentUser]}"
+AGENT_GROUP="${MP_AGENT_GROUP:-[=c.units.agentUser]}"
 READY_TIMEOUT_SEC="${MP_READY_TIMEOUT_SEC:-180}"
 SIGNALWIRE_REPO="${MP_SIGNALWIRE_REPO_URL:-https://freeswitch.signalwire.com/repo/deb/debian-release}"
 readonly MIN_FREESWITCH='1.11.2'
@@ -258,6 +260,15 @@ install_file() { # source, destination, mode, owner:group
   mv -f -- "$tmp" "$dst"
   changed=1
 }
+# install_file that does not count as a FreeSWITCH configuration change (no restart for it); sets
+# aside_changed to 1 when the file was written.
+install_aside() {
+  local before="$changed"
+  changed=0
+  install_file "$@"
+  aside_changed="$changed"
+  changed="$before"
+}
 ensure_dir() { # dir, mode, owner:group
   mkdir -p -- "$1"
   [[ "$(stat -c '%a %U:%G' -- "$1")" == "$2 $3" ]] && return 0
@@ -266,14 +277,19 @@ ensure_dir() { # dir, mode, owner:group
 }
 
 <#macro access a>[=a.mode] "[=a.owner.shell()]"</#macro>
+# The node agent's own system user (no home, no shell, no password); its group is its own.
+if ! id -u "$AGENT_USER" >/dev/null 2>&1; then
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$AGENT_USER" \
+    || fail "cannot create the node agent's system user $AGENT_USER"
+fi
 ensure_dir "$R[=c.paths.etcDir]" <@access c.files.etcDir/>
 ensure_dir "$INCLUDE_DIR" <@access c.files.includeDir/>
 ensure_dir "$TLS_DIR" <@access c.files.tlsDir/>
 ensure_dir "$SECRETS_DIR" <@access c.files.secretsDir/>
 ensure_dir "$R[=c.paths.stateDir]" <@access c.files.stateDir/>
 ensure_dir "$R[=c.paths.recordingsDir]" <@access c.files.recordingsDir/>
+ensure_dir "$R[=c.paths.agentStateDir]" <@access c.files.agentStateDir/>
 mkdir -p "$R[=c.paths.freeswitchLogDir]"
-ensure_dir "$R[=c.paths.jsonCdrDir]" <@access c.files.jsonCdrDir/>
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
 <#list c.vars.secretVars() as v>
@@ -327,6 +343,11 @@ fi
 </#if></#list>
 } > "$WORK/fs_cli.conf"
 install_file "$WORK/fs_cli.conf" "$R[=c.paths.fsCliConf]" <@access c.files.fsCliConf/>
+# The agent's own copy of the local login (same format), readable by the agent alone; not a FreeSWITCH
+# configuration change, but the agent restarts for it.
+cp -- "$WORK/fs_cli.conf" "$WORK/agent-esl.conf"
+install_aside "$WORK/agent-esl.conf" "$R[=c.paths.agentEslConf]" <@access c.files.agentEslConf/>
+agent_changed="$aside_changed"
 # Decoded secrets are installed: drop them now, keep only the auth header for the calls below.
 find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
 
@@ -341,8 +362,12 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'RECORDINGS_BUCKET=%s\n' "$RECORDINGS_BUCKET"
   printf 'EVENTS_TOPIC=%s\n' "$EVENTS_TOPIC"
   printf 'HEALTH_PORT=%s\n' '[=m.fleet.healthPort]'
+  printf 'INTERNAL_IP=%s\n' "$INTERNAL_IP"
+  printf 'ESL_CONF=%s\n' '[=c.paths.agentEslConf]'
+  printf 'AGENT_STATE_DIR=%s\n' '[=c.paths.agentStateDir]'
 } > "$WORK/node.env"
-install_file "$WORK/node.env" "$R[=c.paths.nodeEnv]" <@access c.files.nodeEnv/>
+install_aside "$WORK/node.env" "$R[=c.paths.nodeEnv]" <@access c.files.nodeEnv/>
+[[ "$aside_changed" == 1 ]] && agent_changed=1
 
 # ---- FreeSWITCH binary ----------------------------------------------------------------------
 freeswitch_version() {
@@ -374,18 +399,11 @@ swap_link() { # target, link
     changed=1
   fi
 }
+# A new release brings a new agent jar (and maybe flags): the agent restarts for it.
+[[ "$(readlink -- "$OPT/current" 2>/dev/null || true)" == "releases/$RELEASE_HASH" ]] || agent_changed=1
 swap_link "releases/$RELEASE_HASH" "$OPT/current"
 swap_link "current/node" "$OPT/node"
 
-# install_file that does not count as a FreeSWITCH configuration change (no restart for it); sets
-# aside_changed to 1 when the file was written.
-install_aside() {
-  local before="$changed"
-  changed=0
-  install_file "$@"
-  aside_changed="$changed"
-  changed="$before"
-}
 units_changed=0
 install_unit() {
   install_aside "$1" "$2" <@access c.files.unit/>
@@ -393,11 +411,20 @@ install_unit() {
   return 0
 }
 install_unit "$RELEASE_DIR/node/freeswitch-mediaplane.conf" "$SYSTEMD_DIR/[=c.units.freeswitch].d/[=c.units.freeswitchDropIn]"
+# Units of earlier releases the agent replaced: stopped and removed before the agent takes their port.
+for name in<#list c.units.retiredUnits() as u> '[=u]'</#list>; do
+  [[ -f "$SYSTEMD_DIR/$name" ]] || continue
+  [[ "$name" == *@.* ]] || systemctl disable --now "$name" >/dev/null 2>&1 || log "could not stop retired unit $name"
+  rm -f -- "$SYSTEMD_DIR/$name"
+  log "retired unit $name removed: the node agent replaces it"
+  units_changed=1
+done
 units=()
 for unit in "$RELEASE_DIR"/node/*.service "$RELEASE_DIR"/node/*.socket "$RELEASE_DIR"/node/*.timer "$RELEASE_DIR"/node/*.path; do
   [[ -f "$unit" ]] || continue
   name="$(basename -- "$unit")"
   install_unit "$unit" "$SYSTEMD_DIR/$name"
+  [[ "$aside_changed" == 1 && "$name" == '[=c.units.agentService]' ]] && agent_changed=1
   [[ "$name" == *@.* ]] || units+=("$name")
 done
 if [[ "$units_changed" == 1 ]]; then
@@ -429,15 +456,14 @@ if [[ "$have_freeswitch" == 0 ]]; then
   changed=1
 fi
 
-# The recording uploader's tools (curl is on every GCE image; these are not always).
-node_tools=()
-command -v jq >/dev/null 2>&1 || node_tools+=(jq)
-command -v inotifywait >/dev/null 2>&1 || node_tools+=(inotify-tools)
-if ((${#node_tools[@]})); then
-  log "installing the node tools: ${node_tools[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${node_tools[@]}" \
-    || fail "apt-get could not install ${node_tools[*]} (needed by the recording uploader)"
-  changed=1
+# The node agent's runtime: Debian's Java 17 when the image has none where the unit runs it ([=c.paths.javaBin],
+# which the package's alternatives link). Not a FreeSWITCH configuration change.
+if [[ ! -x "$R[=c.paths.javaBin]" ]]; then
+  log "java is not installed ([=c.paths.javaBin] missing): installing openjdk-17-jre-headless for the node agent"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q || fail "apt-get update failed (openjdk-17-jre-headless)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openjdk-17-jre-headless \
+    || fail "apt-get could not install openjdk-17-jre-headless (the node agent's Java runtime)"
+  [[ -x "$R[=c.paths.javaBin]" ]] || fail "[=c.paths.javaBin] is still missing after apt-get install openjdk-17-jre-headless"
 fi
 
 # ==== Ops Agent: node logs and host metrics to Cloud Logging / Monitoring =======================
@@ -481,7 +507,14 @@ systemctl is-active --quiet "$OPS_AGENT_SERVICE" \
 rm -f -- "$RUN_DIR/[=c.paths.drainingMarker]"
 systemctl enable [=c.units.freeswitch] >/dev/null 2>&1 || fail "cannot enable [=c.units.freeswitch]"
 for unit in "${units[@]}"; do
-  systemctl enable --now "$unit" >/dev/null 2>&1 || fail "cannot enable $unit"
+  if [[ "$unit" == '[=c.units.agentService]' && "$agent_changed" == 1 ]]; then
+    # A running agent keeps its old jar and settings until restarted; restart also starts a stopped one.
+    systemctl enable "$unit" >/dev/null 2>&1 || fail "cannot enable $unit"
+    log "node agent release, unit or settings changed: (re)starting $unit"
+    systemctl restart "$unit" || fail "$unit did not start; see journalctl -u $unit"
+  else
+    systemctl enable --now "$unit" >/dev/null 2>&1 || fail "cannot enable $unit"
+  fi
 done
 if ! systemctl is-active --quiet [=c.units.freeswitch]; then
   systemctl start [=c.units.freeswitch] || fail "[=c.units.freeswitch] did not start; see journalctl -u freeswitch"

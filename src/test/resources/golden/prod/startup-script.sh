@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release f689bc75ad679fbb0cf850c5482aaaa63d3de8d3608ceb83fcf5029cccd785f4 of stack prod.
+# mediaplane node boot, release e665964c8253b4f8c0ed5e9ec8705368bdc4b7a214de7a4a9951e13834a92c27 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='f689bc75ad679fbb0cf850c5482aaaa63d3de8d3608ceb83fcf5029cccd785f4'
+readonly RELEASE_HASH='e665964c8253b4f8c0ed5e9ec8705368bdc4b7a214de7a4a9951e13834a92c27'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -20,6 +20,8 @@ ROOT_USER="${MP_ROOT_USER:-root}"
 ROOT_GROUP="${MP_ROOT_GROUP:-root}"
 FS_USER="${MP_FS_USER:-freeswitch}"
 FS_GROUP="${MP_FS_GROUP:-freeswitch}"
+AGENT_USER="${MP_AGENT_USER:-mediaplane-agent}"
+AGENT_GROUP="${MP_AGENT_GROUP:-mediaplane-agent}"
 READY_TIMEOUT_SEC="${MP_READY_TIMEOUT_SEC:-180}"
 SIGNALWIRE_REPO="${MP_SIGNALWIRE_REPO_URL:-https://freeswitch.signalwire.com/repo/deb/debian-release}"
 readonly MIN_FREESWITCH='1.11.2'
@@ -245,6 +247,15 @@ install_file() { # source, destination, mode, owner:group
   mv -f -- "$tmp" "$dst"
   changed=1
 }
+# install_file that does not count as a FreeSWITCH configuration change (no restart for it); sets
+# aside_changed to 1 when the file was written.
+install_aside() {
+  local before="$changed"
+  changed=0
+  install_file "$@"
+  aside_changed="$changed"
+  changed="$before"
+}
 ensure_dir() { # dir, mode, owner:group
   mkdir -p -- "$1"
   [[ "$(stat -c '%a %U:%G' -- "$1")" == "$2 $3" ]] && return 0
@@ -252,14 +263,19 @@ ensure_dir() { # dir, mode, owner:group
   chown "$3" -- "$1"
 }
 
+# The node agent's own system user (no home, no shell, no password); its group is its own.
+if ! id -u "$AGENT_USER" >/dev/null 2>&1; then
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$AGENT_USER" \
+    || fail "cannot create the node agent's system user $AGENT_USER"
+fi
 ensure_dir "$R/etc/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$INCLUDE_DIR" 750 "$ROOT_USER:$FS_GROUP"
 ensure_dir "$TLS_DIR" 750 "$ROOT_USER:$FS_GROUP"
 ensure_dir "$SECRETS_DIR" 700 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane/recordings" 750 "$FS_USER:$FS_GROUP"
+ensure_dir "$R/var/lib/mediaplane/agent" 700 "$AGENT_USER:$AGENT_GROUP"
 mkdir -p "$R/var/log/freeswitch"
-ensure_dir "$R/var/log/freeswitch/json_cdr" 750 "$FS_USER:$FS_GROUP"
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
 if [[ ! -s "$SECRETS_DIR/esl-admin-password" ]]; then
@@ -312,6 +328,11 @@ fi
   printf 'password => %s\n' "$(< "$SECRETS_DIR/esl-admin-password")"
 } > "$WORK/fs_cli.conf"
 install_file "$WORK/fs_cli.conf" "$R/etc/fs_cli.conf" 600 "$ROOT_USER:$ROOT_GROUP"
+# The agent's own copy of the local login (same format), readable by the agent alone; not a FreeSWITCH
+# configuration change, but the agent restarts for it.
+cp -- "$WORK/fs_cli.conf" "$WORK/agent-esl.conf"
+install_aside "$WORK/agent-esl.conf" "$R/etc/mediaplane/agent-esl.conf" 600 "$AGENT_USER:$AGENT_GROUP"
+agent_changed="$aside_changed"
 # Decoded secrets are installed: drop them now, keep only the auth header for the calls below.
 find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
 
@@ -326,8 +347,12 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'RECORDINGS_BUCKET=%s\n' "$RECORDINGS_BUCKET"
   printf 'EVENTS_TOPIC=%s\n' "$EVENTS_TOPIC"
   printf 'HEALTH_PORT=%s\n' '8088'
+  printf 'INTERNAL_IP=%s\n' "$INTERNAL_IP"
+  printf 'ESL_CONF=%s\n' '/etc/mediaplane/agent-esl.conf'
+  printf 'AGENT_STATE_DIR=%s\n' '/var/lib/mediaplane/agent'
 } > "$WORK/node.env"
-install_file "$WORK/node.env" "$R/etc/mediaplane/node.env" 644 "$ROOT_USER:$ROOT_GROUP"
+install_aside "$WORK/node.env" "$R/etc/mediaplane/node.env" 644 "$ROOT_USER:$ROOT_GROUP"
+[[ "$aside_changed" == 1 ]] && agent_changed=1
 
 # ---- FreeSWITCH binary ----------------------------------------------------------------------
 freeswitch_version() {
@@ -359,18 +384,11 @@ swap_link() { # target, link
     changed=1
   fi
 }
+# A new release brings a new agent jar (and maybe flags): the agent restarts for it.
+[[ "$(readlink -- "$OPT/current" 2>/dev/null || true)" == "releases/$RELEASE_HASH" ]] || agent_changed=1
 swap_link "releases/$RELEASE_HASH" "$OPT/current"
 swap_link "current/node" "$OPT/node"
 
-# install_file that does not count as a FreeSWITCH configuration change (no restart for it); sets
-# aside_changed to 1 when the file was written.
-install_aside() {
-  local before="$changed"
-  changed=0
-  install_file "$@"
-  aside_changed="$changed"
-  changed="$before"
-}
 units_changed=0
 install_unit() {
   install_aside "$1" "$2" 644 "$ROOT_USER:$ROOT_GROUP"
@@ -378,11 +396,20 @@ install_unit() {
   return 0
 }
 install_unit "$RELEASE_DIR/node/freeswitch-mediaplane.conf" "$SYSTEMD_DIR/freeswitch.service.d/mediaplane.conf"
+# Units of earlier releases the agent replaced: stopped and removed before the agent takes their port.
+for name in 'mediaplane-health.socket' 'mediaplane-health@.service' 'mediaplane-call-quality.timer' 'mediaplane-call-quality.service' 'mp-recording-uploader.service' 'mp-recording-uploader-sweep.timer' 'mp-recording-uploader-sweep.service'; do
+  [[ -f "$SYSTEMD_DIR/$name" ]] || continue
+  [[ "$name" == *@.* ]] || systemctl disable --now "$name" >/dev/null 2>&1 || log "could not stop retired unit $name"
+  rm -f -- "$SYSTEMD_DIR/$name"
+  log "retired unit $name removed: the node agent replaces it"
+  units_changed=1
+done
 units=()
 for unit in "$RELEASE_DIR"/node/*.service "$RELEASE_DIR"/node/*.socket "$RELEASE_DIR"/node/*.timer "$RELEASE_DIR"/node/*.path; do
   [[ -f "$unit" ]] || continue
   name="$(basename -- "$unit")"
   install_unit "$unit" "$SYSTEMD_DIR/$name"
+  [[ "$aside_changed" == 1 && "$name" == 'mediaplane-agent.service' ]] && agent_changed=1
   [[ "$name" == *@.* ]] || units+=("$name")
 done
 if [[ "$units_changed" == 1 ]]; then
@@ -418,22 +445,20 @@ if [[ "$have_freeswitch" == 0 ]]; then
     freeswitch-mod-sndfile \
     freeswitch-mod-native-file \
     freeswitch-mod-tone-stream \
-    freeswitch-mod-json-cdr \
     || fail "apt-get could not install FreeSWITCH"
   command -v freeswitch >/dev/null 2>&1 || fail "FreeSWITCH is still missing after apt-get install"
   check_version
   changed=1
 fi
 
-# The recording uploader's tools (curl is on every GCE image; these are not always).
-node_tools=()
-command -v jq >/dev/null 2>&1 || node_tools+=(jq)
-command -v inotifywait >/dev/null 2>&1 || node_tools+=(inotify-tools)
-if ((${#node_tools[@]})); then
-  log "installing the node tools: ${node_tools[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${node_tools[@]}" \
-    || fail "apt-get could not install ${node_tools[*]} (needed by the recording uploader)"
-  changed=1
+# The node agent's runtime: Debian's Java 17 when the image has none where the unit runs it (/usr/bin/java,
+# which the package's alternatives link). Not a FreeSWITCH configuration change.
+if [[ ! -x "$R/usr/bin/java" ]]; then
+  log "java is not installed (/usr/bin/java missing): installing openjdk-17-jre-headless for the node agent"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q || fail "apt-get update failed (openjdk-17-jre-headless)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openjdk-17-jre-headless \
+    || fail "apt-get could not install openjdk-17-jre-headless (the node agent's Java runtime)"
+  [[ -x "$R/usr/bin/java" ]] || fail "/usr/bin/java is still missing after apt-get install openjdk-17-jre-headless"
 fi
 
 # ==== Ops Agent: node logs and host metrics to Cloud Logging / Monitoring =======================
@@ -476,7 +501,14 @@ systemctl is-active --quiet "$OPS_AGENT_SERVICE" \
 rm -f -- "$RUN_DIR/draining"
 systemctl enable freeswitch.service >/dev/null 2>&1 || fail "cannot enable freeswitch.service"
 for unit in "${units[@]}"; do
-  systemctl enable --now "$unit" >/dev/null 2>&1 || fail "cannot enable $unit"
+  if [[ "$unit" == 'mediaplane-agent.service' && "$agent_changed" == 1 ]]; then
+    # A running agent keeps its old jar and settings until restarted; restart also starts a stopped one.
+    systemctl enable "$unit" >/dev/null 2>&1 || fail "cannot enable $unit"
+    log "node agent release, unit or settings changed: (re)starting $unit"
+    systemctl restart "$unit" || fail "$unit did not start; see journalctl -u $unit"
+  else
+    systemctl enable --now "$unit" >/dev/null 2>&1 || fail "cannot enable $unit"
+  fi
 done
 if ! systemctl is-active --quiet freeswitch.service; then
   systemctl start freeswitch.service || fail "freeswitch.service did not start; see journalctl -u freeswitch"

@@ -117,6 +117,9 @@ public final class Network extends Component {
         allow(prefix + "-allow-controller", "ESL and internal SIP from the controllers only", c.controller().cidrs(),
                 "tcp", List.of(String.valueOf(c.controller().eslPort()), String.valueOf(c.controller().internalSipPort())),
                 targets, logs, c);
+        // The node agent's port (/metrics, /live, /ready): the controllers' Prometheus scrapes each node directly.
+        allow(prefix + "-allow-controller-metrics", "the node agent's metrics and health from the controllers only",
+                c.controller().cidrs(), "tcp", List.of(String.valueOf(c.fleet().healthPort())), targets, logs, c);
         allow(prefix + "-allow-health-checks", "Google health-check probes to the health endpoints only", HEALTH_CHECK_RANGES,
                 "tcp", List.of(String.valueOf(c.fleet().healthPort())), targets, logs, c);
         if (c.fleet().ssh()) {

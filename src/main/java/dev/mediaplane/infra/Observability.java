@@ -7,6 +7,8 @@ import com.pulumi.gcp.logging.inputs.MetricBucketOptionsExponentialBucketsArgs;
 import com.pulumi.gcp.logging.inputs.MetricMetricDescriptorArgs;
 import com.pulumi.gcp.monitoring.AlertPolicy;
 import com.pulumi.gcp.monitoring.AlertPolicyArgs;
+import com.pulumi.gcp.monitoring.Dashboard;
+import com.pulumi.gcp.monitoring.DashboardArgs;
 import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionArgs;
 import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionConditionAbsentAggregationArgs;
 import com.pulumi.gcp.monitoring.inputs.AlertPolicyConditionConditionAbsentArgs;
@@ -17,14 +19,19 @@ import com.pulumi.core.Output;
 import com.pulumi.resources.ComponentResourceOptions;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.render.NodeContract;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * What tells the operators the media plane is unwell: log-based metrics over the nodes'
- * structured log events, the CIS 2.7 firewall-change metric, and the alerts on them.
+ * What tells the operators the media plane is unwell: the nodes dashboard and the alerts on the node
+ * agent's Prometheus metrics ({@link NodeContract#metrics()}, scraped by the Ops Agent into
+ * {@code prometheus.googleapis.com/<name>/<kind>}), log-based metrics over the nodes' structured log
+ * events, the CIS 2.7 firewall-change metric, and the alerts on those.
  *
  * <p>Node events reach Cloud Logging through the Ops Agent boot installs (journald receiver, JSON
  * parsed out of MESSAGE): they are matched on the receiver's log name, {@code resource.type
@@ -36,8 +43,11 @@ import java.util.Objects;
  * policy also depends on its metric. That orders creation, but Monitoring may take up to ~10
  * minutes to accept a new log metric in a policy (404 "If a metric was created recently, it could
  * take up to 10 minutes", terraform-provider-google #11102) and the provider does not retry that
- * error: on a stack's first {@code pulumi up} the alert policies may fail once; the metrics are
- * created, and a second {@code pulumi up} a few minutes later creates the policies.
+ * error: on a stack's first {@code pulumi up} the firewall-change policy may fail once; the metric is
+ * created, and a second {@code pulumi up} a few minutes later creates the policy. The packet-loss,
+ * upload-failure and disk alerts read the agent's Prometheus metrics instead (the log metrics stay
+ * for log analysis): they wait for no log metric, and their series exist once the Ops Agent has
+ * scraped a node.
  */
 public final class Observability extends Component {
 
@@ -68,6 +78,27 @@ public final class Observability extends Component {
      * {@code gce_firewall_rule}, which Monitoring does not know, are counted on {@code global}.
      */
     public static final String AUDIT_RESOURCE = "global";
+
+    /** Monitored resource of the agent's metrics, as the Ops Agent's prometheus receiver writes them. */
+    public static final String PROMETHEUS_RESOURCE = "prometheus_target";
+
+    /**
+     * The resource label that tells nodes apart: the Ops Agent's prometheus receiver sets
+     * {@code namespace} to the VM's instance id (cluster {@code __gce__}, job the scrape's job_name).
+     */
+    public static final String NODE_LABEL = "resource.label.\"namespace\"";
+
+    /**
+     * Recordings disk use the disk alert fires at: the agent's disk-pressure threshold (85 %, the
+     * bash uploader's default), as a ratio like {@code mediaplane_recordings_disk_used_ratio}.
+     */
+    public static final double DISK_PRESSURE_RATIO = 0.85;
+
+    /** Filter of one agent metric of this stack's nodes (the scrape job of the node contract's Ops Agent). */
+    public static String agentMetricFilter(NodeContract contract, NodeContract.Metric metric) {
+        return "metric.type=\"" + metric.monitoringType() + "\" AND resource.type=\"" + PROMETHEUS_RESOURCE
+                + "\" AND resource.label.\"job\"=\"" + contract.opsAgent().metricsJob() + "\"";
+    }
 
     /** Log filter of one node event type of this stack, as the Ops Agent ships it. */
     public static String eventFilter(StackConfig c, NodeContract contract, NodeContract.Event event) {
@@ -131,9 +162,6 @@ public final class Observability extends Component {
             metrics.put(m.name(), metric(c, m));
             specs.put(m.name(), m);
         }
-        Metric failures = metrics.get(prefix + "-recording-upload-failures");
-        Metric packetLoss = metrics.get(prefix + "-rtcp-packet-loss");
-        Metric disk = metrics.get(prefix + "-disk-pressure");
         Metric firewall = metrics.get(prefix + "-firewall-changes");
 
         String uptime = "metric.type=\"compute.googleapis.com/instance/uptime\" AND resource.type=\"gce_instance\""
@@ -171,27 +199,26 @@ public final class Observability extends Component {
                 "A node of stack " + c.stack() + " is down or the fleet is below its size. Autohealing recreates "
                         + "nodes that fail /live; check the instance group's recent actions.");
 
+        // The alerts on the node agent's metrics: no log metric to wait for, and one series per node.
+        NodeContract.Metrics nm = args.contract().metrics();
         alert(c, prefix + "-high-packet-loss", "mediaplane " + c.stack() + ": high RTCP packet loss", List.of(
-                threshold("95th percentile packet loss above " + c.alerts().packetLossPercent() + "%",
-                        userMetric(packetLoss, specs.get(prefix + "-rtcp-packet-loss")),
-                        "ALIGN_PERCENTILE_95", "REDUCE_MAX", "300s", c.alerts().packetLossPercent())), packetLoss,
+                agentThreshold("95th percentile packet loss above " + c.alerts().packetLossPercent() + "%",
+                        agentMetricFilter(args.contract(), nm.callPacketLoss()), "ALIGN_DELTA", "REDUCE_PERCENTILE_95",
+                        "300s", c.alerts().packetLossPercent())), null,
                 "Calls of stack " + c.stack() + " lose more than " + c.alerts().packetLossPercent()
                         + "% of RTP packets: check the trunk's media path and node CPU.");
 
         alert(c, prefix + "-recording-upload-failures", "mediaplane " + c.stack() + ": recording upload failures", List.of(
-                threshold("any failed upload in 5 min",
-                        userMetric(failures, specs.get(prefix + "-recording-upload-failures")),
-                        "ALIGN_SUM", "REDUCE_SUM", "300s", 0)), failures,
+                agentThreshold("any failed upload in 5 min", agentMetricFilter(args.contract(), nm.uploadFailures()),
+                        "ALIGN_DELTA", "REDUCE_SUM", "300s", 0)), null,
                 "Recordings of stack " + c.stack() + " failed to upload; they stay on the node's disk. "
                         + "Check the node service account's access to the recordings bucket.");
 
-        // The uploader reports disk_pressure only past its threshold (default 85% used), so any
-        // report is the alert: recordings are never deleted to make room, an operator must act.
-        // The metric is a DELTA DISTRIBUTION of used_percent: ALIGN_COUNT is refused on it (400),
-        // a percentile is valid and any report (used_percent > 0) lifts it above 0.
+        // Recordings are never deleted to make room: past the agent's pressure threshold an operator must act.
         alert(c, prefix + "-disk-pressure", "mediaplane " + c.stack() + ": recordings disk filling", List.of(
-                threshold("any disk pressure report in 5 min", userMetric(disk, specs.get(prefix + "-disk-pressure")),
-                        "ALIGN_PERCENTILE_99", "REDUCE_MAX", "300s", 0)), disk,
+                agentThreshold("recordings disk above " + Math.round(DISK_PRESSURE_RATIO * 100) + "% on a node",
+                        agentMetricFilter(args.contract(), nm.recordingsDiskUsed()), "ALIGN_MAX", "REDUCE_MAX", "300s",
+                        DISK_PRESSURE_RATIO)), null,
                 "A node of stack " + c.stack() + " has its recordings disk past the pressure threshold. Unverified "
                         + "recordings are never deleted: check " + events.recordingUploadFailed().name() + ", drain the node if it keeps filling.");
 
@@ -200,7 +227,117 @@ public final class Observability extends Component {
                         "ALIGN_SUM", "REDUCE_SUM", "60s", 0)), firewall,
                 "A VPC firewall rule was inserted, patched or deleted (CIS 2.7). Check it matches a deploy.");
 
+        new Dashboard(prefix + "-nodes", DashboardArgs.builder()
+                .project(c.project())
+                .dashboardJson(dashboardJson(c, args.contract()))
+                .build(), Common.child(this));
+
         registerOutputs(Map.of());
+    }
+
+    /**
+     * A dashboard chart: one agent metric per node and for the fleet.
+     *
+     * @param title the chart's title
+     * @param metric the contract's family it plots
+     * @param aligner per series: ALIGN_RATE for counters, ALIGN_DELTA for histograms, ALIGN_MEAN for gauges
+     * @param nodeReducer across a node's series (REDUCE_SUM, or a percentile for histograms)
+     * @param fleetReducer across the fleet
+     * @param byLabel a metric label kept apart on both lines (the process of CPU and memory), or null
+     */
+    public record Chart(String title, NodeContract.Metric metric, String aligner, String nodeReducer, String fleetReducer,
+                        String byLabel) {}
+
+    /** The nodes dashboard's charts, every one from a contract family (no metric name spelt here). */
+    public static List<Chart> charts(NodeContract contract) {
+        NodeContract.Metrics m = contract.metrics();
+        return List.of(
+                new Chart("Active calls", m.activeCalls(), "ALIGN_MEAN", "REDUCE_SUM", "REDUCE_SUM", null),
+                new Chart("Active sessions", m.activeSessions(), "ALIGN_MEAN", "REDUCE_SUM", "REDUCE_SUM", null),
+                new Chart("Calls per second", m.callsStarted(), "ALIGN_RATE", "REDUCE_SUM", "REDUCE_SUM", null),
+                new Chart("Packet loss, p95 (%)", m.callPacketLoss(), "ALIGN_DELTA", "REDUCE_PERCENTILE_95",
+                        "REDUCE_PERCENTILE_95", null),
+                new Chart("Jitter, p95 (ms)", m.callJitter(), "ALIGN_DELTA", "REDUCE_PERCENTILE_95", "REDUCE_PERCENTILE_95", null),
+                new Chart("MOS, p05", m.callMos(), "ALIGN_DELTA", "REDUCE_PERCENTILE_05", "REDUCE_PERCENTILE_05", null),
+                new Chart("Recording upload latency, p95 (s)", m.uploadLatency(), "ALIGN_DELTA", "REDUCE_PERCENTILE_95",
+                        "REDUCE_PERCENTILE_95", null),
+                new Chart("Recording upload failures per second", m.uploadFailures(), "ALIGN_RATE", "REDUCE_SUM",
+                        "REDUCE_SUM", null),
+                new Chart("Evidence outbox depth", m.outboxDepth(), "ALIGN_MEAN", "REDUCE_SUM", "REDUCE_SUM", null),
+                new Chart("Recordings pending upload", m.recordingsPending(), "ALIGN_MEAN", "REDUCE_SUM", "REDUCE_SUM", null),
+                new Chart("Recordings disk used (ratio)", m.recordingsDiskUsed(), "ALIGN_MAX", "REDUCE_MAX", "REDUCE_MAX", null),
+                new Chart("CPU (cores), agent and FreeSWITCH", m.processCpu(), "ALIGN_RATE", "REDUCE_SUM", "REDUCE_SUM",
+                        "process"),
+                new Chart("Resident memory (bytes), agent and FreeSWITCH", m.processMemory(), "ALIGN_MEAN", "REDUCE_SUM",
+                        "REDUCE_MAX", "process"),
+                new Chart("ESL connected", m.eslConnected(), "ALIGN_MIN", "REDUCE_MIN", "REDUCE_MIN", null),
+                new Chart("Ready (serving /ready 200)", m.ready(), "ALIGN_MIN", "REDUCE_MIN", "REDUCE_SUM", null));
+    }
+
+    /** The {@code <prefix>-nodes} dashboard: each chart has a line per node and one for the fleet. */
+    public static String dashboardJson(StackConfig c, NodeContract contract) {
+        JsonArray tiles = new JsonArray();
+        List<Chart> charts = charts(contract);
+        for (int i = 0; i < charts.size(); i++) {
+            Chart ch = charts.get(i);
+            JsonArray dataSets = new JsonArray();
+            JsonArray perNode = new JsonArray();
+            perNode.add(NODE_LABEL);
+            JsonArray fleet = new JsonArray();
+            if (ch.byLabel() != null) {
+                perNode.add("metric.label.\"" + ch.byLabel() + "\"");
+                fleet.add("metric.label.\"" + ch.byLabel() + "\"");
+            }
+            dataSets.add(dataSet(agentMetricFilter(contract, ch.metric()), ch.aligner(), ch.nodeReducer(), perNode,
+                    "node ${resource.labels.namespace}" + (ch.byLabel() != null ? " ${metric.labels." + ch.byLabel() + "}" : "")));
+            dataSets.add(dataSet(agentMetricFilter(contract, ch.metric()), ch.aligner(), ch.fleetReducer(), fleet,
+                    "fleet" + (ch.byLabel() != null ? " ${metric.labels." + ch.byLabel() + "}" : "")));
+            JsonObject xy = new JsonObject();
+            xy.add("dataSets", dataSets);
+            JsonObject widget = new JsonObject();
+            widget.addProperty("title", ch.title());
+            widget.add("xyChart", xy);
+            JsonObject tile = new JsonObject();
+            tile.addProperty("xPos", (i % 2) * 24);
+            tile.addProperty("yPos", (i / 2) * 16);
+            tile.addProperty("width", 24);
+            tile.addProperty("height", 16);
+            tile.add("widget", widget);
+            tiles.add(tile);
+        }
+        JsonObject layout = new JsonObject();
+        layout.addProperty("columns", 48);
+        layout.add("tiles", tiles);
+        JsonObject d = new JsonObject();
+        d.addProperty("displayName", "mediaplane " + c.stack() + ": nodes (" + c.prefix() + "-nodes)");
+        d.add("mosaicLayout", layout);
+        JsonObject labels = new JsonObject();
+        Common.labels(c, "observability").forEach(labels::addProperty);
+        d.add("labels", labels);
+        return new GsonBuilder().disableHtmlEscaping().create().toJson(d);
+    }
+
+    private static JsonObject dataSet(String filter, String aligner, String reducer, JsonArray groupBy, String legend) {
+        JsonObject agg = new JsonObject();
+        agg.addProperty("alignmentPeriod", "60s");
+        agg.addProperty("perSeriesAligner", aligner);
+        agg.addProperty("crossSeriesReducer", reducer);
+        agg.add("groupByFields", groupBy);
+        JsonObject tsf = new JsonObject();
+        tsf.addProperty("filter", filter);
+        tsf.add("aggregation", agg);
+        JsonObject q = new JsonObject();
+        q.add("timeSeriesFilter", tsf);
+        JsonObject ds = new JsonObject();
+        ds.add("timeSeriesQuery", q);
+        ds.addProperty("plotType", "LINE");
+        ds.addProperty("legendTemplate", legend);
+        return ds;
+    }
+
+    private static AlertPolicyConditionArgs agentThreshold(String displayName, String filter, String aligner, String reducer,
+                                                           String period, double value) {
+        return threshold(displayName, Output.of(filter), aligner, reducer, period, value);
     }
 
     /** The metric's filter, from its own name output so the policy cannot name a metric not yet created. */

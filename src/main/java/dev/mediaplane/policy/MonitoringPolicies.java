@@ -2,6 +2,7 @@ package dev.mediaplane.policy;
 
 import dev.mediaplane.plan.Plan;
 import dev.mediaplane.plan.PlannedResource;
+import dev.mediaplane.render.NodeContract;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +13,15 @@ import java.util.regex.Pattern;
 /**
  * Alert policies Cloud Monitoring accepts: each condition's aligner is one the API allows for its
  * metric's kind and value type, and every filter on a log-based metric restricts resource.type.
- * Both are 400s at create time that no offline preview shows otherwise.
+ * Both are 400s at create time that no offline preview shows otherwise. And every
+ * {@code prometheus.googleapis.com} metric a dashboard or an alert reads is one the node agent
+ * exports ({@link NodeContract#metrics()}): a misspelt one is accepted by Monitoring and stays empty.
  */
 final class MonitoringPolicies {
 
     private static final String USER_METRIC = "logging.googleapis.com/user/";
+    private static final String DASHBOARD = "gcp:monitoring/dashboard:Dashboard";
+    private static final Pattern PROMETHEUS_TYPE = Pattern.compile("prometheus\\.googleapis\\.com/[A-Za-z0-9_:./-]+");
     private static final Pattern METRIC_TYPE = Pattern.compile("metric\\.type\\s*=\\s*\"([^\"]+)\"");
     private static final Pattern RESOURCE_TYPE = Pattern.compile("resource\\.type\\s*=\\s*\"[^\"]+\"");
     private static final Set<String> NUMERIC = Set.of("INT64", "DOUBLE", "MONEY");
@@ -69,7 +74,55 @@ final class MonitoringPolicies {
                         "-", "-", "-", MonitoringPolicies::alignerValid),
                 new Policy("mon-user-metric-resource-type",
                         "Every alert filter on a log-based metric restricts resource.type", "-", "-", "-",
-                        MonitoringPolicies::userMetricResourceType));
+                        MonitoringPolicies::userMetricResourceType),
+                new Policy("mon-node-metrics-in-contract",
+                        "Every prometheus.googleapis.com metric a dashboard or alert reads is one the node agent exports",
+                        "-", "-", "-", MonitoringPolicies::nodeMetricsInContract));
+    }
+
+    /** Cloud Monitoring type -> {kind, value type} of every family the node agent exports. */
+    static Map<String, String[]> agentMetrics(NodeContract contract) {
+        Map<String, String[]> out = new java.util.TreeMap<>();
+        for (NodeContract.Metric m : contract.metrics().all()) {
+            // Managed Service for Prometheus: gauges GAUGE DOUBLE, counters CUMULATIVE DOUBLE,
+            // histograms CUMULATIVE DISTRIBUTION.
+            out.put(m.monitoringType(), switch (m.kind()) {
+                case GAUGE -> new String[] {"GAUGE", "DOUBLE"};
+                case COUNTER -> new String[] {"CUMULATIVE", "DOUBLE"};
+                case HISTOGRAM -> new String[] {"CUMULATIVE", "DISTRIBUTION"};
+            });
+        }
+        return out;
+    }
+
+    private static void nodeMetricsInContract(Plan plan, PolicyContext ctx, Findings out) {
+        Map<String, String[]> exported = agentMetrics(NodeContract.STANDARD);
+        plan.ofType(GcpTypes.ALERT_POLICY).forEach(r -> conditions(r).forEach(c -> {
+            if (c.body().get("filter") instanceof String f) {
+                unknownPrometheus(f, exported).forEach(t -> out.fail(r, c.path() + ".filter", t, notExported(t, exported)));
+            }
+        }));
+        plan.ofType(DASHBOARD).forEach(r -> {
+            if (r.inputs().get("dashboardJson") instanceof String json) {
+                unknownPrometheus(json, exported).forEach(t -> out.fail(r, "dashboardJson", t, notExported(t, exported)));
+            }
+        });
+    }
+
+    private static List<String> unknownPrometheus(String text, Map<String, String[]> exported) {
+        List<String> out = new java.util.ArrayList<>();
+        Matcher m = PROMETHEUS_TYPE.matcher(text);
+        while (m.find()) {
+            if (!exported.containsKey(m.group()) && !out.contains(m.group())) {
+                out.add(m.group());
+            }
+        }
+        return out;
+    }
+
+    private static String notExported(String type, Map<String, String[]> exported) {
+        return "the node agent exports no " + type + ": Monitoring accepts the name and the chart or alert stays empty;"
+                + " the contract's metrics (NodeContract.metrics()) are " + exported.keySet();
     }
 
     /** One condition filter or aggregation of an alert policy, with its input path. */
@@ -101,6 +154,7 @@ final class MonitoringPolicies {
     }
 
     private static void alignerValid(Plan plan, PolicyContext ctx, Findings out) {
+        Map<String, String[]> agent = agentMetrics(NodeContract.STANDARD);
         Map<String, String[]> logMetrics = new HashMap<>();
         plan.ofType(GcpTypes.LOG_METRIC).forEach(m -> {
             Object name = m.inputs().get("name");
@@ -119,7 +173,8 @@ final class MonitoringPolicies {
             if (!mt.find()) {
                 return;
             }
-            String[] kt = logMetrics.containsKey(mt.group(1)) ? logMetrics.get(mt.group(1)) : BUILT_IN.get(mt.group(1));
+            String[] kt = logMetrics.containsKey(mt.group(1)) ? logMetrics.get(mt.group(1))
+                    : agent.containsKey(mt.group(1)) ? agent.get(mt.group(1)) : BUILT_IN.get(mt.group(1));
             List<?> aggs = Inputs.list(c.body().get("aggregations"));
             for (int j = 0; j < aggs.size(); j++) {
                 Object aligner = Inputs.map(aggs.get(j)).get("perSeriesAligner");

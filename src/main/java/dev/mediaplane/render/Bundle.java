@@ -5,7 +5,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -22,6 +24,7 @@ import java.util.TreeMap;
  */
 public final class Bundle {
     private final SortedMap<String, byte[]> files;
+    private final Map<String, Path> origins;
     private final String manifest;
     private final String hash;
 
@@ -37,6 +40,20 @@ public final class Bundle {
      * A bundle whose {@code executables} (bundle paths, each one of {@code files}) get 0755.
      */
     public Bundle(Map<String, byte[]> files, Set<String> executables) {
+        this(files, executables, Map.of());
+    }
+
+    /**
+     * A bundle some of whose files were read from disk ({@code origins}: bundle path -> the file it
+     * was read from), so the program can upload those as file assets rather than as text.
+     */
+    public Bundle(Map<String, byte[]> files, Set<String> executables, Map<String, Path> origins) {
+        for (String o : origins.keySet()) {
+            if (!files.containsKey(o)) {
+                throw new IllegalArgumentException("origin '" + o + "' is not a file of the bundle; files: " + files.keySet());
+            }
+        }
+        this.origins = Map.copyOf(origins);
         TreeMap<String, byte[]> copy = new TreeMap<>();
         files.forEach((path, bytes) -> {
             if (path.isEmpty() || path.startsWith("/") || path.contains("..") || path.contains("\\")) {
@@ -67,6 +84,11 @@ public final class Bundle {
         TreeMap<String, byte[]> out = new TreeMap<>();
         files.forEach((p, b) -> out.put(p, b.clone()));
         return out;
+    }
+
+    /** The file a bundle file was read from (binary files such as the agent jar); empty for rendered ones. */
+    public Optional<Path> origin(String path) {
+        return Optional.ofNullable(origins.get(path));
     }
 
     public byte[] file(String path) {

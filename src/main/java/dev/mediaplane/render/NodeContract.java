@@ -183,12 +183,15 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param syslogIdentifier the journal's SYSLOG_IDENTIFIER of the node services whose lines are shipped
      * @param service the agent's systemd unit boot restarts on a config change and checks is active
      * @param aptRepoMajor the major version of Google's apt repository boot installs from (a new major never lands silently)
+     * @param metricsReceiver id of the prometheus receiver (and its pipeline) scraping the node agent's /metrics
+     * @param metricsJob the scrape's job_name: the {@code job} label of resource prometheus_target
      */
     public record OpsAgent(String configPath, String bundleFile, String logReceiver, String syslogIdentifier,
-                           String service, int aptRepoMajor) {
+                           String service, int aptRepoMajor, String metricsReceiver, String metricsJob) {
         /** The agent the program ships. */
         public static final OpsAgent STANDARD = new OpsAgent("/etc/google-cloud-ops-agent/config.yaml",
-                "google-cloud-ops-agent.yaml", "mediaplane_journal", "mediaplane", "google-cloud-ops-agent.service", 2);
+                "google-cloud-ops-agent.yaml", "mediaplane_journal", "mediaplane", "google-cloud-ops-agent.service", 2,
+                "mediaplane_agent", "mediaplane-node-agent");
 
         public OpsAgent {
             // Ops Agent ids: letters, digits, '_' and '-', never starting with "lib:" (confgenerator/config.go).
@@ -201,6 +204,12 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
             if (syslogIdentifier == null || !syslogIdentifier.matches("[A-Za-z0-9_-]+")) {
                 throw new IllegalArgumentException("opsAgent.syslogIdentifier must be of A-Z a-z 0-9 _ -, got '"
                         + syslogIdentifier + "'");
+            }
+            for (String id : new String[] {metricsReceiver, metricsJob}) {
+                if (id == null || !id.matches("[a-z][a-z0-9_-]*")) {
+                    throw new IllegalArgumentException("opsAgent.metricsReceiver and metricsJob must be of a-z 0-9 _ -, got '"
+                            + id + "'");
+                }
             }
             if (aptRepoMajor < 1) {
                 throw new IllegalArgumentException("opsAgent.aptRepoMajor must be >= 1, got " + aptRepoMajor);
@@ -229,21 +238,24 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param tlsDir the external profile's tls-cert-dir
      * @param secretsDir root-only secret files (admin ESL password, speech-to-text keys)
      * @param nodeEnv the non-secret KEY=value file boot writes for node services
-     * @param stateDir persistent node state (recordings, the uploader's outbox)
-     * @param recordingsDir where FreeSWITCH records; the uploader watches it
+     * @param stateDir persistent node state (recordings, the agent's state)
+     * @param recordingsDir where FreeSWITCH records; the agent uploads from it and deletes what is verified
+     * @param agentStateDir the node agent's own state (the outbox of unpublished events); node.env AGENT_STATE_DIR
      * @param freeswitchLogDir FreeSWITCH's log directory
-     * @param jsonCdrDir where mod_json_cdr writes each finished call's CDR
      * @param freeswitchDbDir FreeSWITCH's core database directory
      * @param fsCliConf local fs_cli login
+     * @param agentEslConf the agent's ESL login (fs_cli.conf's format); node.env ESL_CONF
+     * @param javaBin the java the agent's unit runs: Debian's openjdk-17-jre-headless links it; boot installs that when it is missing
      * @param systemdDir where boot installs the release's units
      */
     public record Paths(String optDir, String runDir, String readyMarker, String drainingMarker, String etcDir,
                         String includeDir, String nodeInclude, String secretsInclude, String tlsDir, String secretsDir,
-                        String nodeEnv, String stateDir, String recordingsDir, String freeswitchLogDir,
-                        String jsonCdrDir, String freeswitchDbDir, String fsCliConf, String systemdDir) {
+                        String nodeEnv, String stateDir, String recordingsDir, String agentStateDir, String freeswitchLogDir,
+                        String freeswitchDbDir, String fsCliConf, String agentEslConf, String javaBin, String systemdDir) {
         public Paths {
             for (String p : List.of(optDir, runDir, etcDir, includeDir, nodeInclude, secretsInclude, tlsDir, secretsDir,
-                    nodeEnv, stateDir, recordingsDir, freeswitchLogDir, jsonCdrDir, freeswitchDbDir, fsCliConf, systemdDir)) {
+                    nodeEnv, stateDir, recordingsDir, agentStateDir, freeswitchLogDir, freeswitchDbDir, fsCliConf, agentEslConf,
+                    javaBin, systemdDir)) {
                 if (p == null || !p.matches("(/[A-Za-z0-9._@-]+)+")) {
                     throw new IllegalArgumentException("node paths must be absolute, of A-Z a-z 0-9 . _ @ -, got '" + p + "'");
                 }
@@ -260,8 +272,8 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                     "/etc/mediaplane/freeswitch", "/etc/mediaplane/freeswitch/node.xml",
                     "/etc/mediaplane/freeswitch/secrets.xml", "/etc/mediaplane/tls", "/etc/mediaplane/secrets",
                     "/etc/mediaplane/node.env", "/var/lib/mediaplane", "/var/lib/mediaplane/recordings",
-                    "/var/log/freeswitch", "/var/log/freeswitch/json_cdr", "/var/lib/freeswitch/db", "/etc/fs_cli.conf",
-                    "/etc/systemd/system");
+                    "/var/lib/mediaplane/agent", "/var/log/freeswitch", "/var/lib/freeswitch/db", "/etc/fs_cli.conf",
+                    "/etc/mediaplane/agent-esl.conf", "/usr/bin/java", "/etc/systemd/system");
         }
 
         /** The active release's directory: FreeSWITCH runs {@code <current>/freeswitch}. */
@@ -273,37 +285,35 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         public String nodeDir() {
             return optDir + "/node";
         }
-
-        /**
-         * Directory name under /var/lib for systemd's {@code StateDirectory=} of the uploader:
-         * {@code stateDir} without its {@code /var/lib/} root, plus {@code uploader}.
-         */
-        public String uploaderStateDirectory() {
-            if (!stateDir.startsWith("/var/lib/")) {
-                throw new IllegalStateException("stateDir must be under /var/lib for systemd's StateDirectory=, got '"
-                        + stateDir + "'");
-            }
-            return stateDir.substring("/var/lib/".length()) + "/uploader";
-        }
     }
 
     /**
-     * The node's systemd units and the scripts they start (file names in the bundle's {@code node/}).
+     * The node's systemd units and the files they start (file names in the bundle's {@code node/}).
      *
      * @param freeswitch the packaged FreeSWITCH service boot enables and restarts
      * @param freeswitchDropIn drop-in boot installs under {@code <freeswitch>.d/}
-     * @param healthSocket the health endpoint socket ({@code <name>.socket}); its {@code <name>@.service} answers each connection
-     * @param healthScript script the health service runs per connection
-     * @param callQualityScript script turning CDRs into call_quality events
-     * @param uploaderScript the recording uploader
+     * @param agentService the node agent's unit (ESL, recordings, metrics, /live and /ready)
+     * @param agentJar the node agent's jar the unit runs
+     * @param agentUser the system user (and group) the agent runs as
      * @param drainScript the drain (also the GCE shutdown-script)
      */
-    public record Units(String freeswitch, String freeswitchDropIn, String healthSocket, String healthScript,
-                        String callQualityScript, String uploaderScript, String drainScript) {
+    public record Units(String freeswitch, String freeswitchDropIn, String agentService, String agentJar, String agentUser,
+                        String drainScript) {
         public Units {
-            if (healthSocket == null || !healthSocket.matches("[A-Za-z0-9_-]+\\.socket")) {
-                throw new IllegalArgumentException("healthSocket must be <name>.socket, got '" + healthSocket + "'");
+            if (agentService == null || !agentService.matches("[A-Za-z0-9_-]+\\.service")) {
+                throw new IllegalArgumentException("agentService must be <name>.service, got '" + agentService + "'");
             }
+            if (agentJar == null || !agentJar.matches("[A-Za-z0-9._-]+\\.jar")) {
+                throw new IllegalArgumentException("agentJar must be a <name>.jar file name, got '" + agentJar + "'");
+            }
+            // useradd's portable names (and systemd's User=): lower case, at most 32.
+            if (agentUser == null || !agentUser.matches("[a-z_][a-z0-9_-]{0,31}")) {
+                throw new IllegalArgumentException("agentUser must be a system user name of a-z 0-9 _ - (at most 32), got '"
+                        + agentUser + "'");
+            }
+            Objects.requireNonNull(freeswitch, "freeswitch");
+            Objects.requireNonNull(freeswitchDropIn, "freeswitchDropIn");
+            Objects.requireNonNull(drainScript, "drainScript");
         }
 
         /**
@@ -311,17 +321,23 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
          * these 0755 and every other bundle file 0644, from the bundle's MODES list.
          */
         public Set<String> executables() {
-            return Set.of(healthScript, callQualityScript, uploaderScript, drainScript);
+            return Set.of(drainScript);
         }
 
-        /** The template service of the health socket (Accept=yes starts one per connection). */
-        public String healthService() {
-            return healthSocket.substring(0, healthSocket.length() - ".socket".length()) + "@.service";
+        /**
+         * Units earlier releases installed and the agent replaces (the bash uploader, call quality, the
+         * socket-activated health checks): boot stops, disables and removes them, else the health socket
+         * would keep the agent's port and the uploader would restart forever on a script that is gone.
+         */
+        public List<String> retiredUnits() {
+            return List.of("mediaplane-health.socket", "mediaplane-health@.service", "mediaplane-call-quality.timer",
+                    "mediaplane-call-quality.service", "mp-recording-uploader.service", "mp-recording-uploader-sweep.timer",
+                    "mp-recording-uploader-sweep.service");
         }
 
         static Units standard() {
-            return new Units("freeswitch.service", "mediaplane.conf", "mediaplane-health.socket", "mediaplane-health.sh",
-                    "mediaplane-call-quality.sh", "mp-recording-uploader", "mediaplane-drain.sh");
+            return new Units("freeswitch.service", "mediaplane.conf", "mediaplane-agent.service", AgentJar.FILE,
+                    "mediaplane-agent", "mediaplane-drain.sh");
         }
     }
 
@@ -332,7 +348,9 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         /** root:freeswitch: FreeSWITCH reads, only root writes. */
         ROOT_FREESWITCH("$ROOT_USER:$FS_GROUP"),
         /** freeswitch:freeswitch: FreeSWITCH writes. */
-        FREESWITCH("$FS_USER:$FS_GROUP");
+        FREESWITCH("$FS_USER:$FS_GROUP"),
+        /** The node agent's user and group ({@link Units#agentUser()}): only the agent reads or writes. */
+        AGENT("$AGENT_USER:$AGENT_GROUP");
 
         private final String shell;
 
@@ -370,19 +388,21 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param secretsDir {@link Paths#secretsDir()}
      * @param stateDir {@link Paths#stateDir()}
      * @param recordingsDir {@link Paths#recordingsDir()}; FreeSWITCH writes there
-     * @param jsonCdrDir {@link Paths#jsonCdrDir()}; FreeSWITCH writes there
+     * @param agentStateDir {@link Paths#agentStateDir()}; only the agent
      * @param nodeInclude {@link Paths#nodeInclude()}
      * @param secretsInclude {@link Paths#secretsInclude()}
      * @param tlsFile the external profile's certificate and key
      * @param caFile the CA bundle the external profile verifies the trunk with
      * @param secretFile every file in {@link Paths#secretsDir()}
      * @param fsCliConf {@link Paths#fsCliConf()}
+     * @param agentEslConf {@link Paths#agentEslConf()}: the admin ESL password, for the agent alone
      * @param nodeEnv {@link Paths#nodeEnv()}
      * @param unit every unit and drop-in boot installs
      */
     public record Files(Access etcDir, Access includeDir, Access tlsDir, Access secretsDir, Access stateDir,
-                        Access recordingsDir, Access jsonCdrDir, Access nodeInclude, Access secretsInclude,
-                        Access tlsFile, Access caFile, Access secretFile, Access fsCliConf, Access nodeEnv, Access unit) {
+                        Access recordingsDir, Access agentStateDir, Access nodeInclude, Access secretsInclude,
+                        Access tlsFile, Access caFile, Access secretFile, Access fsCliConf, Access agentEslConf,
+                        Access nodeEnv, Access unit) {
         static Files standard() {
             Access rootDir = new Access("755", Owner.ROOT_ROOT);
             Access fsReadDir = new Access("750", Owner.ROOT_FREESWITCH);
@@ -390,8 +410,10 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
             Access rootPublic = new Access("644", Owner.ROOT_ROOT);
             Access rootOnly = new Access("600", Owner.ROOT_ROOT);
             Access fsRead = new Access("640", Owner.ROOT_FREESWITCH);
-            return new Files(rootDir, fsReadDir, fsReadDir, new Access("700", Owner.ROOT_ROOT), rootDir, fsDir, fsDir,
-                    rootPublic, fsRead, fsRead, rootPublic, rootOnly, rootOnly, rootPublic, rootPublic);
+            Access agentOnly = new Access("600", Owner.AGENT);
+            return new Files(rootDir, fsReadDir, fsReadDir, new Access("700", Owner.ROOT_ROOT), rootDir, fsDir,
+                    new Access("700", Owner.AGENT), rootPublic, fsRead, fsRead, rootPublic, rootOnly, rootOnly, agentOnly,
+                    rootPublic, rootPublic);
         }
     }
 
@@ -587,9 +609,9 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
     /**
      * The structured log events of the node scripts.
      *
-     * @param recordingUploaded the uploader verified a recording in GCS; latency_ms feeds the latency metric
-     * @param recordingUploadFailed the uploader gave up on a file (it stays on disk); the failure alert counts it
-     * @param diskPressure the recordings disk is past the uploader's threshold; the disk alert counts it
+     * @param recordingUploaded the agent verified a recording in GCS; latency_ms feeds the latency metric
+     * @param recordingUploadFailed the agent gave up on a file (it stays on disk); the failure alert counts it
+     * @param diskPressure the recordings disk is past the agent's threshold; the disk alert counts it
      * @param callQuality one finished call's RTP quality; packet_loss_percent feeds the packet-loss alert
      * @param drainStarted the drain paused inbound calls
      * @param drainFinished no call is left, or FreeSWITCH stopped answering

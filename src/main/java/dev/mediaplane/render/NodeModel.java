@@ -66,7 +66,7 @@ public record NodeModel(
 
     static final List<String> MODULES = List.of("mod_console", "mod_logfile", "mod_event_socket", "mod_sofia",
             "mod_loopback", "mod_commands", "mod_conference", "mod_dptools", "mod_valet_parking", "mod_dialplan_xml",
-            "mod_sndfile", "mod_native_file", "mod_tone_stream", "mod_json_cdr");
+            "mod_sndfile", "mod_native_file", "mod_tone_stream");
 
     static final List<String> ESL_ALLOWED_API = List.of("status", "version", "uptime", "show", "uuid_exists",
             "uuid_dump", "uuid_getvar", "uuid_setvar", "uuid_setvar_multi", "uuid_answer", "uuid_park", "uuid_kill",

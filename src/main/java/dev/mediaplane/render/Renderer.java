@@ -45,7 +45,6 @@ public final class Renderer {
             "autoload_configs/conference.conf.xml",
             "autoload_configs/console.conf.xml",
             "autoload_configs/event_socket.conf.xml",
-            "autoload_configs/json_cdr.conf.xml",
             "autoload_configs/logfile.conf.xml",
             "autoload_configs/modules.conf.xml",
             "autoload_configs/sofia.conf.xml",
@@ -60,20 +59,14 @@ public final class Renderer {
     /**
      * Rendered node files: bundle path under {@code node/} -> template under {@code startup-scripts/}.
      * Every node file that names a node path, unit, variable or event is rendered from the
-     * {@link NodeContract}; {@code startup-scripts/node/} keeps only what names none of them, and the
-     * uploader, which reads its paths from node.env until the Java agent replaces it.
+     * {@link NodeContract}; {@code startup-scripts/node/} keeps only what names none of them. The node
+     * agent's jar ({@link NodeContract.Units#agentJar()}) is bundled as built ({@link AgentJar}).
      */
     static Map<String, String> nodeTemplates(NodeContract c) {
         Map<String, String> out = new TreeMap<>();
         out.put(c.units().drainScript(), "shutdown.sh.ftl");
-        out.put(c.units().healthSocket(), "mediaplane-health.socket.ftl");
-        out.put(c.units().healthService(), "mediaplane-health@.service.ftl");
-        out.put(c.units().healthScript(), "mediaplane-health.sh.ftl");
-        out.put(c.units().callQualityScript(), "mediaplane-call-quality.sh.ftl");
-        out.put("mediaplane-call-quality.service", "mediaplane-call-quality.service.ftl");
+        out.put(c.units().agentService(), "mediaplane-agent.service.ftl");
         out.put("freeswitch-mediaplane.conf", "freeswitch-mediaplane.conf.ftl");
-        out.put("mp-recording-uploader.service", "mp-recording-uploader.service.ftl");
-        out.put("mp-recording-uploader-sweep.service", "mp-recording-uploader-sweep.service.ftl");
         out.put(c.opsAgent().bundleFile(), "google-cloud-ops-agent.yaml.ftl");
         return out;
     }
@@ -152,6 +145,11 @@ public final class Renderer {
 
     /** The bundle of a stack under a given node contract (tests prove every file follows it). */
     public static Bundle render(StackConfig config, NodeContract contract) {
+        return render(config, contract, AgentJar.locate());
+    }
+
+    /** The bundle with {@code agentJar} as the node agent ({@link AgentJar#locate()} finds the build's). */
+    public static Bundle render(StackConfig config, NodeContract contract, Path agentJar) {
         Map<String, Object> root = Map.of("m", NodeModel.of(config), "c", contract);
         Map<String, byte[]> files = new TreeMap<>();
         for (String f : FREESWITCH_FILES) {
@@ -164,9 +162,18 @@ public final class Renderer {
                         + " same name; rename one of them");
             }
         });
+        String jarPath = "node/" + contract.units().agentJar();
+        try {
+            if (files.putIfAbsent(jarPath, Files.readAllBytes(agentJar)) != null) {
+                throw new IllegalStateException("startup-scripts/node/" + contract.units().agentJar() + " collides with the"
+                        + " node agent's jar; remove it");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the node agent jar " + agentJar, e);
+        }
         Set<String> executables = new TreeSet<>();
         contract.units().executables().forEach(x -> executables.add("node/" + x));
-        return new Bundle(files, executables);
+        return new Bundle(files, executables, Map.of(jarPath, agentJar));
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.mediaplane.config.NodeSecret;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.plan.Plan;
 import dev.mediaplane.plan.PlannedResource;
+import dev.mediaplane.render.NodeContract;
 import dev.mediaplane.render.Renderer;
 import java.util.HashSet;
 import java.util.List;
@@ -58,8 +59,8 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:projects/iAMMember:IAMMember", 2L),
                 Map.entry("gcp:compute/network:Network", 1L),
                 Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
-                // sip-tls, rtp, controller, health checks, iap-ssh (dev has fleetSsh), deny-all
-                Map.entry("gcp:compute/firewall:Firewall", 6L),
+                // sip-tls, rtp, controller, controller metrics, health checks, iap-ssh (dev has fleetSsh), deny-all
+                Map.entry("gcp:compute/firewall:Firewall", 7L),
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
                 Map.entry("gcp:projects/service:Service", (long) ProjectServices.APIS.size()),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
@@ -77,7 +78,8 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/address:Address", 1L),
                 Map.entry("gcp:compute/regionPerInstanceConfig:RegionPerInstanceConfig", 1L),
                 Map.entry("gcp:logging/metric:Metric", 5L),
-                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 5L)));
+                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 5L),
+                Map.entry("gcp:monitoring/dashboard:Dashboard", 1L)));
         assertEquals(expected, Stacks.countsByType(dev));
     }
 
@@ -96,7 +98,7 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/network:Network", 1L),
                 Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
                 // no IAP rule: prod has fleetSsh false
-                Map.entry("gcp:compute/firewall:Firewall", 5L),
+                Map.entry("gcp:compute/firewall:Firewall", 6L),
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
                 Map.entry("gcp:projects/service:Service", (long) ProjectServices.APIS.size()),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
@@ -116,7 +118,8 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/regionBackendService:RegionBackendService", 1L),
                 Map.entry("gcp:compute/forwardingRule:ForwardingRule", 1L),
                 Map.entry("gcp:logging/metric:Metric", 5L),
-                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 5L)));
+                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 5L),
+                Map.entry("gcp:monitoring/dashboard:Dashboard", 1L)));
         assertEquals(expected, Stacks.countsByType(prod));
     }
 
@@ -167,6 +170,8 @@ class MediaPlaneProgramTest {
                     pre + "-allow-sip-tls", "tcp:[" + c.trunk().sipTlsPort() + "]",
                     pre + "-allow-rtp", "udp:[" + c.rtp().startPort() + "-" + c.rtp().endPort() + "]",
                     pre + "-allow-controller", "tcp:[" + c.controller().eslPort() + ", " + c.controller().internalSipPort() + "]",
+                    // The agent's port: the controllers' Prometheus scrapes /metrics.
+                    pre + "-allow-controller-metrics", "tcp:[" + c.fleet().healthPort() + "]",
                     pre + "-allow-health-checks", "tcp:[" + c.fleet().healthPort() + "]"));
             if (c.fleet().ssh()) {
                 expectedAllows.put(pre + "-allow-iap-ssh", "tcp:[22]");
@@ -175,6 +180,7 @@ class MediaPlaneProgramTest {
             assertEquals(c.trunk().signalingCidrs(), sources.get(pre + "-allow-sip-tls"));
             assertEquals(c.trunk().mediaCidrs(), sources.get(pre + "-allow-rtp"));
             assertEquals(c.controller().cidrs(), sources.get(pre + "-allow-controller"));
+            assertEquals(c.controller().cidrs(), sources.get(pre + "-allow-controller-metrics"));
             assertEquals(Network.HEALTH_CHECK_RANGES, sources.get(pre + "-allow-health-checks"));
             if (c.fleet().ssh()) {
                 assertEquals(List.of("35.235.240.0/20"), sources.get(pre + "-allow-iap-ssh"));
@@ -543,10 +549,46 @@ class MediaPlaneProgramTest {
         prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").forEach(a ->
                 assertEquals(prodConfig.alerts().notificationChannels(), a.inputs().get("notificationChannels"), a.name()));
         assertEquals(5, prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").count());
-        // Disk pressure (issue: recordings never lost) alerts on the uploader's own report.
-        PlannedResource disk = Stacks.named(prod, "gcp:monitoring/alertPolicy:AlertPolicy", "mp-prod-disk-pressure");
-        assertTrue(at(disk.inputs(), "conditions", "0", "conditionThreshold", "filter").toString()
-                .contains("logging.googleapis.com/user/mp-prod-disk-pressure"));
+        // Packet loss, upload failures and disk pressure read the node agent's metrics, not log metrics.
+        NodeContract.Metrics m = NodeContract.STANDARD.metrics();
+        Map<String, NodeContract.Metric> reads = Map.of("mp-prod-disk-pressure", m.recordingsDiskUsed(),
+                "mp-prod-high-packet-loss", m.callPacketLoss(), "mp-prod-recording-upload-failures", m.uploadFailures());
+        reads.forEach((policy, metric) -> {
+            String filter = at(Stacks.named(prod, "gcp:monitoring/alertPolicy:AlertPolicy", policy).inputs(),
+                    "conditions", "0", "conditionThreshold", "filter").toString();
+            assertEquals(Observability.agentMetricFilter(NodeContract.STANDARD, metric), filter, policy);
+            assertTrue(filter.startsWith("metric.type=\"" + metric.monitoringType() + "\" AND resource.type=\"prometheus_target\""),
+                    filter);
+        });
+        assertEquals(Observability.DISK_PRESSURE_RATIO, ((Number) at(Stacks.named(prod, "gcp:monitoring/alertPolicy:AlertPolicy",
+                "mp-prod-disk-pressure").inputs(), "conditions", "0", "conditionThreshold", "thresholdValue")).doubleValue());
+    }
+
+    @Test
+    void theNodesDashboardChartsEveryAgentSeriesPerNodeAndForTheFleet() {
+        PlannedResource d = Stacks.one(prod, "gcp:monitoring/dashboard:Dashboard");
+        assertEquals("mp-prod-nodes", d.name());
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString((String) d.inputs().get("dashboardJson"))
+                .getAsJsonObject();
+        assertTrue(json.get("displayName").getAsString().contains("mp-prod-nodes"));
+        var tiles = json.getAsJsonObject("mosaicLayout").getAsJsonArray("tiles");
+        java.util.Set<String> charted = new java.util.TreeSet<>();
+        for (var t : tiles) {
+            var dataSets = t.getAsJsonObject().getAsJsonObject("widget").getAsJsonObject("xyChart").getAsJsonArray("dataSets");
+            assertEquals(2, dataSets.size(), "a line per node and one for the fleet");
+            var perNode = dataSets.get(0).getAsJsonObject().getAsJsonObject("timeSeriesQuery").getAsJsonObject("timeSeriesFilter");
+            assertTrue(perNode.getAsJsonObject("aggregation").getAsJsonArray("groupByFields").toString()
+                    .contains(Observability.NODE_LABEL.replace("\"", "\\\"")), perNode.toString());
+            String filter = perNode.get("filter").getAsString();
+            charted.add(filter.replaceAll("^metric\\.type=\"prometheus\\.googleapis\\.com/([a-z0-9_]+)/.*$", "$1"));
+        }
+        NodeContract.Metrics m = NodeContract.STANDARD.metrics();
+        // What the issue names: calls/sessions, cps, loss, jitter, MOS, upload latency and failures, outbox, disk, CPU, memory.
+        for (NodeContract.Metric x : List.of(m.activeCalls(), m.activeSessions(), m.callsStarted(), m.callPacketLoss(), m.callJitter(),
+                m.callMos(), m.uploadLatency(), m.uploadFailures(), m.outboxDepth(), m.recordingsDiskUsed(), m.processCpu(),
+                m.processMemory())) {
+            assertTrue(charted.contains(x.name()), x.name() + " not charted: " + charted);
+        }
     }
 
     /** The balancer's address is fixed, and the template carries it to boot only when there is a balancer. */

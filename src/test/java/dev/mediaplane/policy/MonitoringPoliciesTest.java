@@ -11,6 +11,7 @@ import dev.mediaplane.infra.Observability;
 import dev.mediaplane.plan.Plan;
 import dev.mediaplane.plan.PlanFixtures;
 import dev.mediaplane.plan.PlannedResource;
+import dev.mediaplane.render.NodeContract;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,5 +93,60 @@ class MonitoringPoliciesTest {
                 "mon-user-metric-resource-type").size());
         assertEquals("metric.type=\"logging.googleapis.com/user/m\" AND resource.type=\"global\"",
                 Observability.userMetricFilter("m", "global"));
+    }
+
+    // ---- mon-node-metrics-in-contract ----
+
+    private static final NodeContract C = NodeContract.STANDARD;
+
+    static Plan withAgentAlert(Plan p, String metricType, String aligner) {
+        return add(p, res(GcpTypes.ALERT_POLICY, "mp-test-agent", null, Map.of("conditions", List.of(Map.of(
+                "displayName", "x", "conditionThreshold", Map.of(
+                        "filter", "metric.type=\"" + metricType + "\" AND resource.type=\"prometheus_target\"",
+                        "aggregations", List.of(Map.of("alignmentPeriod", "300s", "perSeriesAligner", aligner,
+                                "crossSeriesReducer", "REDUCE_SUM"))))))));
+    }
+
+    static Plan withDashboard(Plan p, String json) {
+        return add(p, res("gcp:monitoring/dashboard:Dashboard", "mp-test-nodes", null, Map.of("dashboardJson", json)));
+    }
+
+    @Test
+    void theProgramsDashboardAndAlertsReadOnlyWhatTheAgentExports() {
+        String json = Observability.dashboardJson(CONFIG, C);
+        for (Observability.Chart ch : Observability.charts(C)) {
+            assertTrue(json.contains(ch.metric().monitoringType()), ch.title());
+        }
+        Plan p = withAgentAlert(withDashboard(compliant(), json), C.metrics().uploadFailures().monitoringType(), "ALIGN_DELTA");
+        assertEquals(List.of(), of(p, "mon-node-metrics-in-contract"));
+        assertEquals(List.of(), of(p, "mon-aligner-valid-for-metric"), "the agent's metric kinds are known to the aligner check");
+    }
+
+    @Test
+    void aMisspeltAgentMetricInAnAlertOrTheDashboardFails() {
+        String typo = "prometheus.googleapis.com/mediaplane_active_cals/gauge";
+        List<Violation> alert = of(withAgentAlert(compliant(), typo, "ALIGN_MEAN"), "mon-node-metrics-in-contract");
+        assertEquals(1, alert.size(), alert.toString());
+        assertEquals("conditions[0].conditionThreshold.filter", alert.get(0).path());
+        assertEquals("'" + typo + "'", alert.get(0).value());
+        assertTrue(alert.get(0).reason().contains(C.metrics().activeCalls().monitoringType()), alert.get(0).reason());
+        // The right name with the wrong kind suffix is just as empty.
+        String wrongKind = "prometheus.googleapis.com/" + C.metrics().activeCalls().name() + "/counter";
+        String json = Observability.dashboardJson(CONFIG, C).replace(C.metrics().activeCalls().monitoringType(), wrongKind);
+        List<Violation> dash = of(withDashboard(compliant(), json), "mon-node-metrics-in-contract");
+        assertEquals(1, dash.size(), dash.toString());
+        assertEquals("dashboardJson", dash.get(0).path());
+        assertEquals("'" + wrongKind + "'", dash.get(0).value());
+    }
+
+    @Test
+    void alignersOnTheAgentsMetricsFollowTheirPrometheusKinds() {
+        String histogram = C.metrics().uploadLatency().monitoringType();
+        // CUMULATIVE DISTRIBUTION: a percentile aligner wants GAUGE or DELTA; ALIGN_DELTA first, then a percentile reducer.
+        assertEquals(1, of(withAgentAlert(compliant(), histogram, "ALIGN_PERCENTILE_95"), "mon-aligner-valid-for-metric").size());
+        assertEquals(0, of(withAgentAlert(compliant(), histogram, "ALIGN_DELTA"), "mon-aligner-valid-for-metric").size());
+        String gauge = C.metrics().recordingsDiskUsed().monitoringType();
+        assertEquals(0, of(withAgentAlert(compliant(), gauge, "ALIGN_MAX"), "mon-aligner-valid-for-metric").size());
+        assertEquals(1, of(withAgentAlert(compliant(), gauge, "ALIGN_RATE"), "mon-aligner-valid-for-metric").size());
     }
 }

@@ -24,8 +24,8 @@ class BundleModesTest {
         for (String x : NodeContract.STANDARD.units().executables()) {
             assertEquals("0755", modes.get("node/" + x), x);
         }
-        // The uploader has no .sh: a name pattern would miss it.
-        assertEquals("0755", modes.get("node/" + NodeContract.STANDARD.units().uploaderScript()));
+        // The agent jar is read by java, never executed: 0644 like every other non-script.
+        assertEquals("0644", modes.get("node/" + NodeContract.STANDARD.units().agentJar()));
         modes.forEach((p, m) -> assertTrue(m.equals("0644") || NodeContract.STANDARD.units().executables()
                 .contains(p.substring(p.indexOf('/') + 1)), p + " " + m));
         assertTrue(b.manifest().contains("  " + Bundle.MODES + "\n"), "the manifest covers MODES");

@@ -78,4 +78,29 @@ class DrainScriptTest {
         assertTrue(Renderer.shutdownScript(c).contains("DRAIN_TIMEOUT_SEC=" + c.fleet().drainTimeoutSec() + "\n"));
         assertTrue(c.fleet().drainTimeoutSec() < 90, "must fit GCE's shutdown window");
     }
+
+    /**
+     * The agent's /ready (its real Telemetry, reading the node's run dir) answers 200 before the drain
+     * and 503 from the drain's first step on, while /live stays 200: the balancer stops sending calls
+     * and autohealing leaves the draining node alone.
+     */
+    @Test
+    void theAgentsReadyFailsFromTheDrainsFirstStepWhileLiveStays() throws Exception {
+        NodeSandbox node = new NodeSandbox(tmp);
+        NodeContract.Paths p = NodeContract.STANDARD.paths();
+        Files.createDirectories(node.root.resolve(p.runDir().substring(1)));
+        Files.writeString(node.root.resolve(p.runDir().substring(1)).resolve(p.readyMarker()), "");
+        Files.writeString(node.state.resolve("freeswitch-active"), "");
+        Files.writeString(node.state.resolve("channels"), "0\n");
+        try (AgentHealth agent = new AgentHealth(node, List.of("external", "internal"))) {
+            String before = agent.get("/ready");
+            assertTrue(before.startsWith("200"), "ready before the drain: " + before);
+            Tools.Result r = node.runScript("shutdown-script.sh", Renderer.shutdownScript(config(30)), node.env(null), List.of(), null);
+            assertEquals(0, r.exit(), r.output());
+            String during = agent.get("/ready");
+            assertTrue(during.startsWith("503") && during.contains("draining"), "the drain's marker fails readiness: " + during);
+            String live = agent.get("/live");
+            assertTrue(live.startsWith("200"), "a draining node stays live: " + live);
+        }
+    }
 }

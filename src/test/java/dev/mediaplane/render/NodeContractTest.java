@@ -57,8 +57,10 @@ class NodeContractTest {
     static final NodeContract S = NodeContract.STANDARD;
     /** A contract where a path, a marker, a unit, a variable, a secret check's subject, events and a metadata attribute are renamed. */
     static final NodeContract RENAMED = new NodeContract(
-            with(with(with(S.paths(), "runDir", "/run/mp-renamed"), "jsonCdrDir", "/srv/cdr-renamed"), "readyMarker", "up-renamed"),
-            with(S.units(), "healthSocket", "mp-health-renamed.socket"),
+            with(with(with(with(S.paths(), "runDir", "/run/mp-renamed"), "agentStateDir", "/srv/agent-renamed"), "readyMarker",
+                    "up-renamed"), "agentEslConf", "/etc/mp-renamed/esl.conf"),
+            with(with(with(S.units(), "agentService", "mp-agent-renamed.service"), "agentJar", "mp-agent-renamed.jar"),
+                    "agentUser", "mp-agent-user-renamed"),
             S.files(), S.secrets(),
             with(with(S.vars(), "internalIp", "mp_nic_renamed"), "callSid", "mp_sid_renamed"),
             with(with(with(S.events(), "callQuality", new NodeContract.Event("call_quality_renamed", "loss_renamed",
@@ -72,8 +74,10 @@ class NodeContractTest {
     static Map<String, String> rendered(NodeContract contract) {
         Map<String, String> out = new LinkedHashMap<>();
         Set<String> verbatim = Renderer.staticNodeFiles().keySet();
+        String jar = "node/" + contract.units().agentJar();
         Renderer.render(DEV, contract).files().forEach((path, bytes) -> {
-            if (!(path.startsWith("node/") && verbatim.contains(path.substring(5))) && !path.equals("MANIFEST.sha256")) {
+            if (!(path.startsWith("node/") && verbatim.contains(path.substring(5))) && !path.equals("MANIFEST.sha256")
+                    && !path.equals(jar)) {
                 out.put(path, new String(bytes, StandardCharsets.UTF_8));
             }
         });
@@ -86,22 +90,24 @@ class NodeContractTest {
     void everyRenderedFileFollowsARenameAndNoneKeepsTheOldName() {
         Map<String, String> before = rendered(S);
         Map<String, String> after = rendered(RENAMED);
-        Map<String, String> renames = Map.of(
-                "/run/mediaplane", "/run/mp-renamed",
-                "/var/log/freeswitch/json_cdr", "/srv/cdr-renamed",
-                "mediaplane-health.socket", "mp-health-renamed.socket",
-                "mp_internal_ip", "mp_nic_renamed",
-                "mp_call_sid", "mp_sid_renamed",
-                "call_quality", "call_quality_renamed",
-                "packet_loss_percent", "loss_renamed",
-                "drain_started", "drain_began_renamed",
-                "mediaplane-secret-prefix", "mp-secrets-renamed",
-                "RUN_DIR/ready", "RUN_DIR/up-renamed");
+        Map<String, String> renames = Map.ofEntries(
+                Map.entry("/run/mediaplane", "/run/mp-renamed"),
+                Map.entry("/var/lib/mediaplane/agent", "/srv/agent-renamed"),
+                Map.entry("/etc/mediaplane/agent-esl.conf", "/etc/mp-renamed/esl.conf"),
+                Map.entry("mediaplane-agent.service", "mp-agent-renamed.service"),
+                Map.entry("mediaplane-agent.jar", "mp-agent-renamed.jar"),
+                Map.entry("User=mediaplane-agent", "User=mp-agent-user-renamed"),
+                Map.entry(":-mediaplane-agent}", ":-mp-agent-user-renamed}"),
+                Map.entry("mp_internal_ip", "mp_nic_renamed"),
+                Map.entry("mp_call_sid", "mp_sid_renamed"),
+                Map.entry("drain_started", "drain_began_renamed"),
+                Map.entry("mediaplane-secret-prefix", "mp-secrets-renamed"),
+                Map.entry("RUN_DIR/ready", "RUN_DIR/up-renamed"));
         renames.forEach((old, renamed) -> {
             List<String> users = before.entrySet().stream().filter(e -> e.getValue().contains(old)).map(Map.Entry::getKey).toList();
             assertFalse(users.isEmpty(), "no rendered file uses " + old + ": the rename proves nothing");
             for (String f : users) {
-                String g = f.replace("mediaplane-health@", "mp-health-renamed@").replace("mediaplane-health.socket", "mp-health-renamed.socket");
+                String g = f.replace("mediaplane-agent.service", "mp-agent-renamed.service");
                 assertTrue(after.containsKey(g), "the renamed bundle has no " + g + ": " + after.keySet());
                 assertTrue(after.get(g).contains(renamed), f + " does not follow the rename of " + old + " to " + renamed);
             }
@@ -109,13 +115,16 @@ class NodeContractTest {
                     f + " still holds " + old + " after the contract renamed it"));
         });
         // The places that must follow, named: a script, a unit, the XML, the boot script.
-        assertTrue(after.get("node/mediaplane-health.sh").contains("RUN_DIR=\"$R/run/mp-renamed\""));
-        assertTrue(after.get("node/mp-health-renamed@.service").contains("Requires=mp-health-renamed.socket"));
-        assertTrue(after.containsKey("node/mp-health-renamed.socket"), after.keySet().toString());
+        String unit = after.get("node/mp-agent-renamed.service");
+        assertTrue(unit.contains("\nUser=mp-agent-user-renamed\n"), unit);
+        assertTrue(unit.contains("-jar /opt/mediaplane/node/mp-agent-renamed.jar --node-env /etc/mediaplane/node.env\n"), unit);
+        assertTrue(unit.contains("\nReadWritePaths=/var/lib/mediaplane/recordings /srv/agent-renamed\n"), unit);
+        assertTrue(Renderer.render(DEV, RENAMED).files().containsKey("node/mp-agent-renamed.jar"), "the jar follows its name");
+        assertTrue(after.get("node/mediaplane-drain.sh").contains("RUN_DIR=\"$R/run/mp-renamed\""));
         assertTrue(after.get("freeswitch/sip_profiles/external.xml").contains("$${mp_nic_renamed}"));
-        assertTrue(after.get("freeswitch/autoload_configs/json_cdr.conf.xml").contains("value=\"/srv/cdr-renamed\""));
         assertTrue(after.get("startup-script").contains("data=\"mp_nic_renamed=%s\""));
-        assertTrue(after.get("node/mediaplane-call-quality.sh").contains("{\"event\":\"call_quality_renamed\",\"loss_renamed\":%s,\"media_packets\":%s,"));
+        assertTrue(after.get("startup-script").contains("printf 'ESL_CONF=%s\\n' '/etc/mp-renamed/esl.conf'"));
+        assertTrue(after.get("startup-script").contains("AGENT_USER=\"${MP_AGENT_USER:-mp-agent-user-renamed}\""));
     }
 
     @Test
@@ -155,33 +164,6 @@ class NodeContractTest {
         assertTrue(Files.exists(node.root.resolve("run/mp-renamed/draining")));
         assertFalse(Files.exists(node.root.resolve("run/mp-renamed/up-renamed")));
         assertFalse(Files.exists(node.root.resolve("run/mediaplane/draining")), "the old run dir must not be used");
-    }
-
-    /**
-     * The uploader ships verbatim until the Java agent replaces it (its tests run the file itself):
-     * it reads its paths from node.env, and what it still names itself must agree with the contract.
-     */
-    @Test
-    void theVerbatimUploaderAgreesWithTheContract() throws Exception {
-        String uploader = Files.readString(Scenarios.projectDir().resolve("startup-scripts/node/" + S.units().uploaderScript()));
-        assertTrue(uploader.contains("NODE_ENV_FILE=${MP_NODE_ENV:-" + S.paths().nodeEnv() + "}"));
-        assertTrue(uploader.contains("RECORDINGS_DIR=${RECORDINGS_DIR:-" + S.paths().recordingsDir() + "}"));
-        assertTrue(uploader.contains("STATE_DIR=${MP_UPLOADER_STATE_DIR:-/var/lib/" + S.paths().uploaderStateDirectory() + "}"));
-        Map<String, List<String>> emitted = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(?m)^\\s*emit ([a-z_]+) [A-Z]+((?: \\\\\\n\\s*|[^\\n])*)").matcher(uploader);
-        while (m.find()) {
-            List<String> keys = new ArrayList<>();
-            Matcher kv = Pattern.compile("\"([a-z_]+):?=").matcher(m.group(2));
-            while (kv.find()) {
-                keys.add(kv.group(1));
-            }
-            emitted.put(m.group(1), keys);
-        }
-        for (NodeContract.Event e : List.of(S.events().recordingUploaded(), S.events().recordingUploadFailed(),
-                S.events().diskPressure())) {
-            assertTrue(emitted.containsKey(e.name()), "the uploader does not emit " + e.name() + ": " + emitted.keySet());
-            assertEquals(e.fields().stream().map(NodeContract.Field::name).toList(), emitted.get(e.name()), e.name());
-        }
     }
 
     @Test

@@ -50,19 +50,38 @@ final class NodeSandbox {
                   exit 255
                 fi
                 case "$2" in
-                  status) printf 'UP 0 years, 0 days, 0 hours, 0 minutes, 7 seconds\\nFreeSWITCH is ready\\n' ;;
+                  status) printf 'UP 0 years, 0 days, 0 hours, 0 minutes, 7 seconds\\nFreeSWITCH (Version 1.11.2 -release 64bit) is ready\\n' ;;
                   'sofia status')
                     printf '%s\\n' '                     Name\t   Type\t                                      Data\tState' \\
                       '=================================================================================================' \\
                       '            external\tprofile\t           sips:mod_sofia@10.42.0.5:5061\tRUNNING (0) (TLS)' \\
                       '            internal\tprofile\t            sip:mod_sofia@10.42.0.5:5080\tRUNNING (0)' ;;
-                  'fsctl pause inbound') printf '+OK\\n' ;;
+                  'fsctl pause inbound') : > "$SHIM_STATE/paused-inbound"; printf '+OK\\n' ;;
+                  # The agent's readiness asks whether inbound calls are paused (switch_core's SCF_NO_NEW_INBOUND_SESSIONS).
+                  'fsctl pause_check inbound') if [[ -e "$SHIM_STATE/paused-inbound" ]]; then echo true; else echo false; fi ;;
                   'show channels count')
                     n="$(head -n 1 "$SHIM_STATE/channels")"
                     if [[ "$(wc -l < "$SHIM_STATE/channels")" -gt 1 ]]; then sed -i 1d "$SHIM_STATE/channels"; fi
                     printf '\\n%s total.\\n\\n' "$n" ;;
-                  *) printf '-ERR %s Command not found!\\n' "$2" ;;
+                  *) printf -- '-ERR %s Command not found!\\n' "$2" ;;
                 esac
+                """);
+        // <root>/usr/bin/java: the JDK running the tests, with the unit's absolute paths mapped into the root
+        // (node.env to the sandbox's copy), so an installed unit's ExecStart runs the bundled jar for real.
+        String realJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        script(Files.createDirectories(root.resolve("usr/bin")).resolve("java"), """
+                printf '%s\\n' "$*" >> "$SHIM_LOG/java.log"
+                args=()
+                for a in "$@"; do
+                  if [[ "$a" == /etc/mediaplane/node.env && -n "${MP_NODE_ENV:-}" ]]; then args+=("$MP_NODE_ENV")
+                  elif [[ "$a" == /* && -e "$MP_ROOT$a" ]]; then args+=("$MP_ROOT$a")
+                  else args+=("$a"); fi
+                done
+                exec REAL_JAVA "${args[@]}"
+                """.replace("REAL_JAVA", realJava));
+        shim("useradd", """
+                printf '%s\\n' "$*" >> "$SHIM_LOG/useradd.log"
+                exit "${SHIM_USERADD_EXIT:-0}"
                 """);
         shim("freeswitch", """
                 printf '%s\\n' "$*" >> "$SHIM_LOG/freeswitch.log"
@@ -75,6 +94,11 @@ final class NodeSandbox {
                 case "$1" in
                   update) exit 0 ;;
                   install)
+                    # Debian's Java: the package puts java back on the PATH (removeJava() took it off).
+                    if [[ " $* " == *" openjdk-17-jre-headless "* ]]; then
+                      mv -- "$SHIM_STATE/java.pkg" "$MP_ROOT/usr/bin/java"
+                      exit 0
+                    fi
                     # The Ops Agent package: dpkg-query reports it installed from then on.
                     if [[ " $* " == *" google-cloud-ops-agent "* ]]; then
                       [[ ! -e "$SHIM_STATE/apt-no-ops-agent" ]] || exit 100
@@ -128,18 +152,22 @@ final class NodeSandbox {
               cmd="${cmd#"${cmd%%[!@+!:-]*}"}"
               exe="${cmd%% *}"
               if [[ "$cmd" == *' '* ]]; then args="${cmd#* }"; else args=''; fi
-              if [[ ! -f "$MP_ROOT$exe" || ! -x "$MP_ROOT$exe" ]]; then
+              run="$MP_ROOT$exe"
+              if [[ ! -f "$run" || ! -x "$run" ]]; then
                 echo "failed 203/EXEC $exe" > "$SHIM_STATE/units/$name"
                 echo "$name: Failed at step EXEC spawning $exe: Permission denied (status=203/EXEC)" >&2
                 return 1
               fi
               # The node's paths, mapped into the root: node.env's RECORDINGS_DIR and the unit's StateDirectory.
-              sed "s|^RECORDINGS_DIR=/|RECORDINGS_DIR=$MP_ROOT/|" "$MP_ROOT/etc/mediaplane/node.env" > "$SHIM_STATE/node.env" 2>/dev/null || true
+              # The agent binds 127.0.0.1 (the test's NIC address is not this machine's) on a free port.
+              sed -e "s|^RECORDINGS_DIR=/|RECORDINGS_DIR=$MP_ROOT/|" -e "s|^INTERNAL_IP=.*|INTERNAL_IP=127.0.0.1|" \\
+                -e "s|^HEALTH_PORT=.*|HEALTH_PORT=${SHIM_HEALTH_PORT:-0}|" \\
+                "$MP_ROOT/etc/mediaplane/node.env" > "$SHIM_STATE/node.env" 2>/dev/null || true
               mkdir -p "$SHIM_STATE/unit-state/$name"
               rc=0
               # shellcheck disable=SC2086 # ExecStart arguments split as systemd splits them (no quotes here)
               MP_NODE_ENV="$SHIM_STATE/node.env" MP_UPLOADER_STATE_DIR="$SHIM_STATE/unit-state/$name" \\
-                timeout -k 1 "${SHIM_RUN_SEC:-2}" "$MP_ROOT$exe" $args < /dev/null > "$SHIM_LOG/unit-$name.log" 2>&1 || rc=$?
+                timeout -k 1 "${SHIM_RUN_SEC:-2}" "$run" $args < /dev/null > "$SHIM_LOG/unit-$name.log" 2>&1 || rc=$?
               if [[ "$rc" == 124 ]]; then
                 echo active > "$SHIM_STATE/units/$name"
               else
@@ -191,6 +219,11 @@ final class NodeSandbox {
         Files.move(bin.resolve("freeswitch"), stash);
     }
 
+    /** An image without Java; apt-get install openjdk-17-jre-headless puts it back, as the package would. */
+    void removeJava() throws IOException {
+        Files.move(root.resolve("usr/bin/java"), state.resolve("java.pkg"));
+    }
+
     /** A bare Debian image: no Ops Agent package, nothing running. */
     void removeOpsAgent() throws IOException {
         Files.deleteIfExists(state.resolve("dpkg/google-cloud-ops-agent"));
@@ -198,7 +231,10 @@ final class NodeSandbox {
     }
 
     private void shim(String name, String body) throws IOException {
-        Path p = bin.resolve(name);
+        script(bin.resolve(name), body);
+    }
+
+    private static void script(Path p, String body) throws IOException {
         Files.writeString(p, "#!/bin/bash\n" + body);
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
@@ -214,6 +250,8 @@ final class NodeSandbox {
         env.put("MP_ROOT_GROUP", group);
         env.put("MP_FS_USER", user);
         env.put("MP_FS_GROUP", group);
+        env.put("MP_AGENT_USER", user);
+        env.put("MP_AGENT_GROUP", group);
         env.put("MP_CA_BUNDLE", root.getParent().resolve("ca-bundle.crt").toString());
         env.put("MP_READY_TIMEOUT_SEC", "10");
         // Boot's retry bound for 403/404 (IAM propagation), short so a permanent refusal fails fast here.

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
+import dev.mediaplane.agent.JsonLog;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.infra.Observability;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,7 +19,6 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.snakeyaml.engine.v2.api.Load;
@@ -218,38 +215,26 @@ class OpsAgentConfigTest {
     }
 
     @Test
-    void theLinesNodeScriptsPrintReachEveryNodeMetricFilter(@TempDir Path tmp) throws Exception {
+    void theLinesTheAgentLogsReachEveryNodeMetricFilter() throws Exception {
         StackConfig dev = Scenarios.config("dev");
         Bundle bundle = Renderer.render(dev);
         Map<String, Object> cfg = config(dev);
-        NodeSandbox node = new NodeSandbox(tmp);
 
-        // call_quality: the rendered script run by bash on a CDR.
-        Path cdrs = Files.createDirectories(node.root.resolve(C.paths().jsonCdrDir().substring(1)));
-        Path cdr = cdrs.resolve("a1.cdr.json");
-        Files.writeString(cdr, CallQualityScriptTest.cdr("a1", "950", "50", "3.91", "CA1"));
-        Files.setLastModifiedTime(cdr, FileTime.from(Instant.now().minusSeconds(60)));
-        Tools.Result q = node.runScript("cq.sh", new String(bundle.file("node/" + C.units().callQualityScript()), StandardCharsets.UTF_8),
-                node.env(null), List.of(), null);
-        assertEquals(0, q.exit(), q.output());
+        // Each node event as the agent's own JsonLog writes it (the unit's stdout is its journal).
         Map<String, String> lines = new LinkedHashMap<>();
-        lines.put(C.events().callQuality().name(), q.output().strip());
-
-        // The uploader's events: its own emit function (sourced from the shipped file) with the contract's fields.
-        Path uploader = node.root.getParent().resolve("emit.sh");
-        String src = new String(bundle.file("node/" + C.units().uploaderScript()), StandardCharsets.UTF_8);
-        Files.writeString(uploader, functions(src, "json_str", "emit"));
-        for (NodeContract.Event e : List.of(C.events().recordingUploaded(), C.events().recordingUploadFailed(), C.events().diskPressure())) {
-            List<String> cmd = new ArrayList<>(List.of("bash", "-c", "source \"$0\"; NODE_NAME=" + HOST + " emit \"$@\"",
-                    uploader.toString(), e.name(), "INFO"));
-            e.fields().forEach(f -> cmd.add(f.number() ? f.name() + ":=87" : f.name() + "=v-" + f.name()));
-            Tools.Result r = Tools.run(cmd, Map.of(), tmp);
-            assertEquals(0, r.exit(), r.output());
-            lines.put(e.name(), r.output().strip());
+        for (NodeContract.Event e : List.of(C.events().recordingUploaded(), C.events().recordingUploadFailed(),
+                C.events().diskPressure(), C.events().callQuality())) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            JsonLog log = new JsonLog(new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                    java.time.Clock.fixed(Instant.parse("2026-12-02T10:00:00Z"), java.time.ZoneOffset.UTC),
+                    Map.of("node", HOST));
+            Map<String, Object> fields = new LinkedHashMap<>();
+            e.fields().forEach(f -> fields.put(f.name(), f.number() ? (Object) 87 : "v-" + f.name()));
+            log.event(e, fields);
+            lines.put(e.name(), out.toString(StandardCharsets.UTF_8).strip());
         }
 
-        String callQualityId = syslogIdentifier(bundle, "mediaplane-call-quality.service");
-        String uploaderId = syslogIdentifier(bundle, "mp-recording-uploader.service");
+        String agentId = syslogIdentifier(bundle, C.units().agentService());
         int checked = 0;
         for (Observability.LogMetric m : Observability.logMetrics(dev, C)) {
             Matcher ev = Pattern.compile("jsonPayload\\.event=\"([a-z_]+)\"").matcher(m.filter());
@@ -257,11 +242,10 @@ class OpsAgentConfigTest {
                 continue;
             }
             String event = ev.group(1);
-            assertTrue(lines.containsKey(event), m.name() + " reads " + event + ", which no script line here produces");
-            String id = event.equals(C.events().callQuality().name()) ? callQualityId : uploaderId;
-            Map<String, Object> entry = ship(cfg, dev.project(), Map.of("MESSAGE", lines.get(event), "SYSLOG_IDENTIFIER", id,
-                    "PRIORITY", "6", "_SYSTEMD_UNIT", "x.service"));
-            assertTrue(entry != null, event + " from " + id + " is excluded by the agent config");
+            assertTrue(lines.containsKey(event), m.name() + " reads " + event + ", which the agent does not log here");
+            Map<String, Object> entry = ship(cfg, dev.project(), Map.of("MESSAGE", lines.get(event), "SYSLOG_IDENTIFIER", agentId,
+                    "PRIORITY", "6", "_SYSTEMD_UNIT", C.units().agentService()));
+            assertTrue(entry != null, event + " from " + agentId + " is excluded by the agent config");
             assertTrue(matches(m.filter(), entry), m.name() + " filter " + m.filter() + " does not match " + entry);
             if (m.valueExtractor() != null) {
                 String field = m.valueExtractor().replaceAll("^EXTRACT\\(jsonPayload\\.(.+)\\)$", "$1");
@@ -273,28 +257,40 @@ class OpsAgentConfigTest {
 
         // Negatives: another identifier is not shipped; another stack's node does not count; without the parse no field.
         assertEquals(null, ship(cfg, dev.project(), Map.of("MESSAGE", lines.get("disk_pressure"), "SYSLOG_IDENTIFIER", "sshd")));
-        Map<String, Object> entry = ship(cfg, dev.project(), Map.of("MESSAGE", lines.get("disk_pressure"), "SYSLOG_IDENTIFIER", uploaderId));
+        Map<String, Object> entry = ship(cfg, dev.project(), Map.of("MESSAGE", lines.get("disk_pressure"), "SYSLOG_IDENTIFIER", agentId));
         String diskFilter = Observability.logMetrics(dev, C).stream().filter(m -> m.name().endsWith("-disk-pressure")).findFirst()
                 .orElseThrow().filter();
         Map<String, Object> otherStack = new LinkedHashMap<>(entry);
         otherStack.put("labels.\"compute.googleapis.com/resource_name\"", "mp-prod-node-a1b2");
         assertFalse(matches(diskFilter, otherStack));
-        Map<String, Object> otherProject = ship(cfg, "someone-else", Map.of("MESSAGE", lines.get("disk_pressure"), "SYSLOG_IDENTIFIER", uploaderId));
+        Map<String, Object> otherProject = ship(cfg, "someone-else", Map.of("MESSAGE", lines.get("disk_pressure"), "SYSLOG_IDENTIFIER", agentId));
         assertFalse(matches(diskFilter, otherProject), "the log name carries the project");
         Map<String, Object> noParse = broken(c -> at(c, "logging", "service", "pipelines", C.opsAgent().logReceiver())
                 .put("processors", List.of(C.opsAgent().logReceiver() + "_only")));
         assertFalse(matches(diskFilter, ship(noParse, dev.project(), Map.of("MESSAGE", lines.get("disk_pressure"),
-                "SYSLOG_IDENTIFIER", uploaderId))), "without parse_json of MESSAGE there is no jsonPayload.event");
+                "SYSLOG_IDENTIFIER", agentId))), "without parse_json of MESSAGE there is no jsonPayload.event");
     }
 
-    /** The named shell functions of a script, verbatim (name() { ... } up to the closing brace at column 0). */
-    static String functions(String script, String... names) {
-        StringBuilder out = new StringBuilder();
-        for (String n : names) {
-            Matcher m = Pattern.compile("(?ms)^" + n + "\\(\\) \\{\\n.*?^\\}\\n").matcher(script);
-            assertTrue(m.find(), "no function " + n + " in the script");
-            out.append(m.group());
-        }
-        return out.toString();
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void thePrometheusReceiverScrapesTheAgentsMetricsOnTheHealthPort(String stack) {
+        StackConfig c = Scenarios.config(stack);
+        Map<String, Object> metrics = OpsAgentSchema.map(config(c).get("metrics"));
+        Map<String, Object> receiver = OpsAgentSchema.map(OpsAgentSchema.map(metrics.get("receivers")).get(C.opsAgent().metricsReceiver()));
+        assertEquals("prometheus", receiver.get("type"));
+        List<?> scrapes = OpsAgentSchema.list(OpsAgentSchema.map(receiver.get("config")).get("scrape_configs"));
+        assertEquals(1, scrapes.size());
+        Map<String, Object> scrape = OpsAgentSchema.map(scrapes.get(0));
+        assertEquals(C.opsAgent().metricsJob(), scrape.get("job_name"), "the job label the dashboard and alerts filter on");
+        assertEquals("/metrics", scrape.get("metrics_path"));
+        List<?> targets = OpsAgentSchema.list(OpsAgentSchema.map(OpsAgentSchema.list(scrape.get("static_configs")).get(0)).get("targets"));
+        assertEquals(List.of("127.0.0.1:" + c.fleet().healthPort()), targets, "the agent binds loopback beside the internal address");
+        Map<String, Object> pipeline = OpsAgentSchema.map(OpsAgentSchema.map(OpsAgentSchema.map(metrics.get("service"))
+                .get("pipelines")).get(C.opsAgent().metricsReceiver()));
+        assertEquals(List.of(C.opsAgent().metricsReceiver()), pipeline.get("receivers"));
+        assertTrue(OpsAgentSchema.map(OpsAgentSchema.map(OpsAgentSchema.map(metrics.get("service")).get("pipelines"))
+                .get("default_pipeline")).get("receivers").toString().contains("hostmetrics"), "host metrics stay");
+        // The agent's unit logs under the identifier the logging pipeline keeps.
+        assertEquals(C.opsAgent().syslogIdentifier(), syslogIdentifier(Renderer.render(c), C.units().agentService()));
     }
 }

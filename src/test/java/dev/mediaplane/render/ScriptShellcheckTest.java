@@ -37,8 +37,8 @@ class ScriptShellcheckTest {
     @ValueSource(strings = {"dev", "prod"})
     void everyScriptPassesShellcheckAndBashN(String scenario, @TempDir Path tmp) throws Exception {
         Map<String, String> scripts = scripts(scenario);
-        assertTrue(scripts.keySet().containsAll(List.of("startup-script.sh", "shutdown-script.sh", "mediaplane-drain.sh",
-                "mediaplane-health.sh")), "scripts found: " + scripts.keySet());
+        assertTrue(scripts.keySet().containsAll(List.of("startup-script.sh", "shutdown-script.sh", "mediaplane-drain.sh")),
+                "scripts found: " + scripts.keySet());
         for (var e : scripts.entrySet()) {
             Path p = tmp.resolve(e.getKey());
             Files.writeString(p, e.getValue());

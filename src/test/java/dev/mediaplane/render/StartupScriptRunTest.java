@@ -36,6 +36,11 @@ class StartupScriptRunTest {
     static final String TOKEN = "ya29.PLANTED-TOKEN-b81e";
     static final List<String> MARKERS = List.of(SIP_PW, ESL_PW, KEY, DEEPGRAM, TOKEN);
 
+    /** A runnable agent stand-in every release of these tests bundles: boot's unit start runs it for real. */
+    @TempDir
+    static Path fixtureDir;
+    static Path liveJar;
+
     @TempDir
     Path tmp;
     GcpStandIn gcp;
@@ -45,6 +50,15 @@ class StartupScriptRunTest {
     String nodeSa;
     NodeSandbox node;
     StackConfig config;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void buildAgentFixture() {
+        liveJar = AgentJarFixture.live(fixtureDir);
+    }
+
+    static Bundle render(StackConfig c) {
+        return Renderer.render(c, NodeContract.STANDARD, liveJar);
+    }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -82,7 +96,7 @@ class StartupScriptRunTest {
 
     /** Uploads a bundle the way the release step does and returns its startup script. */
     String publish(StackConfig c) {
-        Bundle b = Renderer.render(c);
+        Bundle b = render(c);
         b.files().forEach((p, bytes) -> gcp.putObject(releasesBucket, "releases/" + b.hash() + "/" + p, bytes));
         gcp.putObject(releasesBucket, "releases/" + b.hash() + "/MANIFEST.sha256", b.manifest().getBytes(StandardCharsets.UTF_8));
         return Renderer.startupScript(c, releasesBucket, b.hash());
@@ -105,7 +119,7 @@ class StartupScriptRunTest {
     @Test
     void bootInstallsTheReleaseSecretsAndUnitsThenASecondRunChangesNothing() throws Exception {
         String script = publish(config);
-        String hash = Renderer.render(config).hash();
+        String hash = render(config).hash();
         Tools.Result first = boot(script);
         assertEquals(0, first.exit(), first.output());
         assertTrue(first.output().contains("node ready: release " + hash), first.output());
@@ -114,12 +128,15 @@ class StartupScriptRunTest {
         assertEquals(Path.of("releases/" + hash), Files.readSymbolicLink(at("opt/mediaplane/current")));
         assertEquals(Path.of("current/node"), Files.readSymbolicLink(at("opt/mediaplane/node")));
         Path release = at("opt/mediaplane/releases/" + hash);
-        for (var e : Renderer.render(config).files().entrySet()) {
+        for (var e : render(config).files().entrySet()) {
             assertTrue(java.util.Arrays.equals(e.getValue(), Files.readAllBytes(release.resolve(e.getKey()))), e.getKey());
         }
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(
-                release.resolve("node/mediaplane-health.sh"))));
-        assertTrue(Files.isRegularFile(at("opt/mediaplane/node/mediaplane-health.sh")));
+                release.resolve("node/mediaplane-drain.sh"))));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                release.resolve("node/mediaplane-agent.jar"))), "the agent user reads the jar; nobody executes it");
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(liveJar), Files.readAllBytes(at("opt/mediaplane/node/mediaplane-agent.jar"))),
+                "the unit's jar path resolves to the release's jar");
 
         String g = node.group;
         assertEquals("rw-r--r-- " + g, mode("etc/mediaplane/freeswitch/node.xml"));
@@ -134,7 +151,9 @@ class StartupScriptRunTest {
         assertEquals("rw------- " + g, mode("etc/fs_cli.conf"));
         assertEquals("rw-r--r-- " + g, mode("etc/mediaplane/node.env"));
         assertEquals("rwxr-x--- " + g, mode("var/lib/mediaplane/recordings"));
-        assertEquals("rwxr-x--- " + g, mode("var/log/freeswitch/json_cdr"));
+        assertEquals("rwx------ " + g, mode("var/lib/mediaplane/agent"));
+        assertEquals("rw------- " + g, mode("etc/mediaplane/agent-esl.conf"));
+        assertFalse(Files.exists(at("var/log/freeswitch/json_cdr")), "no CDRs: nothing reads them any more");
         assertFalse(Files.exists(at("etc/mediaplane/secrets/assemblyai-api-key")), "absent optional secret must not be written");
 
         String nodeXml = Files.readString(at("etc/mediaplane/freeswitch/node.xml"));
@@ -149,6 +168,7 @@ class StartupScriptRunTest {
         assertTrue(agent.contains(CERT) && agent.contains(KEY));
         String fsCli = Files.readString(at("etc/fs_cli.conf"));
         assertTrue(fsCli.contains("host => 10.42.0.5\nport => 8021\n"), fsCli);
+        assertEquals(fsCli, Files.readString(at("etc/mediaplane/agent-esl.conf")), "the agent's login is fs_cli.conf's format");
         String admin = Files.readString(at("etc/mediaplane/secrets/esl-admin-password"));
         assertTrue(admin.matches("[A-Za-z0-9]{40}"), "admin password shape");
         assertTrue(secretsXml.contains("mp_esl_admin_password=" + admin + "\""));
@@ -158,20 +178,29 @@ class StartupScriptRunTest {
             String[] kv = line.split("=", 2);
             env.put(kv[0], kv[1]);
         }
-        assertEquals(Map.of("STACK", "dev", "PROJECT", "mediaplane-dev-000000", "ZONE", "europe-west1-b",
-                "NODE_NAME", "mp-dev-node-x1z2", "RELEASE_HASH", hash, "RELEASES_BUCKET", releasesBucket,
-                "RECORDINGS_DIR", "/var/lib/mediaplane/recordings",
-                "RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings", "EVENTS_TOPIC", "mp-dev-recording-events",
-                "HEALTH_PORT", "8088"), env);
+        assertEquals(Map.ofEntries(Map.entry("STACK", "dev"), Map.entry("PROJECT", "mediaplane-dev-000000"), Map.entry("ZONE", "europe-west1-b"), Map.entry("NODE_NAME", "mp-dev-node-x1z2"), Map.entry("RELEASE_HASH", hash), Map.entry("RELEASES_BUCKET", releasesBucket), Map.entry("RECORDINGS_DIR", "/var/lib/mediaplane/recordings"), Map.entry("RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings"), Map.entry("EVENTS_TOPIC", "mp-dev-recording-events"), Map.entry("HEALTH_PORT", "8088"), Map.entry("INTERNAL_IP", "10.42.0.5"), Map.entry("ESL_CONF", "/etc/mediaplane/agent-esl.conf"), Map.entry("AGENT_STATE_DIR", "/var/lib/mediaplane/agent")), env);
 
         assertTrue(Files.isRegularFile(at("etc/systemd/system/freeswitch.service.d/mediaplane.conf")));
-        assertTrue(Files.isRegularFile(at("etc/systemd/system/mediaplane-health.socket")));
-        assertTrue(Files.isRegularFile(at("etc/systemd/system/mediaplane-health@.service")));
+        String agentUnit = Files.readString(at("etc/systemd/system/mediaplane-agent.service"));
+        assertEquals("ExecStart=/usr/bin/java -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m"
+                + " -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
+                + " -XX:+ExitOnOutOfMemoryError -jar /opt/mediaplane/node/mediaplane-agent.jar --node-env /etc/mediaplane/node.env",
+                agentUnit.lines().filter(l -> l.startsWith("ExecStart=")).reduce((a, b) -> b).orElseThrow());
+        assertEquals("rw-r--r-- " + g, mode("etc/systemd/system/mediaplane-agent.service"));
+        try (var units = Files.list(at("etc/systemd/system"))) {
+            assertEquals(List.of("freeswitch.service.d", "mediaplane-agent.service"),
+                    units.map(p -> p.getFileName().toString()).sorted().toList(), "the agent replaced every bash unit");
+        }
         String systemctl = node.log("systemctl.log");
         assertTrue(systemctl.contains("daemon-reload\n"), systemctl);
-        assertTrue(systemctl.contains("enable --now mediaplane-health.socket\n"), systemctl);
-        assertTrue(systemctl.contains("enable --now mediaplane-call-quality.timer\n"), systemctl);
-        assertFalse(systemctl.contains("enable --now mediaplane-health@.service"), "template units are not enabled");
+        assertTrue(systemctl.contains("enable mediaplane-agent.service\nrestart mediaplane-agent.service\n"), systemctl);
+        // The unit's real ExecStart ran the bundled jar (java with the unit's flags) and it kept running.
+        assertEquals("active", Files.readString(node.state.resolve("units/mediaplane-agent.service")).trim(),
+                node.log("unit-mediaplane-agent.service.log"));
+        assertTrue(node.log("java.log").contains("-jar /opt/mediaplane/node/mediaplane-agent.jar --node-env /etc/mediaplane/node.env"),
+                node.log("java.log"));
+        assertTrue(node.log("unit-mediaplane-agent.service.log").startsWith("listening on 127.0.0.1:"),
+                node.log("unit-mediaplane-agent.service.log"));
         assertTrue(systemctl.contains("enable freeswitch.service\n") && systemctl.contains("start freeswitch.service\n"), systemctl);
         assertTrue(Files.exists(at("run/mediaplane/ready")));
         assertEquals("", node.log("apt-get.log"), "FreeSWITCH is present: nothing to install");
@@ -267,8 +296,9 @@ class StartupScriptRunTest {
             String unit = units.relativize(f).toString();
             assertTrue(exe.startsWith("/"), unit + ": ExecStart must name an absolute path, got " + exe);
             if (!exe.startsWith(NodeContract.STANDARD.paths().optDir() + "/")) {
-                // A packaged binary (FreeSWITCH's): present on the node's PATH, not in the bundle.
-                assertTrue(Files.isExecutable(node.bin.resolve(Path.of(exe).getFileName())), unit + ": " + exe);
+                // A packaged binary (FreeSWITCH's on the node's PATH, java where its package links it), not in the bundle.
+                assertTrue(Files.isExecutable(node.bin.resolve(Path.of(exe).getFileName())) || Files.isExecutable(at(exe.substring(1))),
+                        unit + ": " + exe);
                 continue;
             }
             Path target = at(exe.substring(1));
@@ -281,7 +311,7 @@ class StartupScriptRunTest {
             assertEquals('x', x, unit + ": " + exe + " (" + perms + ") is not executable by User=" + user
                     + "; systemd would fail it with 203/EXEC");
         }
-        assertTrue(checked >= 4, "expected the health, call-quality and uploader units; checked " + checked);
+        assertTrue(checked >= 2, "expected FreeSWITCH's drop-in and the agent's unit; checked " + checked);
         boolean analyze = RequiredTools.present("systemd-analyze") && Files.isDirectory(Path.of("/usr/lib/systemd/system"));
         if (!analyze && "true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new AssertionError("systemd-analyze (and /usr/lib/systemd/system) missing: bin/setup installs systemd; "
@@ -308,8 +338,8 @@ class StartupScriptRunTest {
 
         List<String> enabled = node.log("systemctl.log").lines().filter(l -> l.startsWith("enable --now "))
                 .map(l -> l.substring("enable --now ".length())).toList();
-        assertTrue(enabled.contains("mp-recording-uploader.service"), enabled.toString());
-        assertTrue(enabled.contains("mp-recording-uploader-sweep.timer"), enabled.toString());
+        enabled = new java.util.ArrayList<>(enabled);
+        enabled.add(NodeContract.STANDARD.units().agentService()); // enabled, then restarted: it runs the new jar
         for (String u : enabled) {
             Path state = node.state.resolve("units/" + u);
             String outcome = Files.exists(state) ? Files.readString(state).trim() : "never started";
@@ -333,13 +363,13 @@ class StartupScriptRunTest {
 
     StackConfig changedConfig() throws Exception {
         StackConfig c = Scenarios.withExtra("dev", "  mediaplane:fleetHealthPort: 8090\n").config();
-        assertFalse(Renderer.render(c).hash().equals(Renderer.render(config).hash()));
+        assertFalse(render(c).hash().equals(render(config).hash()));
         return c;
     }
 
     /** Boots release A, then runs release B's script with the given sabotage; B must fail and A stay. */
     Tools.Result failedUpgrade(java.util.function.Consumer<String> sabotage) throws Exception {
-        String hashA = Renderer.render(config).hash();
+        String hashA = render(config).hash();
         Tools.Result a = boot(publish(config));
         assertEquals(0, a.exit(), a.output());
         Map<String, String> before = node.snapshot();
@@ -347,7 +377,7 @@ class StartupScriptRunTest {
 
         StackConfig b = changedConfig();
         String scriptB = publish(b);
-        String hashB = Renderer.render(b).hash();
+        String hashB = render(b).hash();
         sabotage.accept(hashB);
         Tools.Result r = boot(scriptB);
         assertEquals(1, r.exit(), r.output());
@@ -388,7 +418,7 @@ class StartupScriptRunTest {
                 "<configuration name=\"event_socket.conf\"><settings><param name=\"listen-ip\" value=\"0.0.0.0\"/></settings></configuration>"
                         .getBytes(StandardCharsets.UTF_8)));
         assertTrue(r.output().contains("is corrupt: a file does not match MANIFEST.sha256"), r.output());
-        assertFalse(Files.exists(at("opt/mediaplane/releases/" + Renderer.render(changedConfig()).hash())),
+        assertFalse(Files.exists(at("opt/mediaplane/releases/" + render(changedConfig()).hash())),
                 "a corrupt release must not be installed");
     }
 
@@ -430,25 +460,6 @@ class StartupScriptRunTest {
     }
 
     @Test
-    void healthEndpointsAnswerLiveAndReadyFromTheInstalledScript() throws Exception {
-        assertEquals(0, boot(publish(config)).exit());
-        String health = Files.readString(at("opt/mediaplane/node/mediaplane-health.sh"));
-        Map<String, String> env = node.env(null);
-        assertTrue(get(health, env, "/ready").startsWith("HTTP/1.0 200 OK\r\n"));
-        assertTrue(get(health, env, "/live").startsWith("HTTP/1.0 200 OK\r\n"));
-        assertTrue(get(health, env, "/nope").startsWith("HTTP/1.0 404"));
-        Files.writeString(at("run/mediaplane/draining"), "");
-        String draining = get(health, env, "/ready");
-        assertTrue(draining.startsWith("HTTP/1.0 503") && draining.endsWith("draining\n"), draining);
-        String liveWhileDraining = get(health, env, "/live");
-        assertTrue(liveWhileDraining.startsWith("HTTP/1.0 200 OK\r\n"), "draining nodes stay live: " + liveWhileDraining);
-        Files.delete(at("run/mediaplane/draining"));
-        Files.delete(node.state.resolve("freeswitch-active"));
-        assertTrue(get(health, env, "/live").startsWith("HTTP/1.0 503"));
-        assertTrue(get(health, env, "/ready").startsWith("HTTP/1.0 503"));
-    }
-
-    @Test
     void aBareImageGetsFreeswitchFromSignalwiresRepositoryWithTheTokenKeptOffArgv() throws Exception {
         String token = "PLANTEDrepoToken-99dd";
         gcp.addSecretVersion("mp-dev-signalwire-repo-token", token.getBytes(StandardCharsets.UTF_8));
@@ -470,7 +481,7 @@ class StartupScriptRunTest {
         assertTrue(apt.contains("update -q\n"), apt);
         assertTrue(apt.contains("install -y -q --no-install-recommends freeswitch freeswitch-systemd freeswitch-mod-console"
                 + " freeswitch-mod-logfile freeswitch-mod-event-socket freeswitch-mod-sofia"), apt);
-        assertTrue(apt.contains("freeswitch-mod-json-cdr"), apt);
+        assertFalse(apt.contains("freeswitch-mod-json-cdr"), "mod_json_cdr's CDRs had only the call-quality script as reader");
         assertEquals("rw------- " + node.group, mode("etc/apt/auth.conf.d/freeswitch.conf"));
         assertEquals("machine 127.0.0.1 login signalwire password " + token + "\n",
                 Files.readString(at("etc/apt/auth.conf.d/freeswitch.conf")));
@@ -500,12 +511,6 @@ class StartupScriptRunTest {
         assertEquals("", node.log("systemctl.log"));
     }
 
-    String get(String health, Map<String, String> env, String path) throws Exception {
-        Tools.Result r = node.runScript("health.sh", health, env, MARKERS, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
-        assertEquals(0, r.exit(), r.output());
-        return r.output();
-    }
-
     // ---- Ops Agent (issue 8 item 9): the node ships its journal to Cloud Logging ----
 
     static final String OPS_CONFIG = "etc/google-cloud-ops-agent/config.yaml";
@@ -519,7 +524,7 @@ class StartupScriptRunTest {
         String script = publish(config);
         Tools.Result first = boot(script);
         assertEquals(0, first.exit(), first.output());
-        byte[] rendered = Renderer.render(config).files().get("node/" + NodeContract.STANDARD.opsAgent().bundleFile());
+        byte[] rendered = render(config).files().get("node/" + NodeContract.STANDARD.opsAgent().bundleFile());
         assertTrue(rendered != null && rendered.length > 0, "the bundle carries the Ops Agent config");
         assertTrue(java.util.Arrays.equals(rendered, Files.readAllBytes(at(OPS_CONFIG))), "installed config = rendered config");
         assertEquals("rw-r--r-- " + node.group, mode(OPS_CONFIG));
@@ -584,5 +589,69 @@ class StartupScriptRunTest {
         Tools.Result bare = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
         assertEquals(1, bare.exit(), bare.output());
         assertTrue(bare.output().contains("FAILED: cannot download Google's apt key from file://"), bare.output());
+    }
+
+    // ---- the node agent: Java, its user, retired units, restarts ----
+
+    @Test
+    void aBareImageGetsDebiansJava17ForTheAgentOnce() throws Exception {
+        node.removeJava();
+        String script = publish(config);
+        Tools.Result r = boot(script);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("java is not installed (/usr/bin/java missing): installing openjdk-17-jre-headless"), r.output());
+        String apt = node.log("apt-get.log");
+        assertTrue(apt.contains("install -y -q --no-install-recommends openjdk-17-jre-headless\n"), apt);
+        assertEquals("active", Files.readString(node.state.resolve("units/mediaplane-agent.service")).trim());
+        Tools.Result again = boot(script);
+        assertEquals(0, again.exit(), again.output());
+        assertEquals(apt, node.log("apt-get.log"), "java present: nothing installed");
+    }
+
+    @Test
+    void aMissingAgentUserIsCreatedAndAFailureToCreateItFailsBoot() throws Exception {
+        Map<String, String> env = node.env(gcp);
+        env.put("MP_AGENT_USER", "mp-no-such-user-7f3a");
+        env.put("SHIM_USERADD_EXIT", "9");
+        Tools.Result r = node.runScript("startup-script.sh", publish(config), env, MARKERS, null);
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("FAILED: cannot create the node agent's system user mp-no-such-user-7f3a"), r.output());
+        assertEquals("--system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mp-no-such-user-7f3a\n",
+                node.log("useradd.log"));
+        assertEquals("", node.log("systemctl.log"), "nothing switched");
+        boot(publish(config));
+        assertEquals(node.log("useradd.log").lines().count(), 1L, "an existing user is not created again");
+    }
+
+    @Test
+    void unitsOfTheBashEraAreStoppedAndRemovedBeforeTheAgentTakesTheirPort() throws Exception {
+        Path units = Files.createDirectories(at("etc/systemd/system"));
+        for (String u : NodeContract.STANDARD.units().retiredUnits()) {
+            Files.writeString(units.resolve(u), "[Unit]\nDescription=" + u + " of an earlier release\n");
+        }
+        Tools.Result r = boot(publish(config));
+        assertEquals(0, r.exit(), r.output());
+        for (String u : NodeContract.STANDARD.units().retiredUnits()) {
+            assertFalse(Files.exists(units.resolve(u)), u + " left behind");
+            assertTrue(r.output().contains("retired unit " + u + " removed"), r.output());
+        }
+        List<String> log = node.log("systemctl.log").lines().toList();
+        assertTrue(log.contains("disable --now mediaplane-health.socket"), log.toString());
+        assertTrue(log.contains("disable --now mp-recording-uploader.service"), log.toString());
+        assertFalse(log.contains("disable --now mediaplane-health@.service"), "a template unit has no instance to stop");
+        assertTrue(log.indexOf("disable --now mediaplane-health.socket") < log.indexOf("restart mediaplane-agent.service"),
+                "the socket holding the health port stops before the agent starts: " + log);
+    }
+
+    @Test
+    void aNewReleaseRestartsTheAgentAndAnUnchangedOneDoesNot() throws Exception {
+        assertEquals(0, boot(publish(config)).exit());
+        assertEquals(1, count("systemctl.log", "restart mediaplane-agent.service"));
+        assertEquals(0, boot(publish(config)).exit());
+        assertEquals(1, count("systemctl.log", "restart mediaplane-agent.service"), "same release: the agent keeps running");
+        Tools.Result b = boot(publish(changedConfig()));
+        assertEquals(0, b.exit(), b.output());
+        assertEquals(2, count("systemctl.log", "restart mediaplane-agent.service"), "a new jar and node.env: restarted");
+        assertTrue(Files.readString(at("etc/mediaplane/node.env")).contains("HEALTH_PORT=8090\n"));
     }
 }

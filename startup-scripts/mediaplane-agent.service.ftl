@@ -1,0 +1,73 @@
+# The mediaplane node agent: follows FreeSWITCH over ESL, uploads recordings to GCS and publishes their
+# evidence events, exports the node's metrics and answers /live and /ready on [=m.fleet.healthPort] (the
+# GCE health checks and the Ops Agent's scrape). Installed from [=c.paths.nodeDir()]/ by the boot script;
+# the jar comes with the release bundle, so a release switch restarts it.
+[Unit]
+Description=mediaplane node agent (ESL, recordings, metrics, /live and /ready)
+Wants=network-online.target
+After=network-online.target local-fs.target [=c.units.freeswitch]
+# Neither Requires= nor BindsTo= FreeSWITCH: the agent reconnects over ESL by itself and /live reports
+# FreeSWITCH down, so autohealing, not systemd, decides about a node whose FreeSWITCH is gone.
+
+[Service]
+Type=simple
+# Memory is bounded twice: the JVM's own limits (heap, metaspace, code cache, direct buffers, thread
+# stacks; SerialGC and C1 only keep the collector's and the JIT's native memory small) and the cgroup
+# around them. -XX:-UsePerfData: no hsperfdata file (nothing to write, no shared memory mapping).
+# ExitOnOutOfMemoryError: a JVM out of heap exits and Restart= brings a clean one back.
+ExecStart=[=c.paths.javaBin] -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -jar [=c.paths.nodeDir()]/[=c.units.agentJar] --node-env [=c.paths.nodeEnv]
+Restart=always
+RestartSec=5
+# Uploads in flight are abandoned on stop; their files stay on disk and the sweep at start retries them.
+TimeoutStopSec=30
+SyslogIdentifier=[=c.opsAgent().syslogIdentifier]
+StandardOutput=journal
+StandardError=journal
+MemoryHigh=256M
+MemoryMax=320M
+TasksMax=256
+
+# Its own system user (boot creates it), never root and never freeswitch: it cannot signal or ptrace
+# FreeSWITCH, nor write its configuration or database.
+User=[=c.units.agentUser]
+Group=[=c.units.agentUser]
+# Reading recordings: FreeSWITCH creates the per-call directories itself, mode 0750 freeswitch:freeswitch
+# (switch_ivr_record_session_event -> switch_dir_make_recursive(path, SWITCH_DEFAULT_DIR_PERMS), u=rwx g=rx,
+# FreeSWITCH 1.11.2 src/switch_ivr_async.c): group freeswitch may list and enter them and read what
+# FreeSWITCH's umask leaves group-readable.
+SupplementaryGroups=freeswitch
+# Deleting a verified recording needs write access to a directory whose group has r-x only. No
+# permission bit or ACL can grant it: a default ACL on the root is inherited, but FreeSWITCH's 0750
+# mkdir mode becomes the new directory's ACL mask (r-x) and masks a named entry's w. So the agent holds
+# CAP_DAC_OVERRIDE (and nothing else), confined by the filesystem view below: ProtectSystem=strict makes
+# every path read-only except ReadWritePaths (the recordings root and the agent's state), and the
+# secrets DAC_OVERRIDE could otherwise read are made inaccessible. (A narrower alternative is
+# CAP_FOWNER with the agent chmod'ing g+w on a per-call directory before unlinking; it needs agent code.)
+AmbientCapabilities=CAP_DAC_OVERRIDE
+CapabilityBoundingSet=CAP_DAC_OVERRIDE
+NoNewPrivileges=yes
+ProtectSystem=strict
+ReadWritePaths=[=c.paths.recordingsDir] [=c.paths.agentStateDir]
+InaccessiblePaths=-[=c.paths.secretsDir] -[=c.paths.tlsDir] -[=c.paths.secretsInclude] -[=c.paths.fsCliConf]
+ProtectHome=yes
+# The JVM's scratch (java.io.tmpdir: netty's and conscrypt's native libraries are unpacked there).
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+SystemCallArchitectures=native
+# MemoryDenyWriteExecute= is left off on purpose: the JVM's JIT writes machine code into memory it then
+# executes (W+X mappings), which that setting forbids, so the agent would not start.
+UMask=0077
+
+[Install]
+WantedBy=multi-user.target
