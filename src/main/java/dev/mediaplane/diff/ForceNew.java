@@ -54,6 +54,7 @@ public final class ForceNew {
             Map.entry("gcp:logging/metric:Metric", Set.of("project")),
             // google_monitoring_alert_policy: project.
             Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", Set.of("project")),
+            Map.entry("gcp:monitoring/dashboard:Dashboard", Set.of("project")),
             // google_project_iam_custom_role: role_id, project.
             Map.entry("gcp:projects/iAMCustomRole:IAMCustomRole", Set.of("roleId", "project")),
             // google_project_iam_member: every argument (a binding has no update).

@@ -43,7 +43,7 @@ class PackagedJarIT {
         var bundle = Renderer.render(config);
         run(StackConfigFixtures.projectDir(), "render", "--stack", "dev", "--out", tmp.resolve("out").toString());
         assertEquals(bundle.hash() + "\n", Files.readString(tmp.resolve("out/RELEASE")));
-        assertTrue(Files.exists(tmp.resolve("out/node/mp-recording-uploader")), "node files missing from the jar's bundle");
+        assertTrue(Files.exists(tmp.resolve("out/node/mediaplane-agent.jar")), "node files missing from the jar's bundle");
     }
 
     @Test

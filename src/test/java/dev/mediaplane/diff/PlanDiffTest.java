@@ -82,8 +82,10 @@ class PlanDiffTest {
         assertEquals(List.of(), fw.reasons());
         assertTrue(DiffText.render(d).contains("~ gcp:compute/firewall:Firewall mp-dev-allow-controller (update)\n"
                 + "    sourceRanges: [10.50.0.0/24] -> [10.50.0.0/24, 10.51.0.0/24]\n"), DiffText.render(d));
-        // The other rules did not move.
-        assertEquals(1, d.resources().stream().filter(r -> r.type().equals("gcp:compute/firewall:Firewall")).count());
+        // The controllers' two rules (ESL and internal SIP; the agent's health and metrics port) follow the
+        // ranges; the other rules did not move.
+        assertEquals(List.of("mp-dev-allow-controller", "mp-dev-allow-controller-metrics"), d.resources().stream()
+                .filter(r -> r.type().equals("gcp:compute/firewall:Firewall")).map(PlanDiff.ResourceChange::name).sorted().toList());
     }
 
     @Test

@@ -27,6 +27,7 @@ class StackSideTest {
         Path dir = DiffFixtures.copyOfRepo(tmp.resolve("side"));
         DiffFixtures.replaceOnce(dir.resolve("templates/freeswitch/autoload_configs/switch.conf.xml.ftlx"),
                 "<param name=\"max-db-handles\" value=\"50\"/>", "<param name=\"max-db-handles\" value=\"77\"/>");
+        Files.createDirectories(dir.resolve("startup-scripts/node"));
         Files.writeString(dir.resolve("startup-scripts/node/zz-side-only.txt"), "only in this side\n");
         DiffFixtures.append(dir.resolve("startup-scripts/shutdown.sh.ftl"), "# side-only shutdown line\n");
         StackSide side = StackSide.plan(dir, "dev", NOW);

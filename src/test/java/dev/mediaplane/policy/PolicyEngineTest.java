@@ -127,6 +127,8 @@ class PolicyEngineTest {
                         "<param name=\"api-key\" value=\"AIzaSyA1234567890abcdefghijklmnopqrstuv\"/>"))));
         cases.add(c("mon-aligner-valid-for-metric", "mp-test-disk", "conditions[0].conditionThreshold.aggregations[0].perSeriesAligner",
                 p -> MonitoringPoliciesTest.withAlert(p, "DISTRIBUTION", "ALIGN_COUNT", " AND resource.type=\"gce_instance\"")));
+        cases.add(c("mon-node-metrics-in-contract", "mp-test-agent", "conditions[0].conditionThreshold.filter",
+                p -> MonitoringPoliciesTest.withAgentAlert(p, "prometheus.googleapis.com/mediaplane_active_cals/gauge", "ALIGN_MEAN")));
         cases.add(c("mon-user-metric-resource-type", "mp-test-disk", "conditions[0].conditionThreshold.filter",
                 p -> MonitoringPoliciesTest.withAlert(p, "DISTRIBUTION", "ALIGN_PERCENTILE_99", "")));
         return cases.stream();
