@@ -68,6 +68,8 @@ final class ProviderSession {
     private final ArrayDeque<Chunk> unsent = new ArrayDeque<>();
     private final ArrayDeque<Chunk> unacked = new ArrayDeque<>();
     private final ArrayDeque<String> texts = new ArrayDeque<>();
+    /** Sent, not acknowledged, pushed out of the bound: lost only if the connection drops before an ack covers it. */
+    private final ArrayDeque<long[]> discarded = new ArrayDeque<>();
     private long queuedBytes;
     private final long[] finalEnd;
     private long ackOffset;
@@ -132,6 +134,8 @@ final class ProviderSession {
                 queuedBytes -= old.data.length;
                 if (neverSent) {
                     dropped += old.data.length;
+                } else {
+                    discarded.add(new long[] {old.offset, old.end()});
                 }
             }
             if (dropped > 0) {
@@ -228,9 +232,10 @@ final class ProviderSession {
                 unsent.addFirst(unacked.pollLast());
             }
             long from = unsent.isEmpty() ? expectedNext : unsent.peek().offset;
-            if (reconnect && from > ackOffset) {
-                lost = from - ackOffset;
+            for (long[] d : discarded) {
+                lost += d[1] - Math.max(d[0], ackOffset);
             }
+            discarded.clear();
             ackOffset = Math.max(ackOffset, Math.min(from, expectedNext));
             for (int i = 0; i < finalEnd.length; i++) {
                 finalEnd[i] = Math.max(finalEnd[i], ackOffset);
@@ -417,6 +422,9 @@ final class ProviderSession {
                         ackOffset = ack;
                         while (!unacked.isEmpty() && unacked.peek().end() <= ack) {
                             queuedBytes -= unacked.poll().data.length;
+                        }
+                        while (!discarded.isEmpty() && discarded.peek()[1] <= ack) {
+                            discarded.poll();
                         }
                     }
                 }
