@@ -13,9 +13,11 @@ import java.util.List;
  * Reads a headerless 16-bit PCM file while FreeSWITCH appends to it, in whole frames, no faster than real
  * time. A writer's partial frame (or partial sample) is left in the file until the rest arrives; at the end
  * ({@link #drain()}) whatever whole samples remain are returned. Frame {@code n} (from the start offset) is
- * released no earlier than {@code t0 + n * frame}; after a stall the backlog is released at once up to
- * {@code maxBurst} frames, the rest at real-time pace, so a provider never gets more than that ahead of
- * the call's clock.
+ * released no earlier than {@code t0 + (n - lead) * frame}, {@code t0} being taken before FreeSWITCH was
+ * asked to start the tap (so the writer is never ahead of the schedule but for clock drift and jitter-buffer
+ * bursts, which the {@code lead} frames absorb); after a stall the backlog is released at once up to
+ * {@code maxBurst} frames, the rest at real-time pace, so a provider never gets more than that ahead of the
+ * call's clock.
  *
  * <p>Not thread-safe: one stream's tick calls it.
  */
@@ -29,6 +31,7 @@ final class AudioTailer implements AutoCloseable {
     private final int blockAlign;
     private final long frameNanos;
     private final int maxBurst;
+    private final int lead;
     private FileChannel ch;
     private long position;
     private long t0;
@@ -38,14 +41,16 @@ final class AudioTailer implements AutoCloseable {
      * @param start the byte offset to begin at (rounded down to a sample frame): 0, or the file's end when picking up
      *     a stream after a restart
      */
-    AudioTailer(Path file, int frameBytes, int blockAlign, long frameNanos, int maxBurst, long start, long nowNanos) {
+    AudioTailer(Path file, int frameBytes, int blockAlign, long frameNanos, int maxBurst, int lead, long start,
+                long t0Nanos) {
         this.file = file;
         this.frameBytes = frameBytes;
         this.blockAlign = blockAlign;
         this.frameNanos = frameNanos;
         this.maxBurst = maxBurst;
+        this.lead = lead;
         this.position = start - start % blockAlign;
-        this.t0 = nowNanos;
+        this.t0 = t0Nanos;
     }
 
     /** The offset of the next byte to be read. */
@@ -68,7 +73,7 @@ final class AudioTailer implements AutoCloseable {
         if (!open()) {
             return List.of();
         }
-        long due = (nowNanos - t0) / frameNanos + 1 - released;
+        long due = (nowNanos - t0) / frameNanos + 1 + lead - released;
         if (due > maxBurst) {
             t0 += (due - maxBurst) * frameNanos; // far behind: do not let the provider see more than a burst at once
             due = maxBurst;

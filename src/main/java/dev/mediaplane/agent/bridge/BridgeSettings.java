@@ -94,6 +94,11 @@ public record BridgeSettings(Path streamsDir, Path recordingsDir, Path secretsDi
                 buffered, keepAliveAfter, close, b, refusedKeyRetryAfter, deepgram, assemblyAi, tls);
     }
 
+    public BridgeSettings withDeepgram(Deepgram d) {
+        return new BridgeSettings(streamsDir, recordingsDir, secretsDir, defaultProvider, sampleRate, channels, frame,
+                maxBuffered, keepAlive, closeTimeout, backoff, refusedKeyRetryAfter, d, assemblyAi, tls);
+    }
+
     public BridgeSettings withDefaultProvider(Provider p) {
         return new BridgeSettings(streamsDir, recordingsDir, secretsDir, p, sampleRate, channels, frame, maxBuffered,
                 keepAlive, closeTimeout, backoff, refusedKeyRetryAfter, deepgram, assemblyAi, tls);
@@ -118,9 +123,14 @@ public record BridgeSettings(Path streamsDir, Path recordingsDir, Path secretsDi
      * @param base the endpoint; default wss://api.deepgram.com/v1/listen
      * @param model the {@code model} parameter; default nova-3
      * @param options further query parameters (e.g. punctuate=true, language=en); default interim_results=true, punctuate=true
+     * @param messageMillis audio per binary message, a multiple of the frame (20..250); fewer messages cost less CPU
+     *     and add up to {@code messageMillis - frame} latency; default 20
      */
-    public record Deepgram(URI base, String model, Map<String, String> options) {
+    public record Deepgram(URI base, String model, Map<String, String> options, int messageMillis) {
         public Deepgram {
+            if (messageMillis < 20 || messageMillis > 250) {
+                throw new IllegalArgumentException("bridge.deepgram.messageMillis must be 20..250, got " + messageMillis);
+            }
             checkWss("bridge.deepgram.base", base);
             if (model == null || !model.matches("[A-Za-z0-9._-]{1,64}")) {
                 throw new IllegalArgumentException("bridge.deepgram.model must be of A-Z a-z 0-9 . _ -, got '" + model + "'");
@@ -136,11 +146,15 @@ public record BridgeSettings(Path streamsDir, Path recordingsDir, Path secretsDi
 
         public static Deepgram defaults() {
             return new Deepgram(URI.create("wss://api.deepgram.com/v1/listen"), "nova-3",
-                    Map.of("interim_results", "true", "punctuate", "true"));
+                    Map.of("interim_results", "true", "punctuate", "true"), 20);
         }
 
         Deepgram withBase(URI b) {
-            return new Deepgram(b, model, options);
+            return new Deepgram(b, model, options, messageMillis);
+        }
+
+        public Deepgram withMessageMillis(int ms) {
+            return new Deepgram(base, model, options, ms);
         }
     }
 

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -49,14 +48,15 @@ final class CallStream implements ProviderSession.Sink {
     private final AtomicInteger open = new AtomicInteger();
     private final CompletableFuture<Ended> finished = new CompletableFuture<>();
     private final Map<String, Object> ids;
-    private ScheduledFuture<?> ticker;
+    private volatile boolean stopped;
     private volatile boolean ending;
     private volatile ProviderSession.Outcome worst = ProviderSession.Outcome.COMPLETED;
     private volatile String worstDetail = "";
     private volatile int worstStatus;
     private volatile boolean drained;
 
-    CallStream(CallInfo call, Provider provider, Path file, long startOffset, String key, BridgeSettings settings,
+    CallStream(CallInfo call, Provider provider, Path file, long startOffset, long t0Nanos, String key,
+               BridgeSettings settings,
                HttpClient http, ScheduledExecutorService scheduler, TranscriptFile transcript, StreamObserver observer,
                JsonLog log, Clock clock, Consumer<Turn> turns) {
         this.call = call;
@@ -73,8 +73,9 @@ final class CallStream implements ProviderSession.Sink {
         this.ids = new LinkedHashMap<>(call.logFields());
         long frameNanos = settings.frame().toNanos();
         int maxBurst = (int) (1_000_000_000L / frameNanos); // at most one second of backlog at once
-        this.tailer = new AudioTailer(file, settings.frameBytes(), settings.blockAlign(), frameNanos, maxBurst,
-                startOffset, System.nanoTime());
+        int lead = (int) (100_000_000L / frameNanos); // 100 ms ahead of our clock: drift, jitter-buffer bursts
+        this.tailer = new AudioTailer(file, settings.frameBytes(), settings.blockAlign(), frameNanos, maxBurst, lead,
+                startOffset, t0Nanos);
         long start = tailer.position();
         Map<String, String> sessionIds = call.logFields();
         if (protocol.monoPerChannel()) {
@@ -100,10 +101,13 @@ final class CallStream implements ProviderSession.Sink {
         return tailer.position();
     }
 
+    /** Connects the sessions; the bridge's one ticker then calls {@link #tick()} every frame. */
     void start() {
         sessions.forEach(ProviderSession::start);
-        long period = settings.frame().toMillis();
-        ticker = scheduler.scheduleAtFixedRate(this::tick, 0, period, TimeUnit.MILLISECONDS);
+    }
+
+    boolean stopped() {
+        return stopped;
     }
 
     CompletableFuture<Ended> finished() {
@@ -123,7 +127,10 @@ final class CallStream implements ProviderSession.Sink {
         }, settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void tick() {
+    void tick() {
+        if (stopped) {
+            return;
+        }
         try {
             long now = System.nanoTime();
             if (ending) {
@@ -199,14 +206,13 @@ final class CallStream implements ProviderSession.Sink {
             }
         }
         if (open.decrementAndGet() == 0) {
-            if (ticker != null) {
-                ticker.cancel(false);
-            }
+            stopped = true;
             scheduler.execute(() -> {
                 try {
                     tailer.close();
-                } catch (IOException ignored) {
-                    // read-only handle
+                    transcript.close();
+                } catch (IOException e) {
+                    log.warn("transcript_write_failed", fields("path", transcript.path(), "error", e.getMessage()));
                 }
                 String o = switch (worst) {
                     case COMPLETED -> "completed";

@@ -53,7 +53,8 @@ final class DeepgramProtocol implements ProviderProtocol {
 
     @Override
     public int messageMillis(int frameMillis) {
-        return frameMillis;
+        int frames = Math.max(1, (settings.messageMillis() + frameMillis - 1) / frameMillis);
+        return frames * frameMillis;
     }
 
     @Override

@@ -99,6 +99,8 @@ public final class StreamBridge implements AutoCloseable {
     private final Map<String, CallInfo> calls = new ConcurrentHashMap<>();
     private final Map<String, String> requested = new ConcurrentHashMap<>();
     private final Map<String, CallStream> streams = new ConcurrentHashMap<>();
+    /** Streams whose call left {@link #streams} before they finished draining (a switch of provider). */
+    private final Map<CallStream, Boolean> ending = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<StoredTranscript>> transcripts = new ConcurrentHashMap<>();
     private final Map<Provider, Refused> refused = new EnumMap<>(Provider.class);
     private final Map<Provider, AtomicInteger> active = new EnumMap<>(Provider.class);
@@ -139,6 +141,23 @@ public final class StreamBridge implements AutoCloseable {
         this.http = b.build();
         for (Provider p : Provider.values()) {
             active.put(p, new AtomicInteger());
+        }
+        // One ticker for every stream: a periodic task per stream costs the scheduler's queue 50 operations a
+        // second each; one pass over the map does the same work without them.
+        long period = settings.frame().toMillis();
+        scheduler.scheduleAtFixedRate(this::tickAll, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void tickAll() {
+        for (CallStream s : streams.values()) {
+            s.tick();
+        }
+        for (CallStream s : ending.keySet()) {
+            if (s.stopped()) {
+                ending.remove(s);
+            } else {
+                s.tick();
+            }
         }
     }
 
@@ -406,6 +425,7 @@ public final class StreamBridge implements AutoCloseable {
             return;
         }
         Path tap = tapFile(uuid);
+        long t0 = System.nanoTime(); // before FreeSWITCH is asked: its first frame cannot be earlier
         try {
             Files.createDirectories(settings.streamsDir());
             if (!resuming) {
@@ -422,9 +442,12 @@ public final class StreamBridge implements AutoCloseable {
             log.error("stream_start_failed", f);
             return;
         }
-        CallStream s = new CallStream(call, provider, tap, resumeAt, key, settings, http, scheduler, transcriptFile(call),
+        CallStream s = new CallStream(call, provider, tap, resumeAt, t0, key, settings, http, scheduler, transcriptFile(call),
                 observer, log, clock, this::publishTurn);
-        streams.put(uuid, s);
+        CallStream previous = streams.put(uuid, s);
+        if (previous != null) {
+            ending.put(previous, true); // still draining to its provider: keep ticking it
+        }
         observer.streamsActive(provider, active.get(provider).incrementAndGet());
         f.put("file", tap.toString());
         f.put("from_offset", s.startOffset());

@@ -34,11 +34,23 @@ final class TranscriptFile {
         return path;
     }
 
+    private OutputStream out;
+
+    /** Appends one line and flushes it to the file (no fsync: a crash of the node loses the call anyway). */
     synchronized void append(JsonObject line) throws IOException {
-        Files.createDirectories(path.getParent());
-        try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE)) {
-            out.write((line.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+        if (out == null) {
+            Files.createDirectories(path.getParent());
+            out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        }
+        out.write((line.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** Closes the open handle; a later append opens it again. */
+    synchronized void close() throws IOException {
+        if (out != null) {
+            out.close();
+            out = null;
         }
     }
 

@@ -28,7 +28,7 @@ class AudioTailerTest {
         Random r = new Random(1);
         ByteArrayOutputStream written = new ByteArrayOutputStream();
         ByteArrayOutputStream read = new ByteArrayOutputStream();
-        AudioTailer t = new AudioTailer(f, FRAME, 4, 20 * MS, 50, 0, 0);
+        AudioTailer t = new AudioTailer(f, FRAME, 4, 20 * MS, 50, 0, 0, 0);
         assertEquals(List.of(), t.poll(0), "no file yet");
         try (OutputStream out = Files.newOutputStream(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.APPEND)) {
             long now = 0;
@@ -66,7 +66,7 @@ class AudioTailerTest {
     void framesAreReleasedNoFasterThanRealTimeAndABacklogBurstsAtMostOneSecond() throws Exception {
         Path f = tmp.resolve("b.r16");
         Files.write(f, new byte[FRAME * 300]); // 6 s already there
-        AudioTailer t = new AudioTailer(f, FRAME, 4, 20 * MS, 50, 0, 0);
+        AudioTailer t = new AudioTailer(f, FRAME, 4, 20 * MS, 50, 0, 0, 0);
         assertEquals(1, t.poll(0).size(), "at t0 only the first frame is due");
         assertEquals(10, t.poll(200 * MS).size(), "200 ms later: ten more frames");
         assertEquals(0, t.poll(210 * MS).size());
@@ -74,6 +74,9 @@ class AudioTailerTest {
         assertEquals(50, t.poll(3200 * MS).size());
         assertEquals(1, t.poll(3220 * MS).size());
         assertEquals(62 * FRAME, t.position());
+        AudioTailer lead = new AudioTailer(f, FRAME, 4, 20 * MS, 50, 5, 0, 0);
+        assertEquals(6, lead.poll(0).size(), "a lead of five frames lets a writer that started first through");
+        assertEquals(1, lead.poll(20 * MS).size());
     }
 
     @Test
@@ -82,7 +85,7 @@ class AudioTailerTest {
         Files.write(f, new byte[FRAME * 10 + 6]);
         long end = AudioTailer.alignedSize(f, 4);
         assertEquals(FRAME * 10 + 4, end);
-        AudioTailer t = new AudioTailer(f, FRAME, 4, 20 * MS, 50, end, 0);
+        AudioTailer t = new AudioTailer(f, FRAME, 4, 20 * MS, 50, 0, end, 0);
         assertEquals(0, t.poll(0).size());
         Files.write(f, new byte[FRAME], StandardOpenOption.APPEND);
         List<AudioTailer.Frame> got = t.poll(0);

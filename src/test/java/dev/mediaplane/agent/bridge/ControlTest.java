@@ -90,7 +90,7 @@ class ControlTest {
                 d.assemblyAi().base(), null));
         assertTrue(e.getMessage().startsWith("bridge.deepgram.base must be a wss:// URL"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new BridgeSettings.Deepgram(d.deepgram().base(), "nova-3",
-                java.util.Map.of("channels", "1")));
+                java.util.Map.of("channels", "1"), 20));
         assertTrue(e.getMessage().contains("got 'channels'"), e.getMessage());
         assertEquals(640, d.frameBytes());
     }

@@ -84,7 +84,7 @@ final class Doubles {
     record Message(String data, Map<String, String> attributes) {}
 
     /** The events topic: every message kept; attributes must be non-empty strings, data non-empty. */
-    static final class Publisher implements EventPublisher {
+    static class Publisher implements EventPublisher {
         final List<Message> messages = new CopyOnWriteArrayList<>();
         final AtomicInteger ids = new AtomicInteger();
 

@@ -25,7 +25,7 @@ final class FakeTap implements AutoCloseable {
     final int frameBytes;
     private final ByteArrayOutputStream written = new ByteArrayOutputStream();
     final List<Long> frameDoneNanos = Collections.synchronizedList(new ArrayList<>());
-    private final Random random = new Random(42);
+    private final Random random;
     private final ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fake-tap");
         t.setDaemon(true);
@@ -35,15 +35,14 @@ final class FakeTap implements AutoCloseable {
     volatile boolean splitWrites;
     private volatile long pausedUntil;
     private volatile boolean stopped;
-    private long next;
 
     FakeTap(Path file, int frameBytes) throws IOException {
         this.file = file;
         this.frameBytes = frameBytes;
+        this.random = new Random(file.getFileName().toString().hashCode()); // each call its own audio
         Files.createDirectories(file.getParent());
         out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
-        next = System.nanoTime();
         exec.scheduleAtFixedRate(this::frame, 0, 20, TimeUnit.MILLISECONDS);
     }
 
