@@ -15,6 +15,6 @@ echo "command: bench/bridge-latency.sh $streams $seconds $runs $message  (java -
 echo "host: $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 for run in $(seq 1 "$runs"); do
   echo "--- run $run"
-  java -Xmx4g -cp "target/test-classes:target/classes:$cp" dev.mediaplane.agent.bridge.BridgeLatencyBench "$streams" "$seconds" "$message" 2>/dev/null \
+  java -Xmx4g -cp "target/test-classes:target/classes:$cp" dev.mediaplane.agent.bridge.BridgeLatencyBench "$streams" "$seconds" "$message" 2>&1 \
     | grep -v '^SLF4J'
 done

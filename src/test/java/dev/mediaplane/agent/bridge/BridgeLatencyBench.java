@@ -58,7 +58,7 @@ public final class BridgeLatencyBench {
                 h.park(uuid, "org1", "CA" + i, "RE" + i);
                 h.streamToAi(uuid, "deepgram");
             }
-            Harness.await("every session up", Duration.ofSeconds(60), () -> h.deepgram.conns.size() == streams);
+            Harness.await("every session up", Duration.ofSeconds(300), () -> h.deepgram.conns.size() == streams);
             Thread.sleep(2000); // connect storms settle; measure the steady state
             Map<String, Long> by0 = new java.util.TreeMap<>();
             long cpu0 = bridgeCpu(mx, by0);
