@@ -94,4 +94,19 @@ class ControlTest {
         assertTrue(e.getMessage().contains("got 'channels'"), e.getMessage());
         assertEquals(640, d.frameBytes());
     }
+
+    @Test
+    void withoutATestTrustStoreTheSelfSignedStandInIsRefused() throws Exception {
+        h = new Harness(tmp);
+        h.settings = h.settings.withEndpoints(h.deepgram.base(), h.assemblyai.base(), null); // the JDK's trust store
+        h.start();
+        h.park(UUID, "org1", "CA1", "RE1");
+        h.streamToAi(UUID, "deepgram");
+        Harness.await("a TLS failure", Duration.ofSeconds(10), () -> h.logLines().stream()
+                .anyMatch(l -> l.contains("stream_reconnecting") && l.contains("SSLHandshakeException")));
+        assertTrue(h.deepgram.conns.isEmpty(), "no websocket over an unverified certificate");
+        h.hangup(UUID);
+        assertTrue(h.bridge.awaitTranscript("CA1", "RE1", Duration.ofSeconds(15)).isPresent());
+        assertTrue(h.logged("stream_failed"), "the close deadline ended the stream");
+    }
 }
