@@ -1,0 +1,64 @@
+package dev.mediaplane.agent.bridge;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A self-signed certificate for 127.0.0.1 made once per JVM with the JDK's keytool: the stand-in servers
+ * present it, and the bridge's client trusts it (and nothing else), with hostname verification on.
+ */
+final class TestTls {
+    private static final char[] PASS = "test-store-pass".toCharArray();
+    private static KeyStore store;
+
+    private TestTls() {}
+
+    static synchronized KeyStore keyStore() throws Exception {
+        if (store == null) {
+            Path dir = Files.createTempDirectory("bridge-tls");
+            Path p12 = dir.resolve("server.p12");
+            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+            Process pr = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC",
+                    "-groupname", "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1,dns:localhost",
+                    "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(), "-storepass",
+                    new String(PASS), "-keypass", new String(PASS))).redirectErrorStream(true).start();
+            String out = new String(pr.getInputStream().readAllBytes());
+            if (!pr.waitFor(60, TimeUnit.SECONDS) || pr.exitValue() != 0) {
+                throw new IllegalStateException("keytool failed: " + out);
+            }
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(p12)) {
+                ks.load(in, PASS);
+            }
+            store = ks;
+        }
+        return store;
+    }
+
+    static SSLContext server() throws Exception {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keyStore(), PASS);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), null, null);
+        return c;
+    }
+
+    /** Trusts only the test certificate. */
+    static SSLContext client() throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("server", keyStore().getCertificate("server"));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(null, tmf.getTrustManagers(), null);
+        return c;
+    }
+}
