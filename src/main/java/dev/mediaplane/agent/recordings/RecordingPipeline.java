@@ -122,6 +122,7 @@ public final class RecordingPipeline implements AutoCloseable {
     };
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicInteger running = new AtomicInteger();
+    private final java.util.concurrent.Semaphore sweepSlots;
     private volatile boolean stopping;
 
     /** facts: what ESL said; recording: RECORD_START seen on the live connection and no RECORD_STOP yet. */
@@ -148,6 +149,7 @@ public final class RecordingPipeline implements AutoCloseable {
         this.workers = new ThreadPoolExecutor(n, n, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(settings.tuning().queue()),
                 daemon("recording-upload"), new ThreadPoolExecutor.AbortPolicy());
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("recording-sweep"));
+        this.sweepSlots = new java.util.concurrent.Semaphore(n);
     }
 
     /** The outbox (tests, operators). */
@@ -678,18 +680,28 @@ public final class RecordingPipeline implements AutoCloseable {
             }
             Manifest.EslFacts facts = t == null ? Manifest.EslFacts.NONE : t.facts();
             try {
+                // At most `parallel` sweep tasks at a time: the sweep waits here, the queue stays free for events.
+                sweepSlots.acquire();
+            } catch (InterruptedException e) {
+                inFlight.remove(key);
+                Thread.currentThread().interrupt();
+                break;
+            }
+            try {
                 waits.add(workers.submit(() -> {
                     try {
                         process(f, Trigger.SWEEP, facts, null);
                     } finally {
                         inFlight.remove(key);
+                        sweepSlots.release();
                         observer.pending(inFlight.size());
                     }
                 }));
                 queued++;
             } catch (RejectedExecutionException full) {
                 inFlight.remove(key);
-                break; // the queue is full of work already; the next sweep takes the rest
+                sweepSlots.release();
+                break; // the queue is full of event work already; the next sweep takes the rest
             }
         }
         observer.pending(inFlight.size());
