@@ -33,11 +33,14 @@ import java.util.regex.Pattern;
  * @param internalIp the address the health port binds besides 127.0.0.1; default 127.0.0.1 only
  * @param eslConf the fs_cli.conf with the local FreeSWITCH login; default the contract's {@code /etc/fs_cli.conf}
  * @param stateDir the agent's own state (the outbox); default {@code /var/lib/mediaplane/agent}
+ * @param sipProfiles the sofia profiles that must be RUNNING for /ready ({@code SIP_PROFILES}, comma-separated);
+ *     default external,internal (a fleet with an internal load balancer also runs ilb: boot writes the list)
  * @param tuning the environment overrides ({@link Tuning})
  */
 public record NodeEnv(String stack, String project, String zone, String nodeName, String releaseHash,
                       String releasesBucket, Path recordingsDir, String recordingsBucket, String eventsTopic,
-                      int healthPort, InetAddress internalIp, Path eslConf, Path stateDir, Tuning tuning) {
+                      int healthPort, InetAddress internalIp, Path eslConf, Path stateDir, List<String> sipProfiles,
+                      Tuning tuning) {
 
     /** Exit code for bad configuration (sysexits.h EX_CONFIG), as the bash uploader used. */
     public static final int EX_CONFIG = 78;
@@ -45,7 +48,7 @@ public record NodeEnv(String stack, String project, String zone, String nodeName
     /** The keys node.env may carry; others are ignored (boot may add keys other services read). */
     public static final Set<String> KEYS = Set.of("STACK", "PROJECT", "ZONE", "NODE_NAME", "RELEASE_HASH", "RELEASES_BUCKET",
             "RECORDINGS_DIR", "RECORDINGS_BUCKET", "EVENTS_TOPIC", "HEALTH_PORT", "INTERNAL_IP", "ESL_CONF",
-            "AGENT_STATE_DIR");
+            "AGENT_STATE_DIR", "SIP_PROFILES");
 
     private static final Pattern LINE = Pattern.compile("^([A-Z_][A-Z0-9_]*)=(.*)$");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
@@ -188,9 +191,17 @@ public record NodeEnv(String stack, String project, String zone, String nodeName
             }
         }
         String release = kv.getOrDefault("RELEASE_HASH", "");
+        String profiles = kv.getOrDefault("SIP_PROFILES", "");
+        if (profiles.isEmpty()) {
+            profiles = "external,internal";
+        }
+        if (!profiles.matches("[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*")) {
+            throw new ConfigException("SIP_PROFILES", profiles, "comma-separated sofia profile names ([A-Za-z0-9_-])");
+        }
         return new NodeEnv(kv.getOrDefault("STACK", ""), project, kv.getOrDefault("ZONE", ""), node,
                 release.isEmpty() ? "unknown" : release, kv.getOrDefault("RELEASES_BUCKET", ""), recordings, bucket, topic,
-                Integer.parseInt(portText), internal, Path.of(eslConf), state, Tuning.from(environment));
+                Integer.parseInt(portText), internal, Path.of(eslConf), state, List.of(profiles.split(",")),
+                Tuning.from(environment));
     }
 
     /** The addresses the health port binds: the internal address and loopback (once when they are the same). */

@@ -235,12 +235,20 @@ public final class RecordingPipeline implements AutoCloseable {
             synchronized (tracked) {
                 tracked.replaceAll((k, t) -> t.recording() ? new Tracked(t.facts(), false) : t);
             }
-        } else if (state == EslClient.State.CONNECTED && !stopping) {
-            try {
-                timer.execute(this::sweepSafely);
-            } catch (RejectedExecutionException closed) {
-                // shutting down
-            }
+        } else if (state == EslClient.State.CONNECTED) {
+            requestSweep();
+        }
+    }
+
+    /** A sweep soon, on the sweep thread (after a reconnect, or when ESL lost a RECORD_STOP under back-pressure). */
+    public void requestSweep() {
+        if (stopping) {
+            return;
+        }
+        try {
+            timer.execute(this::sweepSafely);
+        } catch (RejectedExecutionException closed) {
+            // shutting down
         }
     }
 
