@@ -124,6 +124,7 @@ public final class RecordingPipeline implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private final java.util.concurrent.Semaphore sweepSlots;
     private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicBoolean connectedBefore = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** facts: what ESL said; recording: RECORD_START seen on the live connection and no RECORD_STOP yet. */
     private record Tracked(Manifest.EslFacts facts, boolean recording) {}
@@ -235,8 +236,8 @@ public final class RecordingPipeline implements AutoCloseable {
             synchronized (tracked) {
                 tracked.replaceAll((k, t) -> t.recording() ? new Tracked(t.facts(), false) : t);
             }
-        } else if (state == EslClient.State.CONNECTED) {
-            requestSweep();
+        } else if (state == EslClient.State.CONNECTED && connectedBefore.getAndSet(true)) {
+            requestSweep(); // a reconnect: the first connection follows start()'s own sweep
         }
     }
 
@@ -816,7 +817,7 @@ public final class RecordingPipeline implements AutoCloseable {
                 f.put("threshold_percent", s.tuning().diskPressurePercent());
                 f.put("path", root.toString());
                 f.put("avail_bytes", avail);
-                log.event(events.diskPressure(), f);
+                log.event(events.diskPressure(), "warning", f);
             }
         } catch (IOException e) {
             log.warn("disk_check_failed", Map.of("path", root.toString(), "error", e.toString()));
@@ -893,7 +894,7 @@ public final class RecordingPipeline implements AutoCloseable {
         f.put("call_sid", rp.callSid());
         f.put("recording_id", rp.recordingId());
         f.put("path", rp.file().toString());
-        log.event(events.recordingUploadFailed(), f);
+        log.event(events.recordingUploadFailed(), "error", f);
     }
 
     private static String message(IOException e) {
