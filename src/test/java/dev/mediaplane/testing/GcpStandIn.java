@@ -66,12 +66,22 @@ public final class GcpStandIn implements AutoCloseable {
     public final Map<String, String> metadata = new ConcurrentHashMap<>();
     public final Iam iam = new Iam();
 
-    /** Next N uploads answer 503 without storing. */
+    /** Next N uploads answer 503 without storing (a resumable one at its initiation). */
     public final AtomicInteger failUploads = new AtomicInteger();
     /** Next N stored uploads report a wrong md5Hash in the response (the stored bytes are right). */
     public final AtomicInteger wrongMd5Responses = new AtomicInteger();
-    /** Next N uploads store corrupted bytes (transit corruption the server did not catch). */
+    /**
+     * Next N uploads arrive corrupted (the last byte flipped on the way): stored so when the client sent no hash
+     * (transit corruption nobody caught), refused with 400 when it sent an md5 or crc32c.
+     */
     public final AtomicInteger corruptStores = new AtomicInteger();
+    /** Next N commits store the object and then answer 503: the response is lost, the object is live. */
+    public final AtomicInteger lostResponses = new AtomicInteger();
+    /**
+     * Next N resumable chunks break off: half the chunk arrives, the whole 256 KiB units of it are persisted, and
+     * the connection closes without an answer (the client must ask the session and resume).
+     */
+    public final AtomicInteger dropResumableChunks = new AtomicInteger();
     /** Next N publishes answer 503. */
     public final AtomicInteger failPublishes = new AtomicInteger();
 
@@ -89,6 +99,10 @@ public final class GcpStandIn implements AutoCloseable {
     private final AtomicInteger preconditionFailures = new AtomicInteger();
     private final AtomicInteger uploadRequests = new AtomicInteger();
     private final AtomicInteger md5Refusals = new AtomicInteger();
+    private final AtomicInteger crc32cRefusals = new AtomicInteger();
+    private final AtomicInteger droppedChunks = new AtomicInteger();
+    /** Resumable sessions by upload_id. */
+    private final Map<String, Upload> sessions = new ConcurrentHashMap<>();
     private final AtomicLong generations = new AtomicLong(1_700_000_000_000_000L);
     private final AtomicLong messageIds = new AtomicLong(4_000_000_000L);
 
@@ -111,6 +125,8 @@ public final class GcpStandIn implements AutoCloseable {
         this.projectNumber = projectNumber;
         metadata.put("project/project-id", project);
         metadata.put("project/numeric-project-id", String.valueOf(projectNumber));
+        // google-auth asks a ComputeEngineCredentials without an explicit universe for it.
+        metadata.put("universe/universe-domain", "googleapis.com");
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -268,6 +284,15 @@ public final class GcpStandIn implements AutoCloseable {
     /** Uploads refused with 400 because the client's md5 did not match the bytes received. */
     public int md5Refusals() { return md5Refusals.get(); }
 
+    /** Uploads refused with 400 because the client's crc32c did not match the bytes received. */
+    public int crc32cRefusals() { return crc32cRefusals.get(); }
+
+    /** Resumable chunks broken off by {@link #dropResumableChunks}. */
+    public int droppedChunks() { return droppedChunks.get(); }
+
+    /** Resumable sessions initiated (finished or not). */
+    public int resumableSessions() { return sessions.size(); }
+
     /** Every 401/403 answered, in order. */
     public List<Refusal> refusals() { return List.copyOf(refusals); }
 
@@ -288,6 +313,8 @@ public final class GcpStandIn implements AutoCloseable {
 
     private static final Pattern UPLOAD = Pattern.compile("/upload/storage/v1/b/([^/]+)/o");
     private static final Pattern OBJECT = Pattern.compile("/storage/v1/b/([^/]+)/o/([^/]+)");
+    /** The media download path the Java client uses; like {@code alt=media} on {@link #OBJECT}. */
+    private static final Pattern DOWNLOAD = Pattern.compile("/download/storage/v1/b/([^/]+)/o/([^/]+)");
     private static final Pattern SECRET = Pattern.compile("/v1/projects/([^/]+)/secrets/([^/]+)/versions/([^/:]+):access");
     private static final Pattern PUBLISH = Pattern.compile("/v1/projects/([^/]+)/topics/([^/:]+):publish");
     private static final Pattern PULL = Pattern.compile("/v1/projects/([^/]+)/subscriptions/([^/:]+):(pull|acknowledge)");
@@ -307,8 +334,20 @@ public final class GcpStandIn implements AutoCloseable {
             Matcher m;
             if (path.startsWith("/computeMetadata/v1/")) {
                 metadataServer(ex, path.substring("/computeMetadata/v1/".length()));
+            } else if (path.equals("/") && method.equals("GET")) {
+                // google-auth's GCE detection pings the server root and looks for the flavor header.
+                ex.getResponseHeaders().set("Metadata-Flavor", "Google");
+                text(ex, 200, "computeMetadata/\n");
             } else if ((m = UPLOAD.matcher(path)).matches() && method.equals("POST")) {
                 upload(ex, decode(m.group(1)), query);
+            } else if ((m = UPLOAD.matcher(path)).matches() && method.equals("PUT") && "resumable".equals(query.get("uploadType"))) {
+                resumableChunk(ex, decode(m.group(1)), query);
+            } else if ((m = DOWNLOAD.matcher(path)).matches() && method.equals("GET")) {
+                if (!"media".equals(query.get("alt"))) {
+                    gcsError(ex, 400, "Download requests need alt=media, got alt=" + query.get("alt"), "invalid");
+                } else {
+                    getObject(ex, decode(m.group(1)), decode(m.group(2)), query);
+                }
             } else if ((m = OBJECT.matcher(path)).matches() && method.equals("GET")) {
                 getObject(ex, decode(m.group(1)), decode(m.group(2)), query);
             } else if ((m = SECRET.matcher(path)).matches() && method.equals("GET")) {
@@ -321,14 +360,16 @@ public final class GcpStandIn implements AutoCloseable {
                 drain(ex);
                 googleError(ex, 404, "NOT_FOUND", "The stand-in has no API at " + method + " " + path);
             }
-        } catch (IOException e) {
-            // The client went away (a killed uploader): nothing to answer.
+        } catch (IOException | DroppedConnection e) {
+            // The client went away (a killed uploader), or a dropped connection was injected: nothing to answer.
         }
     }
 
     // ---- metadata server -----------------------------------------------------------------------------
 
     private void metadataServer(HttpExchange ex, String path) throws IOException {
+        // Every answer of the real server carries it; google-auth checks it.
+        ex.getResponseHeaders().set("Metadata-Flavor", "Google");
         // The real server refuses requests without the flavor header and proxied ones (SSRF guard).
         if (!"Google".equals(ex.getRequestHeaders().getFirst("Metadata-Flavor"))
                 || ex.getRequestHeaders().containsKey("X-Forwarded-For")) {
@@ -401,6 +442,33 @@ public final class GcpStandIn implements AutoCloseable {
         return false;
     }
 
+    /** One upload on its way to a commit: what the request (or the resumable session) said. */
+    private static final class Upload {
+        final String bucket;
+        final String name;
+        final String contentType;
+        final String email;
+        final String ifGenerationMatch;
+        final String md5;
+        final String crc32c;
+        /** Resumable only: bytes persisted so far, and the committed answer once there is one. */
+        final java.io.ByteArrayOutputStream persisted = new java.io.ByteArrayOutputStream();
+        Answer result;
+
+        Upload(String bucket, String name, String contentType, String email, String ifGenerationMatch, String md5, String crc32c) {
+            this.bucket = bucket;
+            this.name = name;
+            this.contentType = contentType;
+            this.email = email;
+            this.ifGenerationMatch = ifGenerationMatch;
+            this.md5 = md5;
+            this.crc32c = crc32c;
+        }
+    }
+
+    /** An HTTP answer kept for replay (a finished resumable session answers the same again). */
+    private record Answer(int status, JsonObject body) {}
+
     private void upload(HttpExchange ex, String bucket, Map<String, String> query) throws IOException {
         uploadRequests.incrementAndGet();
         String email = authenticate(ex, true, "storage.objects.create");
@@ -408,14 +476,59 @@ public final class GcpStandIn implements AutoCloseable {
             return;
         }
         String type = query.get("uploadType");
-        byte[] body = ex.getRequestBody().readAllBytes();
+        byte[] body = requestBody(ex);
         String contentType = ex.getRequestHeaders().getFirst("Content-Type");
-        if (!"media".equals(type)) {
-            // The uploader sends uploadType=media; nothing here speaks multipart or resumable.
-            gcsError(ex, 400, "The stand-in implements uploadType=media only, got " + type, "invalid");
+        String name = query.get("name");
+        String claimedMd5 = null;
+        String claimedCrc = null;
+        if ("multipart".equals(type) || "resumable".equals(type)) {
+            JsonObject meta;
+            if (type.equals("multipart")) {
+                Multipart parts = Multipart.parse(contentType, body);
+                if (parts.error != null) {
+                    gcsError(ex, 400, parts.error, "invalid");
+                    return;
+                }
+                meta = parts.metadata;
+                body = parts.media;
+                contentType = parts.mediaType;
+            } else {
+                try {
+                    meta = body.length == 0 ? new JsonObject()
+                            : JsonParser.parseString(new String(body, StandardCharsets.UTF_8)).getAsJsonObject();
+                } catch (RuntimeException e) {
+                    gcsError(ex, 400, "Parse Error", "parseError");
+                    return;
+                }
+                body = null;
+                contentType = ex.getRequestHeaders().getFirst("X-Upload-Content-Type");
+            }
+            if (meta.has("name")) {
+                String inMeta = meta.get("name").getAsString();
+                if (name != null && !name.equals(inMeta)) {
+                    gcsError(ex, 400, "The object name in the metadata ('" + inMeta + "') and the name parameter ('"
+                            + name + "') differ.", "invalid");
+                    return;
+                }
+                name = inMeta;
+            }
+            if (meta.has("contentType")) {
+                contentType = meta.get("contentType").getAsString();
+            }
+            claimedMd5 = meta.has("md5Hash") ? meta.get("md5Hash").getAsString() : null;
+            claimedCrc = meta.has("crc32c") ? meta.get("crc32c").getAsString() : null;
+            if (claimedMd5 != null && !isDigest(claimedMd5, 16)) {
+                gcsError(ex, 400, "Invalid value for md5Hash: '" + claimedMd5 + "' is not the base64 of 16 bytes.", "invalid");
+                return;
+            }
+            if (claimedCrc != null && !isDigest(claimedCrc, 4)) {
+                gcsError(ex, 400, "Invalid value for crc32c: '" + claimedCrc + "' is not the base64 of 4 bytes.", "invalid");
+                return;
+            }
+        } else if (!"media".equals(type)) {
+            gcsError(ex, 400, "Invalid upload type '" + type + "': media, multipart or resumable.", "invalid");
             return;
         }
-        String name = query.get("name");
         if (name == null || name.isEmpty()) {
             gcsError(ex, 400, "Required parameter: name", "required");
             return;
@@ -428,22 +541,34 @@ public final class GcpStandIn implements AutoCloseable {
             gcsError(ex, 404, "The specified bucket does not exist.", "notFound");
             return;
         }
-        // A checksum the client sends (X-Goog-Hash: md5=...) is checked against the bytes received;
-        // a mismatch is refused and nothing is stored.
-        String claimedMd5 = null;
-        String hashHeader = ex.getRequestHeaders().getFirst("X-Goog-Hash");
-        if (hashHeader != null) {
-            for (String part : hashHeader.split(",")) {
-                String t = part.trim();
-                if (t.startsWith("md5=")) {
-                    claimedMd5 = t.substring(4);
-                }
-            }
+        // A checksum the client sends in a header (X-Goog-Hash: crc32c=...,md5=...) is checked as well.
+        String[] header = xGoogHash(ex);
+        if (claimedMd5 != null && header[0] != null && !claimedMd5.equals(header[0])
+                || claimedCrc != null && header[1] != null && !claimedCrc.equals(header[1])) {
+            gcsError(ex, 400, "The hashes in X-Goog-Hash and in the object metadata differ.", "invalid");
+            return;
         }
+        claimedMd5 = claimedMd5 != null ? claimedMd5 : header[0];
+        claimedCrc = claimedCrc != null ? claimedCrc : header[1];
         String ifGen = query.get("ifGenerationMatch");
         if (ifGen != null && !ifGen.equals("0")) {
             // Only create-if-absent is implemented: an overwrite of a generation is not a node's business.
             gcsError(ex, 400, "The stand-in implements ifGenerationMatch=0 only, got " + ifGen, "invalid");
+            return;
+        }
+        Upload up = new Upload(bucket, name, contentType == null ? "application/octet-stream" : contentType, email, ifGen,
+                claimedMd5, claimedCrc);
+        if (type.equals("resumable")) {
+            if (failUploads.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+                gcsError(ex, 503, "Backend Error (injected)", "backendError");
+                return;
+            }
+            String id = UUID.randomUUID().toString().replace("-", "");
+            sessions.put(id, up);
+            ex.getResponseHeaders().set("Location", url() + "/upload/storage/v1/b/" + encode(bucket)
+                    + "/o?uploadType=resumable&upload_id=" + id);
+            ex.getResponseHeaders().set("X-GUploader-UploadID", id);
+            send(ex, 200, new byte[0]);
             return;
         }
         CountDownLatch arrived = stallArrived;
@@ -463,46 +588,306 @@ public final class GcpStandIn implements AutoCloseable {
             gcsError(ex, 503, "Backend Error (injected)", "backendError");
             return;
         }
+        answer(ex, commit(up, body));
+    }
+
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d+)-(\\d+)|\\*)/(\\d+|\\*)");
+
+    /** PUT on a resumable session URI: a chunk, the last chunk, or a status query ({@code bytes *}{@code /N}). */
+    private void resumableChunk(HttpExchange ex, String bucket, Map<String, String> query) throws IOException {
+        uploadRequests.incrementAndGet();
+        String id = query.get("upload_id");
+        Upload up = id == null ? null : sessions.get(id);
+        byte[] body = requestBody(ex);
+        if (up == null || !up.bucket.equals(bucket)) {
+            // A session URI is the credential of a resumable upload: an unknown one is simply not found.
+            gcsError(ex, 404, "No such upload session: " + id, "notFound");
+            return;
+        }
+        String range = ex.getRequestHeaders().getFirst("Content-Range");
+        Matcher m = range == null ? null : CONTENT_RANGE.matcher(range.trim());
+        if (m == null || !m.matches()) {
+            gcsError(ex, 400, "Failed to parse Content-Range header: '" + range + "'", "invalid");
+            return;
+        }
+        synchronized (up) {
+            if (up.result != null) {
+                answer(ex, up.result);
+                return;
+            }
+            long have = up.persisted.size();
+            long total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
+            if (m.group(1) == null) {
+                if (body.length != 0) {
+                    gcsError(ex, 400, "Content-Range 'bytes */...' must come without a body, got " + body.length + " bytes",
+                            "invalid");
+                    return;
+                }
+                if (total >= 0 && total != have) {
+                    gcsError(ex, 400, "Invalid request. The upload has " + have + " bytes, Content-Range says the object"
+                            + " has " + total + ".", "invalid");
+                    return;
+                }
+                if (total < 0) {
+                    incomplete(ex, have);
+                    return;
+                }
+            } else {
+                long first = Long.parseLong(m.group(1));
+                long last = Long.parseLong(m.group(2));
+                if (last < first || last - first + 1 != body.length) {
+                    gcsError(ex, 400, "Content-Range " + range + " does not match the " + body.length + " bytes sent",
+                            "invalid");
+                    return;
+                }
+                if (first > have) {
+                    gcsError(ex, 400, "Invalid request. According to the Content-Range header, the upload offset is "
+                            + first + " byte(s), which exceeds already uploaded size of " + have + " byte(s).", "invalid");
+                    return;
+                }
+                if (total >= 0 && last + 1 != total) {
+                    gcsError(ex, 400, "Content-Range " + range + ": the last chunk must end at the object size", "invalid");
+                    return;
+                }
+                if (total < 0 && body.length % (256 * 1024) != 0) {
+                    gcsError(ex, 400, "Invalid request. The size of a non-final chunk (" + body.length
+                            + " bytes) must be a multiple of 262144 bytes.", "invalid");
+                    return;
+                }
+                int skip = (int) (have - first); // a resent overlap is ignored, as GCS does
+                if (dropResumableChunks.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+                    // The connection dies mid-chunk: what arrived is persisted in whole 256 KiB units, no answer.
+                    int arrivedBytes = body.length / 2;
+                    int keep = Math.max(0, (arrivedBytes - skip) / (256 * 1024) * (256 * 1024));
+                    up.persisted.write(body, skip, Math.min(keep, body.length - skip));
+                    droppedChunks.incrementAndGet();
+                    throw new DroppedConnection();
+                }
+                up.persisted.write(body, skip, body.length - skip);
+                if (total < 0) {
+                    incomplete(ex, up.persisted.size());
+                    return;
+                }
+            }
+            Answer a = commit(up, up.persisted.toByteArray());
+            up.result = a;
+            answer(ex, a);
+        }
+    }
+
+    /** 308 Resume Incomplete with what is persisted (no Range header while nothing is). */
+    private static void incomplete(HttpExchange ex, long have) throws IOException {
+        if (have > 0) {
+            ex.getResponseHeaders().set("Range", "bytes=0-" + (have - 1));
+        }
+        send(ex, 308, new byte[0]);
+    }
+
+    /** The stand-in ends a request without an answer by throwing this out of the handler: the socket closes. */
+    private static final class DroppedConnection extends RuntimeException {
+        DroppedConnection() {
+            super("connection dropped (injected)", null, false, false);
+        }
+    }
+
+    private void answer(HttpExchange ex, Answer a) throws IOException {
+        if (a.status() == 200 && lostResponses.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+            // Committed, but the client never learns it.
+            gcsError(ex, 503, "Backend Error (injected after commit)", "backendError");
+            return;
+        }
+        json(ex, a.status(), a.body());
+    }
+
+    /** Where every upload type ends: the checks GCS makes at commit, then the object is live. */
+    private Answer commit(Upload up, byte[] body) {
         byte[] stored = body;
         if (corruptStores.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0 && body.length > 0) {
             // Corrupted on the way: the server receives other bytes than the client hashed.
             stored = body.clone();
             stored[stored.length - 1] ^= 0x5a;
         }
-        if (claimedMd5 != null && !claimedMd5.equals(md5B64(stored))) {
+        if (up.md5 != null && !up.md5.equals(md5B64(stored))) {
             md5Refusals.incrementAndGet();
-            gcsError(ex, 400, "Provided MD5 hash \"" + claimedMd5 + "\" doesn't match calculated MD5 hash \""
-                    + md5B64(stored) + "\".", "invalid");
-            return;
+            return new Answer(400, gcsErrorBody(400, "Provided MD5 hash \"" + up.md5 + "\" doesn't match calculated MD5 hash \""
+                    + md5B64(stored) + "\".", "invalid"));
         }
-        if (contentType == null) {
-            contentType = "application/octet-stream";
+        if (up.crc32c != null && !up.crc32c.equals(crc32cB64(stored))) {
+            crc32cRefusals.incrementAndGet();
+            return new Answer(400, gcsErrorBody(400, "Provided CRC32C \"" + up.crc32c + "\" doesn't match calculated CRC32C \""
+                    + crc32cB64(stored) + "\".", "invalid"));
         }
-        StoredObject created = new StoredObject(name, stored, generations.incrementAndGet(), contentType);
+        Map<String, StoredObject> objects = buckets.get(up.bucket);
+        StoredObject created = new StoredObject(up.name, stored, generations.incrementAndGet(), up.contentType);
         synchronized (objects) {
-            StoredObject existing = objects.get(name);
-            if (existing != null && ifGen != null) {
+            StoredObject existing = objects.get(up.name);
+            if (existing != null && up.ifGenerationMatch != null) {
                 preconditionFailures.incrementAndGet();
                 JsonObject err = gcsErrorBody(412, "At least one of the pre-conditions you specified did not hold.",
                         "conditionNotMet");
                 JsonObject detail = err.getAsJsonObject("error").getAsJsonArray("errors").get(0).getAsJsonObject();
                 detail.addProperty("locationType", "header");
                 detail.addProperty("location", "If-Match");
-                json(ex, 412, err);
-                return;
+                return new Answer(412, err);
             }
             // Replacing an object is a delete too: GCS checks storage.objects.delete for it.
-            if (existing != null && !gcsAllowed(ex, email, bucket, name, "storage.objects.delete")) {
-                return;
+            if (existing != null) {
+                String objectName = bucketResource(up.bucket) + "/objects/" + up.name;
+                if (!iam.allowedOn(objectName, sa(up.email), "storage.objects.delete", bucketResource(up.bucket),
+                        "projects/" + project)) {
+                    String msg = up.email + " does not have storage.objects.delete access to the Google Cloud Storage object."
+                            + " Permission 'storage.objects.delete' denied on resource (or it may not exist).";
+                    refusals.add(new Refusal(403, up.email, "replace " + up.bucket + "/" + up.name, msg));
+                    return new Answer(403, gcsErrorBody(403, msg, "forbidden"));
+                }
             }
-            objects.put(name, created);
-            creations.computeIfAbsent(bucket + "/" + name, k -> new AtomicInteger()).incrementAndGet();
+            objects.put(up.name, created);
+            creations.computeIfAbsent(up.bucket + "/" + up.name, k -> new AtomicInteger()).incrementAndGet();
         }
-        JsonObject meta = objectResource(bucket, created);
+        JsonObject meta = objectResource(up.bucket, created);
         if (wrongMd5Responses.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
             meta.addProperty("md5Hash", md5B64(new byte[] {1, 2, 3}));
         }
-        json(ex, 200, meta);
+        return new Answer(200, meta);
+    }
+
+    /** The request body, gzip-decoded when the client said Content-Encoding: gzip (GCS accepts that). */
+    private static byte[] requestBody(HttpExchange ex) throws IOException {
+        byte[] raw = ex.getRequestBody().readAllBytes();
+        String enc = ex.getRequestHeaders().getFirst("Content-Encoding");
+        if (enc != null && enc.trim().equalsIgnoreCase("gzip")) {
+            try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
+                return in.readAllBytes();
+            }
+        }
+        return raw;
+    }
+
+    /** {md5, crc32c} from X-Goog-Hash, each null when absent. */
+    private static String[] xGoogHash(HttpExchange ex) {
+        String[] h = new String[2];
+        for (String header : ex.getRequestHeaders().getOrDefault("X-Goog-Hash", List.of())) {
+            for (String part : header.split(",")) {
+                String t = part.trim();
+                if (t.startsWith("md5=")) {
+                    h[0] = t.substring(4);
+                } else if (t.startsWith("crc32c=")) {
+                    h[1] = t.substring(7);
+                }
+            }
+        }
+        return h;
+    }
+
+    private static boolean isDigest(String b64, int bytes) {
+        try {
+            return Base64.getDecoder().decode(b64).length == bytes;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String encode(String s) { return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8); }
+
+    /** A multipart/related upload body: the JSON metadata part, then the media part. */
+    private static final class Multipart {
+        JsonObject metadata;
+        byte[] media;
+        String mediaType;
+        String error;
+
+        static Multipart parse(String contentType, byte[] body) {
+            Multipart p = new Multipart();
+            Matcher b = contentType == null ? null
+                    : Pattern.compile("(?i)multipart/related;.*boundary=\"?([^\";]+)\"?").matcher(contentType);
+            if (b == null || !b.find()) {
+                p.error = "Invalid multipart request: Content-Type must be multipart/related with a boundary, got '"
+                        + contentType + "'";
+                return p;
+            }
+            byte[] dash = ("--" + b.group(1)).getBytes(StandardCharsets.ISO_8859_1);
+            List<byte[]> parts = new ArrayList<>();
+            int at = indexOf(body, dash, 0);
+            if (at != 0) {
+                p.error = "Invalid multipart request: the body does not start with the boundary";
+                return p;
+            }
+            while (true) {
+                int start = at + dash.length;
+                if (start + 2 <= body.length && body[start] == '-' && body[start + 1] == '-') {
+                    break; // closing delimiter
+                }
+                if (start + 2 > body.length || body[start] != '\r' || body[start + 1] != '\n') {
+                    p.error = "Invalid multipart request: a boundary line must end in CRLF";
+                    return p;
+                }
+                byte[] next = ("\r\n--" + b.group(1)).getBytes(StandardCharsets.ISO_8859_1);
+                int end = indexOf(body, next, start + 2);
+                if (end < 0) {
+                    p.error = "Invalid multipart request: no closing boundary";
+                    return p;
+                }
+                parts.add(java.util.Arrays.copyOfRange(body, start + 2, end));
+                at = end + 2;
+            }
+            if (parts.size() != 2) {
+                p.error = "Invalid multipart request with " + parts.size() + " parts: metadata and media expected";
+                return p;
+            }
+            String[] metaHead = new String[1];
+            byte[] meta = partBody(parts.get(0), metaHead);
+            byte[] media = partBody(parts.get(1), null);
+            String mediaHead = partHead(parts.get(1));
+            if (meta == null || media == null || metaHead[0] == null || !metaHead[0].toLowerCase().contains("application/json")) {
+                p.error = "Invalid multipart request: the first part must be application/json metadata";
+                return p;
+            }
+            try {
+                p.metadata = JsonParser.parseString(new String(meta, StandardCharsets.UTF_8)).getAsJsonObject();
+            } catch (RuntimeException e) {
+                p.error = "Parse Error";
+                return p;
+            }
+            Matcher ct = Pattern.compile("(?im)^content-type:\\s*(.+?)\\s*$").matcher(mediaHead);
+            p.mediaType = ct.find() ? ct.group(1) : null;
+            if (Pattern.compile("(?im)^content-transfer-encoding:\\s*base64\\s*$").matcher(mediaHead).find()) {
+                media = Base64.getMimeDecoder().decode(media);
+            }
+            p.media = media;
+            return p;
+        }
+
+        private static String partHead(byte[] part) {
+            int sep = indexOf(part, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), 0);
+            return sep < 0 ? "" : new String(part, 0, sep, StandardCharsets.ISO_8859_1);
+        }
+
+        /** The part's body (after the blank line); its Content-Type into type[0] if asked. */
+        private static byte[] partBody(byte[] part, String[] type) {
+            int sep = indexOf(part, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), 0);
+            if (sep < 0) {
+                return null;
+            }
+            if (type != null) {
+                Matcher ct = Pattern.compile("(?im)^content-type:\\s*(.+?)\\s*$").matcher(new String(part, 0, sep,
+                        StandardCharsets.ISO_8859_1));
+                type[0] = ct.find() ? ct.group(1) : null;
+            }
+            return java.util.Arrays.copyOfRange(part, sep + 4, part.length);
+        }
+
+        private static int indexOf(byte[] hay, byte[] needle, int from) {
+            outer:
+            for (int i = from; i <= hay.length - needle.length; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (hay[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            return -1;
+        }
     }
 
     private void getObject(HttpExchange ex, String bucket, String name, Map<String, String> query) throws IOException {
@@ -516,8 +901,9 @@ public final class GcpStandIn implements AutoCloseable {
             return;
         }
         StoredObject o = objects.get(name);
-        if (o == null) {
-            gcsError(ex, 404, "No such object: " + bucket + "/" + name, "notFound");
+        String generation = query.get("generation");
+        if (o == null || generation != null && !generation.equals(String.valueOf(o.generation()))) {
+            gcsError(ex, 404, "No such object: " + bucket + "/" + name + (generation == null ? "" : "#" + generation), "notFound");
             return;
         }
         if ("media".equals(query.get("alt"))) {

@@ -1,11 +1,14 @@
 package dev.mediaplane.agent.gcp;
 
+import com.google.api.client.http.HttpResponseException;
 import com.google.cloud.BaseServiceException;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.mediaplane.agent.recordings.ObjectStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -22,20 +25,26 @@ import java.util.zip.CRC32C;
 /**
  * {@link ObjectStore} on google-cloud-storage (JSON API over HTTP), one bucket.
  *
- * <p>{@code createIfAbsent} always sends {@code ifGenerationMatch=0} and the caller's md5 and crc32c in the object
- * metadata, so GCS itself refuses (400) a body that is not what was digested, and nothing is stored. Below the
- * resumable threshold it is one multipart request from memory ({@code Storage.create(BlobInfo, byte[])}: the
- * client's retries resend the same bytes); from the threshold up it is a resumable upload from the file
- * ({@code Storage.createFrom(BlobInfo, Path, chunkSize, ...)} with {@code md5Match}/{@code crc32cMatch}): after a
- * broken chunk the client asks the session how much was persisted and sends only the rest, and memory stays one
- * chunk per upload. The default threshold, 8 MiB (about two minutes of 16 kHz stereo), keeps the common short
- * recording at one round trip (a resumable upload costs at least two) while a long one never sits in memory whole
- * and never restarts from byte 0.
+ * <p>{@code createIfAbsent} always sends {@code ifGenerationMatch=0}, and checksums GCS verifies at commit, so a
+ * body that is not what was digested is refused (400) and nothing is stored:
+ * <ul>
+ *   <li>below the resumable threshold, one multipart request from memory ({@code Storage.create(BlobInfo, byte[])};
+ *       the client's retries resend the same bytes). The client computes the digests of those bytes itself and, in
+ *       2.63, puts only {@code crc32c} into the metadata part (no {@code md5Hash}): GCS verifies the crc32c, and
+ *       the bytes read from the file are compared here with the caller's digest before anything is sent (a file
+ *       changed since it was digested is refused locally);
+ *   <li>from the threshold up, a resumable upload streamed from the file ({@code Storage.createFrom(BlobInfo, Path,
+ *       bufferSize, doesNotExist, md5Match, crc32cMatch)}): the session's metadata carries the caller's md5 and
+ *       crc32c, verified by GCS over the whole object at finalization. 2.63 sends a file of known size as one PUT;
+ *       when that breaks off, the client asks the session how much was persisted ({@code Content-Range: bytes *}
+ *       {@code /*}) and sends only the rest.
+ * </ul>
+ * The default threshold, 8 MiB (about two minutes of 16 kHz stereo), keeps the common short recording at one round
+ * trip (a resumable upload costs at least two) and in memory, while a long one is never held in memory whole and
+ * never restarts from byte 0 after a broken connection.
  *
- * <p>{@code Storage.create(BlobInfo, byte[])} computes the digests of the bytes it is given, not the caller's: so
- * the bytes read from the file are digested here and compared with the caller's first (a file changed since it
- * was digested is refused before anything is sent). After every create what GCS reports (size, md5, crc32c) is
- * compared with the caller's digest as well, whatever the client validated on the way.
+ * <p>After every create, what GCS reports (size, md5, crc32c) is compared with the caller's digest, whatever the
+ * client validated on the way; a difference is an {@link IOException} naming both.
  *
  * <p>Errors: 412 is {@link ObjectStore.AlreadyExists}, 403 {@link ObjectStore.Forbidden} with the message GCS
  * gave (principal and permission), 404 on {@link #stat} is empty; anything else an {@link IOException} naming
@@ -45,7 +54,7 @@ public final class GcsObjectStore implements ObjectStore {
 
     /** Size from which {@code createIfAbsent} uploads resumably: 8 MiB. */
     public static final long DEFAULT_RESUMABLE_THRESHOLD = 8L << 20;
-    /** Chunk of a resumable upload: 8 MiB (GCS wants a multiple of 256 KiB). */
+    /** Buffer size handed to {@code createFrom} for a resumable upload: 8 MiB (a multiple of 256 KiB, as it wants). */
     public static final int DEFAULT_CHUNK_SIZE = 8 << 20;
     private static final int CHUNK_GRANULE = 256 << 10;
 
@@ -60,7 +69,8 @@ public final class GcsObjectStore implements ObjectStore {
 
     /**
      * @param resumableThreshold files of at least this many bytes go resumable; at least 1
-     * @param chunkSize bytes per resumable chunk, a positive multiple of 256 KiB
+     * @param chunkSize the buffer size {@code createFrom} gets for a resumable upload, a positive multiple of 256 KiB
+     *     (2.63 streams a file of known size in one request whatever this is; a later client may chunk by it)
      */
     public GcsObjectStore(Storage storage, String bucket, long resumableThreshold, int chunkSize) {
         this.storage = Objects.requireNonNull(storage, "storage");
@@ -189,9 +199,29 @@ public final class GcsObjectStore implements ObjectStore {
     private IOException translate(String name, BaseServiceException e) {
         return switch (e.getCode()) {
             case 412 -> new AlreadyExists(name);
-            case 403 -> new Forbidden(e.getMessage());
-            default -> new IOException(where(name) + ": HTTP " + e.getCode() + " " + e.getMessage(), e);
+            case 403 -> new Forbidden(gcsMessage(e));
+            default -> new IOException(where(name) + ": HTTP " + e.getCode() + " " + gcsMessage(e), e);
         };
+    }
+
+    /**
+     * What GCS said ({@code error.message} of its JSON answer). A failed resumable request's StorageException
+     * shows only the request and status lines; the body is on the HttpResponseException beneath it.
+     */
+    private static String gcsMessage(BaseServiceException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof HttpResponseException h && h.getContent() != null) {
+                try {
+                    JsonObject error = JsonParser.parseString(h.getContent()).getAsJsonObject().getAsJsonObject("error");
+                    if (error != null && error.has("message")) {
+                        return error.get("message").getAsString();
+                    }
+                } catch (RuntimeException notJson) {
+                    // fall through to the exception's own message
+                }
+            }
+        }
+        return e.getMessage();
     }
 
     private static StorageException storageCause(Throwable t) {

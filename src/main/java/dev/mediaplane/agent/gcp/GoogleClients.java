@@ -20,6 +20,8 @@ import java.net.URL;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.logging.Filter;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -39,6 +41,13 @@ import java.util.regex.Pattern;
  * (default {@value #DEFAULT_METADATA_HOST}) whatever the process environment says, without a proxy. The
  * universe domain is set ({@code googleapis.com}) rather than fetched, and the project id is given, so the
  * only metadata call is the token fetch, done and cached by google-auth; the token is never logged here.
+ *
+ * <p><b>Logs.</b> google-http-client logs every request and response at {@code CONFIG} on the
+ * {@code com.google.api.client.http.HttpTransport} logger, bodies included, and at {@code ALL} the Authorization
+ * header too: with that logger turned up, the metadata server's token response and every bearer token would be
+ * logged. {@link #fromEnvironment} puts a filter on that logger that rewrites such records before any handler sees
+ * them ({@code Bearer <redacted>}, {@code "access_token": "<redacted>"}), so turning debug logging on never prints
+ * a credential while the rest of the record stays readable.
  *
  * <p><b>Retries</b> are the clients' own, bounded so the pipeline's outer backoff stays in charge: storage
  * {@link #STORAGE_RETRIES} (6 attempts, 250 ms doubling to 4 s, 60 s in all, the storage client's default
@@ -78,6 +87,27 @@ public final class GoogleClients implements AutoCloseable {
             .setTotalTimeoutDuration(Duration.ofSeconds(30))
             .build();
 
+    /** Held strongly: LogManager keeps loggers weakly, and a collected logger would forget its filter. */
+    private static final Logger HTTP_LOG = Logger.getLogger("com.google.api.client.http.HttpTransport");
+    private static final Pattern BEARER = Pattern.compile("(?i)(Bearer\\s+)[A-Za-z0-9._~+/=-]+");
+    private static final Pattern TOKEN_FIELD = Pattern.compile("(\"(?:access_token|id_token|refresh_token)\"\\s*:\\s*\")[^\"]*");
+    private static final java.util.logging.Formatter FORMAT = new java.util.logging.SimpleFormatter();
+    private static final Filter NO_TOKENS = r -> {
+        if (r.getParameters() != null && r.getParameters().length > 0) {
+            // A token passed as a parameter would be formatted in later, past this filter: format it in now.
+            r.setMessage(FORMAT.formatMessage(r));
+            r.setParameters(null);
+        }
+        String m = r.getMessage();
+        if (m != null) {
+            String clean = TOKEN_FIELD.matcher(BEARER.matcher(m).replaceAll("$1<redacted>")).replaceAll("$1<redacted>");
+            if (!clean.equals(m)) {
+                r.setMessage(clean);
+            }
+        }
+        return true;
+    };
+
     private static final Pattern PROJECT = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]");
     private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9.-]+):([0-9]{1,5})");
 
@@ -102,6 +132,7 @@ public final class GoogleClients implements AutoCloseable {
      */
     public static GoogleClients fromEnvironment(Map<String, String> env, String project) {
         Objects.requireNonNull(env, "env");
+        redactTokenLogs();
         if (project == null || !PROJECT.matcher(project).matches()) {
             throw new IllegalArgumentException("project must be a project id (6-30 of [a-z0-9-], starting with a letter), got '"
                     + project + "'");
@@ -132,6 +163,13 @@ public final class GoogleClients implements AutoCloseable {
             storageOptions.setHost(gcs);
         }
         return new GoogleClients(project, credentials, storageOptions.build().getService(), pubsub);
+    }
+
+    private static synchronized void redactTokenLogs() {
+        Filter current = HTTP_LOG.getFilter();
+        if (current != NO_TOKENS) {
+            HTTP_LOG.setFilter(current == null ? NO_TOKENS : r -> NO_TOKENS.isLoggable(r) && current.isLoggable(r));
+        }
     }
 
     private static HttpURLConnection metadataConnection(URL url, String host, int port) throws IOException {
