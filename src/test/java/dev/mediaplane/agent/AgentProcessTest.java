@@ -237,6 +237,15 @@ class AgentProcessTest {
     }
 
     @Test
+    void aResponseLostAfterTheCommitIsVerifiedThroughThe412() throws Exception {
+        gcp.lostResponses.set(1); // the recording is stored, the answer is a 503
+        record(h::writeOld, "org-1", "CA1", "r1", TestWav.make(TestWav.PCM, 8000, 1, 300, false, 1));
+        assertEquals(0, h.run("sweep"), String.join("\n", h.output()));
+        assertTrue(gcp.preconditionFailures() >= 1, "the retry met the committed object");
+        assertAllUploadedExactlyOnce();
+    }
+
+    @Test
     void the412AfterALostResponseIsVerifiedAndALostOutboxAdoptsTheStoredManifest() throws Exception {
         byte[] bytes = TestWav.make(TestWav.PCM, 8000, 1, 400, false, 5);
         record(h::writeOld, "org-1", "CA1", "r1", bytes);
