@@ -326,7 +326,8 @@ public final class AgentHarness implements AutoCloseable {
 
         /** SIGTERM, and the exit code once it is gone. */
         public int terminate() throws InterruptedException {
-            process.destroy();
+            // Through the handle: Process.destroy() would also close our ends of its pipes and lose its last lines.
+            process.toHandle().destroy();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 kill();
                 throw new AssertionError("agent ignored SIGTERM for 60 s");

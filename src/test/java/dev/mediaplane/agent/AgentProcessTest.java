@@ -90,15 +90,18 @@ class AgentProcessTest {
 
         // The counters the dashboard and alerts read, parsed by Prometheus' own parser.
         PromParser.require();
-        var metrics = PromParser.parse(h.get("/metrics").body(), "text");
+        String body = h.get("/metrics").body();
+        var metrics = PromParser.parse(body, "text");
         assertEquals(written.size(), metrics.get("mediaplane_recordings_uploaded").samples().get(0).value(), 0.0);
         double count = metrics.get("mediaplane_recording_upload_latency_seconds").samples().stream()
                 .filter(s -> s.name().endsWith("_count")).findFirst().orElseThrow().value();
         assertEquals(written.size(), count, 0.0);
         assertEquals(0, metrics.get("mediaplane_recording_outbox_depth").samples().get(0).value(), 0.0);
-        assertEquals(1, metrics.get("mediaplane_esl_connected").samples().get(0).value(), 0.0);
+        assertEquals(1, metrics.get("mediaplane_esl_connected").samples().get(0).value(), 0.0, body);
 
-        assertEquals(143, a.terminate(), "SIGTERM: the JVM's exit status after the shutdown hook");
+        int rc = a.terminate();
+        assertEquals(143, rc, "SIGTERM: the JVM's exit status after the shutdown hook");
+        assertEquals(1, h.events("agent_stopping").size());
         assertEquals(1, h.events("agent_stopped").size());
     }
 
@@ -170,7 +173,7 @@ class AgentProcessTest {
         gcp.corruptStores.set(1);
         record(h::writeOld, "org-1", "CA2", "r2", TestWav.make(TestWav.PCM, 8000, 1, 300, false, 2));
         assertEquals(0, h.run("sweep"));
-        assertEquals(1, gcp.md5Refusals(), "GCS compared the md5 the node sent with the bytes it received");
+        assertEquals(1, gcp.md5Refusals() + gcp.crc32cRefusals(), "GCS compared the checksums the node sent with the bytes it received");
         assertAllUploadedExactlyOnce();
     }
 
