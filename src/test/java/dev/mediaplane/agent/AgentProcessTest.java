@@ -109,7 +109,7 @@ class AgentProcessTest {
     void recordStopStartsTheUploadAndDuplicatesAndForeignPathsAreHarmless() throws Exception {
         h.env.put("MP_QUIET_SECONDS", "3600"); // only the event can start this upload
         AgentHarness.Agent a = h.start();
-        FakeFreeSwitch.Session esl = h.fs.nextSession();
+        FakeFreeSwitch.Session esl = h.fs.nextSession(60);
         assertTrue(esl.awaitSubscribed());
         Path p = h.recordings.resolve("org-1/CA-live/rec-1.wav");
         h.sendEvent(FakeFreeSwitch.recordEvent("RECORD_START", "uuid-live", p.toString()));
@@ -291,7 +291,7 @@ class AgentProcessTest {
     void eslDropsMidCallAndTheLostRecordStopIsCoveredByTheReconnectSweep() throws Exception {
         h.env.put("MP_QUIET_SECONDS", "30");
         AgentHarness.Agent a = h.start();
-        FakeFreeSwitch.Session first = h.fs.nextSession();
+        FakeFreeSwitch.Session first = h.fs.nextSession(60);
         assertTrue(first.awaitSubscribed());
         h.await("the start-up sweep", () -> h.events("esl_state").stream().anyMatch(e -> e.get("state").getAsString().equals("connected")));
         byte[] bytes = TestWav.make(TestWav.PCM, 8000, 1, 800, false, 21);
@@ -327,7 +327,7 @@ class AgentProcessTest {
             Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(600)));
             // Old mtime, but this JVM holds it open as FreeSWITCH does while recording: the start-up sweep leaves it.
             a = h.start();
-            assertTrue(h.fs.nextSession().awaitSubscribed());
+            assertTrue(h.fs.nextSession(60).awaitSubscribed());
             h.await("the start-up sweep", () -> !h.events("agent_started").isEmpty());
             Thread.sleep(1500);
             assertTrue(gcp.objects(h.bucket).isEmpty(), gcp.objects(h.bucket).keySet().toString());

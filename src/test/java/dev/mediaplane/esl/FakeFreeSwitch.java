@@ -59,9 +59,14 @@ public final class FakeFreeSwitch implements AutoCloseable {
 
     /** The next session that logged in (or tried to), within 10 s. */
     public Session nextSession() throws InterruptedException {
-        Session s = sessions.poll(10, TimeUnit.SECONDS);
+        return nextSession(10);
+    }
+
+    /** The next session that logged in (or tried to), within {@code seconds} (a child JVM on a loaded host starts slowly). */
+    public Session nextSession(long seconds) throws InterruptedException {
+        Session s = sessions.poll(seconds, TimeUnit.SECONDS);
         if (s == null) {
-            throw new AssertionError("no ESL connection reached the fake FreeSWITCH within 10 s");
+            throw new AssertionError("no ESL connection reached the fake FreeSWITCH within " + seconds + " s");
         }
         return s;
     }

@@ -40,7 +40,7 @@ public final class AgentLatencyBench {
             AgentHarness.Agent a = h.start();
             long pid = a.process.pid();
             Instant started = a.process.info().startInstant().orElse(Instant.now());
-            FakeFreeSwitch.Session esl = h.fs.nextSession();
+            FakeFreeSwitch.Session esl = h.fs.nextSession(60);
             if (!esl.awaitSubscribed()) {
                 throw new AssertionError("the agent never subscribed");
             }
