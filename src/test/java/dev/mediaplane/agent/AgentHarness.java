@@ -235,7 +235,7 @@ public final class AgentHarness implements AutoCloseable {
     /** Starts the agent (the service when no args). */
     public Agent start(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", agentClasspath(),
                 AgentMain.class.getName(), "--node-env", nodeEnv.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
@@ -244,6 +244,17 @@ public final class AgentHarness implements AutoCloseable {
         Agent a = new Agent(pb.start());
         agents.add(a);
         return a;
+    }
+
+    /**
+     * The test classpath without the Pulumi SDK, FreeMarker, SnakeYAML and picocli: what the agent jar leaves out,
+     * so every scenario also proves the agent never needs them at run time.
+     */
+    public static String agentClasspath() {
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.isEmpty() && !e.matches(".*/(com/pulumi|org/freemarker|org/yaml/snakeyaml|info/picocli)/.*"))
+                .map(e -> Path.of(e).toAbsolutePath().toString()) // the agent runs in the test root, not here
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
     public List<String> output() {

@@ -397,6 +397,17 @@ class AgentProcessTest {
         assertTrue(h.output().stream().anyMatch(l -> l.startsWith("usage: mediaplane-agent")));
     }
 
+    @Test
+    void theAgentRunsWithoutThePulumiSdkFreemarkerSnakeyamlOrPicocli() {
+        String full = System.getProperty("java.class.path");
+        assertTrue(full.contains("/com/pulumi/") && full.contains("/info/picocli/"), "the test classpath lists its jars: " + full);
+        String agent = AgentHarness.agentClasspath();
+        for (String left : List.of("/com/pulumi/", "/org/freemarker/", "/org/yaml/snakeyaml/", "/info/picocli/")) {
+            assertFalse(agent.contains(left), left + " on the agent's classpath");
+        }
+        // Every scenario above ran the agent on exactly this classpath.
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     interface Writer {
