@@ -59,19 +59,39 @@ public final class AgentMain {
             exit: 0 done, 1 work left on disk, 64 usage, 70 start-up failure, 78 configuration
             """;
 
+    /**
+     * Something that runs inside the service beside the recording pipeline (the streaming bridge): started once the
+     * service is wired, before ESL connects, with the agent's ESL client (for api/bgapi commands), configuration and
+     * log; it returns the listener that receives every ESL event (on the ESL delivery thread: it must not block).
+     * Its own threads are its own; it is closed (if AutoCloseable) before the pipeline stops.
+     */
+    @FunctionalInterface
+    public interface Extension {
+        Consumer<EslEvent> start(EslClient esl, NodeEnv env, JsonLog log) throws Exception;
+    }
+
     private final List<Consumer<EslEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Extension> extensions = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    /** Adds an ESL event listener (the streaming bridge); called on the ESL delivery thread, must not block. */
+    /** Adds an ESL event listener; called on the ESL delivery thread after telemetry and the pipeline, must not block. */
     public void addListener(Consumer<EslEvent> l) {
         listeners.add(l);
     }
 
-    public static void main(String[] args) {
-        System.exit(new AgentMain().run(args, System.getenv(), System.out, System.err));
+    /** Adds an extension (see {@link Extension}); call before {@link #run}. */
+    public void addExtension(Extension e) {
+        extensions.add(e);
     }
 
-    int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+    public static void main(String[] args) {
+        AgentMain agent = new AgentMain();
+        // The streaming bridge plugs in here: agent.addExtension(...).
+        System.exit(agent.run(args, System.getenv(), System.out, System.err));
+    }
+
+    /** Runs a command as {@link #main} does, with the given environment and streams; returns the exit code. */
+    public int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
         Path nodeEnvFile = Path.of(NodeContract.STANDARD.paths().nodeEnv());
         String command = "run";
         List<String> files = new ArrayList<>();
@@ -222,6 +242,21 @@ public final class AgentMain {
         pipelineRef[0] = pipeline;
         listeners.add(0, pipeline::onEvent);
         listeners.add(0, telemetry::onEvent);
+        List<Consumer<EslEvent>> started = new ArrayList<>();
+        for (Extension x : extensions) {
+            try {
+                Consumer<EslEvent> l = x.start(esl, env, log);
+                if (l != null) {
+                    listeners.add(l);
+                    started.add(l);
+                }
+            } catch (Exception e) {
+                log.error("agent_start_failed", Map.of("extension", x.getClass().getName(), "error", String.valueOf(e.getMessage())));
+                closeAll(started, log);
+                pipeline.shutdown(Duration.ZERO);
+                return EX_SOFTWARE;
+            }
+        }
         esl.addStateListener((state, cause) -> {
             telemetry.onEslState(state);
             pipeline.onEslState(state);
@@ -266,6 +301,7 @@ public final class AgentMain {
             return EX_OK;
         } finally {
             esl.close();
+            closeAll(started, log);
             pipeline.shutdown(Duration.ofSeconds(20));
             telemetry.close();
             log.info("agent_stopped", Map.of("uptime_ms", (System.nanoTime() - t0) / 1_000_000));
@@ -274,6 +310,18 @@ public final class AgentMain {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException exiting) {
                 // called from within the shutdown: the hook is what woke us
+            }
+        }
+    }
+
+    private static void closeAll(List<Consumer<EslEvent>> started, JsonLog log) {
+        for (Consumer<EslEvent> l : started) {
+            if (l instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.warn("extension_close_failed", Map.of("extension", l.getClass().getName(), "error", String.valueOf(e.getMessage())));
+                }
             }
         }
     }
