@@ -285,7 +285,7 @@ public final class FakeFreeSwitch implements AutoCloseable {
         }
 
         /** close_socket: FreeSWITCH shuts the socket down in order, so what it sent is still read. */
-        void closeGracefully() {
+        public void closeGracefully() {
             try {
                 socket.shutdownOutput();
                 socket.close();

@@ -736,7 +736,9 @@ public final class RecordingPipeline implements AutoCloseable {
             return;
         }
         try {
-            sweep();
+            SweepReport r = sweep();
+            log.info("sweep_finished", Map.of("candidates", r.candidates(), "queued", r.queued(), "skipped_open", r.skippedOpen(),
+                    "skipped_recent", r.skippedRecent(), "republished", r.republished()));
         } catch (IOException | RuntimeException e) {
             log.error("sweep_failed", Map.of("path", root.toString(), "error", e.toString()));
         }
