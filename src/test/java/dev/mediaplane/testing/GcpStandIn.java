@@ -44,6 +44,16 @@ import java.util.zip.CRC32C;
  * before existence is revealed (a caller without get sees 403, not 404, as on GCS). Error bodies
  * have the shape and wording of the real APIs. Nothing is granted unless the test grants it.
  *
+ * <p>GCS uploads speak the three JSON-API upload types the clients use: {@code media} (curl), {@code multipart}
+ * ({@code multipart/related}: JSON metadata, then the media) and {@code resumable} (POST starts a session and
+ * answers its URI in {@code Location}; PUTs with {@code Content-Range} add chunks, non-final ones in whole 256 KiB
+ * units, answered 308 with {@code Range}; {@code bytes *}{@code /N} asks for the status or finishes; a finished
+ * session answers its result again). {@code md5Hash}/{@code crc32c} from the metadata or {@code X-Goog-Hash} are
+ * checked against the bytes at commit (400, GCS's wording), and so is {@code ifGenerationMatch=0} (412): a resumable
+ * upload whose name was taken meanwhile fails at its last chunk. IAM is checked before existence on all of them.
+ * The metadata server marks every answer {@code Metadata-Flavor: Google} and answers the root ping google-auth's
+ * GCE detection sends.
+ *
  * <p>Faults are injected through the public counters; {@link #route} adds test-only endpoints
  * (an rm shim's judge, a package repository) on the same port.
  */

@@ -1,5 +1,6 @@
 package dev.mediaplane.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -134,6 +135,123 @@ class GcpStandInTest {
         assertEquals(401, get("ya29.forged", "/storage/v1/b/" + BUCKET + "/o/x").statusCode());
     }
 
+    @Test
+    void metadataAnswersCarryTheFlavorHeaderAndTheRootAnswersThePing() throws Exception {
+        var r = metadata("project/project-id");
+        assertEquals("Google", r.headers().firstValue("Metadata-Flavor").orElse(null));
+        assertEquals("Google", metadata("instance/attributes/absent").headers().firstValue("Metadata-Flavor").orElse(null));
+        var ping = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/")).header("Metadata-Flavor", "Google").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ping.statusCode());
+        assertEquals("Google", ping.headers().firstValue("Metadata-Flavor").orElse(null));
+        assertEquals("googleapis.com", metadata("universe/universe-domain").body());
+    }
+
+    // ---- GCS multipart and resumable -----------------------------------------------------------------
+
+    @Test
+    void multipartChecksTheHashesOfItsMetadataPartAndTheCreateIfAbsentPrecondition() throws Exception {
+        grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectCreator");
+        byte[] bytes = "RIFF-multipart".getBytes(StandardCharsets.US_ASCII);
+        var ok = multipart("org/m.wav", bytes, GcpStandIn.md5B64(bytes), GcpStandIn.crc32cB64(bytes));
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertEquals("audio/wav", gcp.objects(BUCKET).get("org/m.wav").contentType());
+        assertArrayEquals(bytes, gcp.objects(BUCKET).get("org/m.wav").bytes());
+        assertEquals(412, multipart("org/m.wav", bytes, null, null).statusCode());
+
+        byte[] other = "other".getBytes(StandardCharsets.US_ASCII);
+        var badMd5 = multipart("org/n.wav", bytes, GcpStandIn.md5B64(other), null);
+        assertEquals(400, badMd5.statusCode());
+        assertEquals("Provided MD5 hash \"" + GcpStandIn.md5B64(other) + "\" doesn't match calculated MD5 hash \""
+                + GcpStandIn.md5B64(bytes) + "\".", error(badMd5).get("message").getAsString());
+        var badCrc = multipart("org/n.wav", bytes, null, GcpStandIn.crc32cB64(other));
+        assertEquals(400, badCrc.statusCode());
+        assertTrue(error(badCrc).get("message").getAsString().startsWith("Provided CRC32C"), badCrc.body());
+        gcp.corruptStores.set(1);
+        assertEquals(400, multipart("org/n.wav", bytes, null, GcpStandIn.crc32cB64(bytes)).statusCode(),
+                "corrupted on the way, caught by the crc32c");
+        assertEquals(0, gcp.creations(BUCKET, "org/n.wav"));
+
+        var broken = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/upload/storage/v1/b/" + BUCKET
+                        + "/o?uploadType=multipart")).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/related; boundary=b").POST(HttpRequest.BodyPublishers.ofString("--b\r\nno end"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, broken.statusCode());
+        assertEquals(400, upload(token, "org/x", bytes, "uploadType=gzip").statusCode(), "an unknown upload type");
+    }
+
+    @Test
+    void resumableSessionsTakeChunksReportWhatIsPersistedAndCheckThePreconditionAtCommit() throws Exception {
+        grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectCreator");
+        byte[] bytes = new byte[256 * 1024 + 10];
+        new java.util.Random(1).nextBytes(bytes);
+        String session = initiate("org/r.wav", "{\"md5Hash\":\"" + GcpStandIn.md5B64(bytes) + "\"}");
+        assertTrue(session.startsWith(gcp.url() + "/upload/storage/v1/b/" + BUCKET + "/o?uploadType=resumable&upload_id="), session);
+
+        var status = put(session, "bytes */*", new byte[0]);
+        assertEquals(308, status.statusCode());
+        assertTrue(status.headers().firstValue("Range").isEmpty(), "nothing persisted yet: no Range");
+        assertEquals(400, put(session, "bytes 0-9/*", java.util.Arrays.copyOf(bytes, 10)).statusCode(),
+                "a non-final chunk must be a multiple of 256 KiB");
+        var first = put(session, "bytes 0-262143/*", java.util.Arrays.copyOf(bytes, 262144));
+        assertEquals(308, first.statusCode());
+        assertEquals("bytes=0-262143", first.headers().firstValue("Range").orElse(null));
+        assertEquals("bytes=0-262143", put(session, "bytes */*", new byte[0]).headers().firstValue("Range").orElse(null));
+        assertEquals(400, put(session, "bytes 262150-262153/262154", new byte[4]).statusCode(), "a gap is refused");
+        assertEquals(0, gcp.creations(BUCKET, "org/r.wav"), "nothing is live before the last byte");
+
+        byte[] rest = java.util.Arrays.copyOfRange(bytes, 262144, bytes.length);
+        var done = put(session, "bytes 262144-" + (bytes.length - 1) + "/" + bytes.length, rest);
+        assertEquals(200, done.statusCode(), done.body());
+        assertArrayEquals(bytes, gcp.objects(BUCKET).get("org/r.wav").bytes());
+        var again = put(session, "bytes */" + bytes.length, new byte[0]);
+        assertEquals(200, again.statusCode(), "a finished session answers its object again");
+        assertEquals(JsonParser.parseString(done.body()), JsonParser.parseString(again.body()));
+
+        // The name is free when the session starts and taken when it commits: 412 at commit, nothing replaced.
+        String late = initiate("org/late.wav", "{}");
+        gcp.putObject(BUCKET, "org/late.wav", new byte[] {9});
+        var refused = put(late, "bytes 0-2/3", new byte[] {1, 2, 3});
+        assertEquals(412, refused.statusCode());
+        assertEquals(412, put(late, "bytes */3", new byte[0]).statusCode());
+        assertArrayEquals(new byte[] {9}, gcp.objects(BUCKET).get("org/late.wav").bytes());
+
+        // Hashes from the session's metadata are checked over the whole object.
+        String bad = initiate("org/bad.wav", "{\"crc32c\":\"" + GcpStandIn.crc32cB64(new byte[] {7}) + "\"}");
+        assertEquals(400, put(bad, "bytes 0-2/3", new byte[] {1, 2, 3}).statusCode());
+        assertEquals(0, gcp.creations(BUCKET, "org/bad.wav"));
+
+        assertEquals(404, put(gcp.url() + "/upload/storage/v1/b/" + BUCKET + "/o?uploadType=resumable&upload_id=forged",
+                "bytes */*", new byte[0]).statusCode());
+    }
+
+    @Test
+    void aResumableStartNeedsCreateAndIsRefusedBeforeTheBucketIsLookedUp() throws Exception {
+        var r = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/upload/storage/v1/b/no-such-bucket/o?uploadType=resumable"
+                        + "&ifGenerationMatch=0&name=org%2Fx")).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, r.statusCode(), r.body());
+        assertTrue(error(r).get("message").getAsString().contains("storage.objects.create"), r.body());
+    }
+
+    @Test
+    void injectedFaultsLoseTheAnswerAfterTheCommitAndBreakAChunkOff() throws Exception {
+        grant(GcpStandIn.bucketResource(BUCKET), NODE, "roles/storage.objectCreator");
+        gcp.lostResponses.set(1);
+        assertEquals(503, upload(token, "org/l.wav", new byte[] {1}).statusCode());
+        assertEquals(1, gcp.creations(BUCKET, "org/l.wav"), "committed although the answer was a 503");
+        assertEquals(412, upload(token, "org/l.wav", new byte[] {1}).statusCode());
+
+        String session = initiate("org/d.wav", "{}");
+        gcp.dropResumableChunks.set(1);
+        byte[] chunk = new byte[4 * 256 * 1024];
+        assertThrows(java.io.IOException.class, () -> put(session, "bytes 0-" + (chunk.length - 1) + "/*", chunk));
+        assertEquals(1, gcp.droppedChunks());
+        assertEquals("bytes=0-" + (2 * 256 * 1024 - 1), put(session, "bytes */*", new byte[0]).headers().firstValue("Range")
+                .orElse(null), "half the chunk arrived, in whole 256 KiB units");
+    }
+
     // ---- Secret Manager ------------------------------------------------------------------------------
 
     @Test
@@ -249,8 +367,12 @@ class GcpStandInTest {
     }
 
     HttpResponse<String> upload(String bearer, String name, byte[] bytes) throws Exception {
+        return upload(bearer, name, bytes, "uploadType=media");
+    }
+
+    HttpResponse<String> upload(String bearer, String name, byte[] bytes, String type) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/upload/storage/v1/b/" + BUCKET
-                        + "/o?uploadType=media&ifGenerationMatch=0&name=" + name.replace("/", "%2F")))
+                        + "/o?" + type + "&ifGenerationMatch=0&name=" + name.replace("/", "%2F")))
                 .header("Authorization", "Bearer " + bearer).header("Content-Type", "audio/wav")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -261,6 +383,46 @@ class GcpStandInTest {
         return http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/v1/projects/stand-in-proj/topics/" + topic + ":publish"))
                 .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A multipart/related upload as the Java client sends it (metadata part, then media part). */
+    HttpResponse<String> multipart(String name, byte[] bytes, String md5, String crc32c) throws Exception {
+        JsonObject meta = new JsonObject();
+        meta.addProperty("name", name);
+        meta.addProperty("contentType", "audio/wav");
+        if (md5 != null) {
+            meta.addProperty("md5Hash", md5);
+        }
+        if (crc32c != null) {
+            meta.addProperty("crc32c", crc32c);
+        }
+        var body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(("--__END_OF_PART__x__\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n" + meta
+                + "\r\n--__END_OF_PART__x__\r\nContent-Type: audio/wav\r\ncontent-transfer-encoding: binary\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(bytes);
+        body.writeBytes("\r\n--__END_OF_PART__x__--\r\n".getBytes(StandardCharsets.UTF_8));
+        return http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/upload/storage/v1/b/" + BUCKET
+                        + "/o?ifGenerationMatch=0&projection=full&uploadType=multipart"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/related; boundary=__END_OF_PART__x__")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Starts a resumable upload; returns the session URI. */
+    String initiate(String name, String metadataJson) throws Exception {
+        var r = http.send(HttpRequest.newBuilder(URI.create(gcp.url() + "/upload/storage/v1/b/" + BUCKET
+                        + "/o?uploadType=resumable&ifGenerationMatch=0&name=" + name.replace("/", "%2F")))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json; charset=UTF-8")
+                .header("X-Upload-Content-Type", "audio/wav")
+                .POST(HttpRequest.BodyPublishers.ofString(metadataJson)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.headers().firstValue("Location").orElseThrow();
+    }
+
+    HttpResponse<String> put(String session, String contentRange, byte[] bytes) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(session)).header("Content-Range", contentRange)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static JsonObject error(HttpResponse<String> r) {
