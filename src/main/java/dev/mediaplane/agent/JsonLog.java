@@ -33,8 +33,17 @@ public final class JsonLog {
         this.common = Map.copyOf(new LinkedHashMap<>(common));
     }
 
-    /** A contract event: checks the fields it declares are all present, with numbers where it says number. */
+    /** A contract event at severity info; see {@link #event(NodeContract.Event, String, Map)}. */
     public void event(NodeContract.Event event, Map<String, ?> fields) {
+        event(event, "info", fields);
+    }
+
+    /**
+     * A contract event: checks the fields it declares are all present, with numbers where it says number.
+     *
+     * @param severity Cloud Logging's severity name: info, warning, error
+     */
+    public void event(NodeContract.Event event, String severity, Map<String, ?> fields) {
         for (NodeContract.Field f : event.fields()) {
             Object v = fields.get(f.name());
             if (v == null) {
@@ -45,7 +54,7 @@ public final class JsonLog {
                         + " is a number, got " + v.getClass().getSimpleName());
             }
         }
-        line("info", event.name(), fields);
+        line(severity, event.name(), fields);
     }
 
     /** An event outside the contract (agent life cycle, rejections): same shape, no metric reads it. */

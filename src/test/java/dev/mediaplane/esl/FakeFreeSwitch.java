@@ -27,24 +27,25 @@ import java.util.function.Function;
  * A loopback stand-in for mod_event_socket that writes the bytes FreeSWITCH writes (the format
  * strings of mod_event_socket.c listener_run, parse_command, api_exec and send_disconnect, and
  * switch_event.c's plain and JSON serialisation), with faults on demand: writes split into
- * {@code chunk}-byte pieces, ACL refusal, wrong passwords, connections cut mid-frame.
+ * {@code chunk}-byte pieces, ACL refusal, wrong passwords, connections cut mid-frame. Public for the agent's
+ * black-box tests, which point a child JVM at it through an fs_cli.conf.
  */
-final class FakeFreeSwitch implements AutoCloseable {
+public final class FakeFreeSwitch implements AutoCloseable {
 
     static final String GOODBYE = "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n";
     private static final String URL_UNSAFE = "\r\n #%&+:;<=>?@[\\]^`{|}\"";
 
     final ServerSocket server;
-    volatile String password = "";
+    public volatile String password = "";
     final Map<String, String> users = new ConcurrentHashMap<>();
-    volatile boolean aclReject;
+    public volatile boolean aclReject;
     volatile int chunk = 0;
-    volatile Function<String, String> api = cmd -> "+OK " + cmd + "\n";
+    public volatile Function<String, String> api = cmd -> "+OK " + cmd + "\n";
     final BlockingQueue<Session> sessions = new LinkedBlockingQueue<>();
-    final AtomicInteger accepted = new AtomicInteger();
+    public final AtomicInteger accepted = new AtomicInteger();
     private final List<Session> all = Collections.synchronizedList(new ArrayList<>());
 
-    FakeFreeSwitch(String password) throws IOException {
+    public FakeFreeSwitch(String password) throws IOException {
         this.password = password;
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::acceptLoop, "fake-fs-accept");
@@ -52,15 +53,20 @@ final class FakeFreeSwitch implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** The next session that logged in (or tried to), within 10 s. */
-    Session nextSession() throws InterruptedException {
-        Session s = sessions.poll(10, TimeUnit.SECONDS);
+    public Session nextSession() throws InterruptedException {
+        return nextSession(10);
+    }
+
+    /** The next session that logged in (or tried to), within {@code seconds} (a child JVM on a loaded host starts slowly). */
+    public Session nextSession(long seconds) throws InterruptedException {
+        Session s = sessions.poll(seconds, TimeUnit.SECONDS);
         if (s == null) {
-            throw new AssertionError("no ESL connection reached the fake FreeSWITCH within 10 s");
+            throw new AssertionError("no ESL connection reached the fake FreeSWITCH within " + seconds + " s");
         }
         return s;
     }
@@ -91,7 +97,7 @@ final class FakeFreeSwitch implements AutoCloseable {
         }
     }
 
-    final class Session {
+    public final class Session {
         final Socket socket;
         final OutputStream out;
         final List<String> commands = Collections.synchronizedList(new ArrayList<>());
@@ -236,7 +242,7 @@ final class FakeFreeSwitch implements AutoCloseable {
         }
 
         /** Sends an event if subscribed, in the session's format, as read_packet does. */
-        void sendEvent(Map<String, String> headers, String body) throws IOException {
+        public void sendEvent(Map<String, String> headers, String body) throws IOException {
             if (!subscribed.contains(headers.get("Event-Name")) && !subscribed.contains("ALL")) {
                 return;
             }
@@ -279,7 +285,7 @@ final class FakeFreeSwitch implements AutoCloseable {
         }
 
         /** close_socket: FreeSWITCH shuts the socket down in order, so what it sent is still read. */
-        void closeGracefully() {
+        public void closeGracefully() {
             try {
                 socket.shutdownOutput();
                 socket.close();
@@ -289,7 +295,7 @@ final class FakeFreeSwitch implements AutoCloseable {
         }
 
         /** A reset: whatever the client has not read yet may be lost, as on a crashed node. */
-        void kill() {
+        public void kill() {
             try {
                 socket.setSoLinger(true, 0);
                 socket.close();
@@ -298,7 +304,7 @@ final class FakeFreeSwitch implements AutoCloseable {
             }
         }
 
-        boolean awaitSubscribed() throws InterruptedException {
+        public boolean awaitSubscribed() throws InterruptedException {
             return subscribedLatch.await(10, TimeUnit.SECONDS);
         }
     }
@@ -306,7 +312,7 @@ final class FakeFreeSwitch implements AutoCloseable {
     private static final AtomicInteger SEQ = new AtomicInteger();
 
     /** The headers switch_event_prep_for_delivery gives every event, plus Event-Name. */
-    static Map<String, String> event(String name) {
+    public static Map<String, String> event(String name) {
         Map<String, String> h = new LinkedHashMap<>();
         h.put("Event-Name", name);
         h.put("Core-UUID", "6d2d6d4e-9c3f-4a8b-9d0e-000000000001");
@@ -314,6 +320,32 @@ final class FakeFreeSwitch implements AutoCloseable {
         h.put("Event-Date-Local", "2026-12-01 10:00:00");
         h.put("Event-Sequence", Integer.toString(SEQ.incrementAndGet()));
         return h;
+    }
+
+    /**
+     * A channel event as FreeSWITCH sends it for a recording (switch_ivr_async.c record_callback: RECORD_START /
+     * RECORD_STOP carry the channel's headers, {@code Record-File-Path} and, on stop, {@code Record-Completion-Cause}),
+     * stamped with {@code Event-Date-Timestamp} in microseconds as switch_event_prep_for_delivery does.
+     */
+    public static Map<String, String> recordEvent(String name, String uuid, String path) {
+        Map<String, String> h = event(name);
+        long us = java.time.Instant.now().getEpochSecond() * 1_000_000 + java.time.Instant.now().getNano() / 1000;
+        h.put("Event-Date-Timestamp", Long.toString(us));
+        h.put("Unique-ID", uuid);
+        h.put("Channel-Call-UUID", uuid);
+        h.put("Channel-Name", "sofia/external/+15550100@trunk.example");
+        h.put("Record-File-Path", path);
+        if (name.equals("RECORD_STOP")) {
+            h.put("Record-Completion-Cause", "success-maxtime");
+        }
+        return h;
+    }
+
+    /** Every session that logged in and is still open (events go to each, as FreeSWITCH sends to every listener). */
+    public List<Session> liveSessions() {
+        synchronized (all) {
+            return all.stream().filter(x -> x.authed && !x.socket.isClosed()).toList();
+        }
     }
 
     /** switch_event_serialize(event, &str, SWITCH_TRUE). */

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Assumptions;
  * ({@code prometheus_client.parser} for text 0.0.4, {@code prometheus_client.openmetrics.parser}
  * for OpenMetrics; Debian's python3-prometheus-client), returned as families.
  */
-final class PromParser {
+public final class PromParser {
     /** A parsed family: the parser's name (counters without {@code _total}), its type, its samples. */
-    record Family(String name, String type, List<Sample> samples) {}
+    public record Family(String name, String type, List<Sample> samples) {}
 
     /** One sample line. */
-    record Sample(String name, Map<String, String> labels, double value) {}
+    public record Sample(String name, Map<String, String> labels, double value) {}
 
     private static final String SCRIPT = """
             import sys, json, math
@@ -49,7 +49,7 @@ final class PromParser {
         return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
-    static void require() throws Exception {
+    public static void require() throws Exception {
         RequiredTools.require("python3");
         Process p = new ProcessBuilder(python(), "-c", "import prometheus_client").redirectErrorStream(true).start();
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -62,7 +62,7 @@ final class PromParser {
     }
 
     /** Parses {@code body}; a parser error (malformed exposition) fails the test with the parser's message. */
-    static Map<String, Family> parse(String body, String format) throws IOException, InterruptedException {
+    public static Map<String, Family> parse(String body, String format) throws IOException, InterruptedException {
         Path script = Files.createTempFile("promparse", ".py");
         try {
             Files.writeString(script, SCRIPT);

@@ -1,0 +1,72 @@
+package dev.mediaplane.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeEnvTest {
+    @TempDir Path tmp;
+
+    List<String> good() {
+        return new ArrayList<>(List.of("# boot", "STACK=dev", "PROJECT=mediaplane-dev-000000", "NODE_NAME=mp-node-1",
+                "RELEASE_HASH=\"0123abcd\"", "RECORDINGS_DIR=" + tmp + "/", "RECORDINGS_BUCKET=mediaplane-dev-recordings",
+                "EVENTS_TOPIC=mp-dev-recording-events", "HEALTH_PORT=8080", "INTERNAL_IP=10.0.0.5", "OTHER=ignored",
+                "not a line"));
+    }
+
+    @Test
+    void parsesWhatBootWritesWithDefaults() {
+        NodeEnv e = NodeEnv.parse(good(), Map.of());
+        assertEquals("mediaplane-dev-000000", e.project());
+        assertEquals("0123abcd", e.releaseHash());
+        assertEquals(tmp, e.recordingsDir());
+        assertEquals(Path.of("/var/lib/mediaplane/agent"), e.stateDir());
+        assertEquals(Path.of("/etc/fs_cli.conf"), e.eslConf());
+        assertEquals(8080, e.healthPort());
+        assertEquals("10.0.0.5", e.internalIp().getHostAddress());
+        assertEquals(2, e.healthBind().size());
+        assertEquals(6, e.tuning().maxAttempts());
+        assertEquals(Duration.ofSeconds(60), e.tuning().quiet());
+        assertEquals(4, e.tuning().parallel());
+    }
+
+    @Test
+    void badValuesNameTheKeyTheValueAndWhatIsAllowed() {
+        for (String[] c : new String[][] {{"RECORDINGS_BUCKET", "Bad_Bucket", "bucket"}, {"PROJECT", "X", "project"},
+                {"EVENTS_TOPIC", "1topic", "topic"}, {"HEALTH_PORT", "70000", "port"}, {"INTERNAL_IP", "0.0.0.0", "wildcard"},
+                {"INTERNAL_IP", "metadata.google.internal", "literal"}, {"RECORDINGS_DIR", tmp + "/missing", "existing"},
+                {"ESL_CONF", "fs_cli.conf", "absolute"}}) {
+            List<String> lines = good();
+            lines.removeIf(l -> l.startsWith(c[0] + "="));
+            lines.add(c[0] + "=" + c[1]);
+            NodeEnv.ConfigException e = assertThrows(NodeEnv.ConfigException.class, () -> NodeEnv.parse(lines, Map.of()));
+            assertEquals(c[0], e.key);
+            assertEquals(c[1], e.value);
+            assertTrue(e.allowed.contains(c[2]), e.getMessage());
+        }
+        List<String> lines = good();
+        lines.removeIf(l -> l.startsWith("PROJECT="));
+        assertEquals("PROJECT", assertThrows(NodeEnv.ConfigException.class, () -> NodeEnv.parse(lines, Map.of())).key);
+    }
+
+    @Test
+    void tuningComesFromTheEnvironmentAndIsValidated() {
+        NodeEnv e = NodeEnv.parse(good(), Map.of("MP_MAX_ATTEMPTS", "2", "MP_PARALLEL", "8", "MP_QUIET_SECONDS", "0"));
+        assertEquals(2, e.tuning().maxAttempts());
+        assertEquals(8, e.tuning().parallel());
+        assertEquals(Duration.ZERO, e.tuning().quiet());
+        NodeEnv.ConfigException x = assertThrows(NodeEnv.ConfigException.class,
+                () -> NodeEnv.parse(good(), Map.of("MP_MAX_ATTEMPTS", "0")));
+        assertEquals("MP_MAX_ATTEMPTS", x.key);
+        assertEquals("MP_BACKOFF_BASE_MS", assertThrows(NodeEnv.ConfigException.class,
+                () -> NodeEnv.parse(good(), Map.of("MP_BACKOFF_BASE_MS", "-1"))).key);
+    }
+}
