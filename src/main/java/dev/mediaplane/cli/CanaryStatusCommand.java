@@ -107,9 +107,9 @@ public final class CanaryStatusCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        return ReleaseCommand.guarded(spec, () -> {
+        return ReleaseSupport.guarded(spec, () -> {
             ReleaseContext ctx = parent.context;
-            ReleaseState s = ReleaseState.read(ReleaseCommand.projectDir(spec), stack.stackName());
+            ReleaseState s = ReleaseState.read(ReleaseSupport.projectDir(spec), stack.stackName());
             if (s.canary().isEmpty()) {
                 throw new RefusedException("no canary runs on stack " + s.stack() + " (" + ReleaseState.CANARY_SIZE_KEY
                         + " is 0): nothing to analyse; start one with 'mediaplane canary start'");
@@ -162,7 +162,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
             calls.forEach(a::add);
             o.add("calls", a);
             o.add("rules", rulesJson(rules));
-            out.print(ReleaseCommand.json(o));
+            out.print(ReleaseSupport.json(o));
         } else {
             out.println("dry run: canary status on stack " + s.stack() + " would call:");
             calls.forEach(c -> out.println("  " + c));
@@ -224,7 +224,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
             }
             o.add("metrics", fs);
             o.add("rules", rulesJson(r.findings().stream().map(Finding::rule).toList()));
-            out.print(ReleaseCommand.json(o));
+            out.print(ReleaseSupport.json(o));
         } else {
             out.printf("canary %s on %s vs stable %s on %s, last %s%n", ReleaseState.short12(s.canary().orElseThrow()),
                     names(canary), ReleaseState.short12(s.stable()), names(stable), w);

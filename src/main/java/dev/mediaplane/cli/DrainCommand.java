@@ -23,7 +23,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -53,45 +52,6 @@ import picocli.CommandLine.Spec;
             "  mediaplane drain --stack prod --address 10.42.0.7 --dry-run --json"
         })
 public final class DrainCommand implements Callable<Integer> {
-
-    /**
-     * Exit codes shared by the day-2 node and secret commands (drain, undrain, secrets, smoke).
-     * 2, 3 and 70 keep the meanings of {@link ExitCode}; 4 (refused) and 69 (unavailable) are the
-     * release commands' codes for the same situations.
-     */
-    enum OpsExit {
-        OK(0, "done (drain: no channel left; smoke: every check passed)"),
-        FAILED(1, "ran, and the outcome is a failure (drain: calls still up at --timeout; smoke: a check failed;"
-                + " secrets rotate: a node did not take the new value)"),
-        USAGE(ExitCode.USAGE.code(), "invalid command line"),
-        CONFIG_ERROR(ExitCode.CONFIG_ERROR.code(), "the stack file is missing or its config is invalid"),
-        REFUSED(4, "an unsafe move was refused (last node, secret value on a terminal, grace not over, ...); nothing changed"),
-        UNAVAILABLE(69, "a node or Google API could not be reached, or refused the login or permission; see the message"),
-        INTERNAL(ExitCode.INTERNAL.code(), "internal error (rerun with --verbose for the stack trace)");
-
-        final int code;
-        final String meaning;
-
-        OpsExit(int code, String meaning) {
-            this.code = code;
-            this.meaning = meaning;
-        }
-    }
-
-    /**
-     * Makes {@code cli} (and its subcommands) list {@link OpsExit} in --help: Cli.addExitCodes
-     * sets the general list on every command; the help section renderer is ours to replace.
-     */
-    static CommandLine withOpsExitCodes(CommandLine cli) {
-        StringBuilder list = new StringBuilder();
-        for (OpsExit e : OpsExit.values()) {
-            list.append(String.format("  %3d  %s: %s%n", e.code, e.name(), e.meaning));
-        }
-        cli.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING, h -> String.format("%nExit codes:%n"));
-        cli.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST, h -> list.toString());
-        cli.getSubcommands().values().forEach(DrainCommand::withOpsExitCodes);
-        return cli;
-    }
 
     /** Where the node is and how to log in to its ESL; shared by drain, undrain and smoke. */
     static final class NodeOptions {
@@ -240,7 +200,7 @@ public final class DrainCommand implements Callable<Integer> {
                 out.println("nothing was changed (--dry-run)");
             }
             out.flush();
-            return OpsExit.OK.code;
+            return ExitCode.OK.code();
         }
 
         EslCredentials creds;
@@ -288,9 +248,9 @@ public final class DrainCommand implements Callable<Integer> {
         }
         out.flush();
         return switch (result.outcome()) {
-            case DRAINED -> OpsExit.OK.code;
-            case TIMED_OUT -> OpsExit.FAILED.code;
-            case LOST -> OpsExit.UNAVAILABLE.code;
+            case DRAINED -> ExitCode.OK.code();
+            case TIMED_OUT -> ExitCode.FAILED.code();
+            case LOST -> ExitCode.UNAVAILABLE.code();
         };
     }
 
@@ -305,14 +265,14 @@ public final class DrainCommand implements Callable<Integer> {
     }
 
     private int refuse(JsonObject json, String why) {
-        return fail(json, "refused", why, OpsExit.REFUSED);
+        return fail(json, "refused", why, ExitCode.REFUSED);
     }
 
     private int unreachable(JsonObject json, String why) {
-        return fail(json, "unreachable", why, OpsExit.UNAVAILABLE);
+        return fail(json, "unreachable", why, ExitCode.UNAVAILABLE);
     }
 
-    private int fail(JsonObject json, String outcome, String why, OpsExit code) {
+    private int fail(JsonObject json, String outcome, String why, ExitCode code) {
         json.addProperty("outcome", outcome);
         json.addProperty("detail", why);
         if (output.json) {
@@ -321,7 +281,7 @@ public final class DrainCommand implements Callable<Integer> {
         }
         spec.commandLine().getErr().println("mediaplane " + spec.name() + ": " + why);
         spec.commandLine().getErr().flush();
-        return code.code;
+        return code.code();
     }
 
     static Duration duration(CommandLine cmd, String option, String value, Duration min, Duration max) {

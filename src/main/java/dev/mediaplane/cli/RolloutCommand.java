@@ -98,8 +98,8 @@ public final class RolloutCommand implements Callable<Integer> {
         Duration ready = duration("--ready-timeout", readyTimeout, Duration.ofSeconds(1), Duration.ofHours(6));
         Duration every = duration("--poll", poll, Duration.ofSeconds(1), Duration.ofMinutes(10));
         int polls = (int) Math.max(1, ready.toSeconds() / Math.max(1, every.toSeconds()));
-        return ReleaseCommand.guarded(spec, () -> {
-            Path dir = ReleaseCommand.projectDir(spec);
+        return ReleaseSupport.guarded(spec, () -> {
+            Path dir = ReleaseSupport.projectDir(spec);
             ReleaseState s = ReleaseState.read(dir, stack.stackName());
             Path file = stateFile != null ? stateFile : Rollout.defaultStateFile(dir, s.stack());
             PrintWriter out = spec.commandLine().getOut();
@@ -125,7 +125,7 @@ public final class RolloutCommand implements Callable<Integer> {
                 o.addProperty("failedNode", r.failedNode().orElse(null));
                 o.addProperty("stateFile", file.toString());
                 o.addProperty("message", r.message());
-                out.print(ReleaseCommand.json(o));
+                out.print(ReleaseSupport.json(o));
             } else {
                 if (dryRun) {
                     out.println("rollout of " + r.group() + " would:");
