@@ -8,7 +8,7 @@ import dev.mediaplane.ops.release.CanaryAnalysis.NodeRef;
 import dev.mediaplane.ops.release.CanaryAnalysis.Verdict;
 import dev.mediaplane.ops.release.ComputeFleet;
 import dev.mediaplane.ops.release.MetricsReader;
-import dev.mediaplane.ops.release.Progress;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.release.RefusedException;
 import dev.mediaplane.ops.release.ReleaseChecks;
 import dev.mediaplane.ops.release.ReleaseContext;
@@ -120,7 +120,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
                 return dryRun(out, s, w, end, rules);
             }
             Progress progress = new Progress(spec.commandLine().getErr(), ctx.tty());
-            progress.step("listing the nodes of " + ReleaseChecks.groupName(s));
+            progress.update("listing the nodes of " + ReleaseChecks.groupName(s));
             ComputeFleet fleet = ctx.fleet().apply(s.config().project());
             List<NodeRef> canary = new ArrayList<>();
             List<NodeRef> stable = new ArrayList<>();
@@ -134,7 +134,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
             }
             CanaryAnalysis.Result r;
             try (MetricsReader reader = ctx.metrics().apply(s.config().project())) {
-                r = CanaryAnalysis.analyse(reader, s.config().project(), canary, stable, w, end, rules, progress::step);
+                r = CanaryAnalysis.analyse(reader, s.config().project(), canary, stable, w, end, rules, progress::update);
             }
             progress.done();
             print(out, s, w, r, canary, stable);

@@ -11,7 +11,7 @@ import dev.mediaplane.ops.node.Durations;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeControl;
 import dev.mediaplane.ops.node.NodeTarget;
-import dev.mediaplane.ops.node.Progress;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -2,7 +2,7 @@ package dev.mediaplane.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.mediaplane.ops.release.Progress;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.release.ReleaseContext;
 import dev.mediaplane.ops.release.ReleaseState;
 import dev.mediaplane.ops.release.Rollout;

@@ -8,7 +8,7 @@ import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.ops.node.Durations;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeTarget;
-import dev.mediaplane.ops.node.Progress;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.secrets.ManagedSecret;
 import dev.mediaplane.ops.secrets.NodeSecretApply;
 import dev.mediaplane.ops.secrets.SecretManagerClients;

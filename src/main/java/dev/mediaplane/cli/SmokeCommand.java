@@ -6,7 +6,7 @@ import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeTarget;
-import dev.mediaplane.ops.node.Progress;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import dev.mediaplane.ops.smoke.SipTlsProbe;
 import dev.mediaplane.ops.smoke.Smoke;
