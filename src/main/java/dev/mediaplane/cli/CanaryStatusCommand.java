@@ -2,13 +2,13 @@ package dev.mediaplane.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.release.CanaryAnalysis;
 import dev.mediaplane.ops.release.CanaryAnalysis.Finding;
 import dev.mediaplane.ops.release.CanaryAnalysis.NodeRef;
 import dev.mediaplane.ops.release.CanaryAnalysis.Verdict;
 import dev.mediaplane.ops.release.ComputeFleet;
 import dev.mediaplane.ops.release.MetricsReader;
-import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.release.RefusedException;
 import dev.mediaplane.ops.release.ReleaseChecks;
 import dev.mediaplane.ops.release.ReleaseContext;

@@ -6,12 +6,12 @@ import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.esl.EslConnection;
 import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.esl.EslException;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.node.Drain;
 import dev.mediaplane.ops.node.Durations;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeControl;
 import dev.mediaplane.ops.node.NodeTarget;
-import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -53,12 +53,11 @@ import picocli.CommandLine.Spec;
         })
 public final class DrainCommand implements Callable<Integer> {
 
-    /** Where the node is and how to log in to its ESL; shared by drain, undrain and smoke. */
-    static final class NodeOptions {
-        @Option(names = "--address", paramLabel = "HOST[:PORT]",
-                description = "The node's internal address (ESL port defaults to the stack's controller.eslPort).")
-        String address;
-
+    /**
+     * The stack's node inventory and the ESL login on its nodes; rollout's drains take these, drain, undrain,
+     * smoke and secrets rotate take them as part of {@link NodeOptions}.
+     */
+    static class FleetOptions {
         @Option(names = "--inventory", paramLabel = "FILE",
                 description = "gcloud compute instances list JSON (see above); the nodes of --stack are read from it.")
         Path inventory;
@@ -79,6 +78,13 @@ public final class DrainCommand implements Callable<Integer> {
             return new EslLogin(eslUser, eslPasswordFile != null ? new EslLogin.PasswordFile(eslPasswordFile)
                     : new EslLogin.SecretManagerSecret(c.project(), c.prefix() + "-" + eslSecret, clients));
         }
+    }
+
+    /** Where the node is ({@code --address}, or a name of the inventory) and how to log in to its ESL. */
+    static final class NodeOptions extends FleetOptions {
+        @Option(names = "--address", paramLabel = "HOST[:PORT]",
+                description = "The node's internal address (ESL port defaults to the stack's controller.eslPort).")
+        String address;
 
         /** The one node named by --address or --node/--inventory, with the ESL port. */
         Resolved one(CommandLine cmd, StackConfig c, String node) throws IOException {
@@ -214,19 +220,7 @@ public final class DrainCommand implements Callable<Integer> {
                 d -> Thread.sleep(d.toMillis()));
         Drain.Result result;
         try {
-            result = drain.run(new Drain.Listener() {
-                @Override
-                public void counted(int channels, int calls, Duration elapsed, Duration timeout) {
-                    progress.update(String.format("drain %s: %d channel%s (%d call%s) up, %s of %s", r.node().name(), channels,
-                            channels == 1 ? "" : "s", calls, calls == 1 ? "" : "s", elapsed.toSeconds() + "s",
-                            Durations.format(timeout)));
-                }
-
-                @Override
-                public void step(String line) {
-                    progress.step("drain " + r.node().name() + ": " + line);
-                }
-            });
+            result = drain.run(Drain.Listener.reporting(r.node().name(), progress));
         } catch (EslException e) {
             progress.done();
             return unreachable(json, explain(e, "fsctl", r.node().name()));

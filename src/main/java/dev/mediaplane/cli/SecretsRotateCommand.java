@@ -5,10 +5,10 @@ import com.google.gson.JsonObject;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.esl.EslConnection;
 import dev.mediaplane.esl.EslCredentials;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.node.Durations;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeTarget;
-import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.secrets.ManagedSecret;
 import dev.mediaplane.ops.secrets.NodeSecretApply;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
@@ -30,8 +30,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code mediaplane secrets rotate}: a new version, checked, taken by every node without dropping a call. */
