@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,25 +75,8 @@ public final class CanaryStatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private static final Pattern DURATION = Pattern.compile("([1-9][0-9]{0,6})([smhd])");
-
     static Duration parseWindow(CommandSpec spec, String s) {
-        Matcher m = DURATION.matcher(s);
-        Duration d = null;
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        }
-        if (d == null || d.compareTo(Duration.ofMinutes(5)) < 0 || d.compareTo(Duration.ofDays(42)) > 0) {
-            throw new ParameterException(spec.commandLine(), "--window must be a duration from 5m to 42d written as a number"
-                    + " and one of s, m, h, d (e.g. 24h), got '" + s + "'");
-        }
-        return d;
+        return DrainCommand.duration(spec.commandLine(), "--window", s, Duration.ofMinutes(5), Duration.ofDays(42));
     }
 
     @Override

@@ -99,17 +99,7 @@ public final class RolloutCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private Duration duration(String option, String v, Duration min, Duration max) {
-        var m = java.util.regex.Pattern.compile("([1-9][0-9]{0,6})([smh])").matcher(v);
-        Duration d = null;
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = m.group(2).equals("s") ? Duration.ofSeconds(n) : m.group(2).equals("m") ? Duration.ofMinutes(n) : Duration.ofHours(n);
-        }
-        if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            throw new ParameterException(spec.commandLine(), option + " must be a duration from " + min.toSeconds() + "s to "
-                    + max.toSeconds() + "s written as a number and s, m or h (e.g. 90s), got '" + v + "'");
-        }
-        return d;
+        return DrainCommand.duration(spec.commandLine(), option, v, min, max);
     }
 
     /** The context with the ESL drainer over --inventory; without --inventory the context's own (NONE: no drain). */

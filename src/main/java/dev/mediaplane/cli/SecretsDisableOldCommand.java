@@ -3,7 +3,7 @@ package dev.mediaplane.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.mediaplane.config.StackConfig;
-import dev.mediaplane.ops.node.Durations;
+import dev.mediaplane.ops.Durations;
 import dev.mediaplane.ops.secrets.ManagedSecret;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import dev.mediaplane.ops.secrets.SecretStore;

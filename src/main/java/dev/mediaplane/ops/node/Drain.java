@@ -3,6 +3,7 @@ package dev.mediaplane.ops.node;
 import dev.mediaplane.esl.EslConnection;
 import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.esl.EslException;
+import dev.mediaplane.ops.Durations;
 import dev.mediaplane.ops.Progress;
 import java.time.Duration;
 import java.util.List;

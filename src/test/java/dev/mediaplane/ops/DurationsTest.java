@@ -1,4 +1,4 @@
-package dev.mediaplane.ops.node;
+package dev.mediaplane.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
