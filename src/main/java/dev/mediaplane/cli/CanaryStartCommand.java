@@ -67,8 +67,8 @@ public final class CanaryStartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return ReleaseCommand.guarded(spec, () -> {
-            ReleaseState s = ReleaseState.read(ReleaseCommand.projectDir(spec), stack.stackName());
+        return ReleaseSupport.guarded(spec, () -> {
+            ReleaseState s = ReleaseState.read(ReleaseSupport.projectDir(spec), stack.stackName());
             List<String> checks = new ArrayList<>();
             if (s.canarySize() > 0) {
                 // The cheapest refusal first: nothing online is asked when the file already says no.
@@ -83,7 +83,7 @@ public final class CanaryStartCommand implements Callable<Integer> {
                 checks.add("offline: publication of " + ReleaseState.short12(serving) + " not checked");
             }
             m = new ReleaseMoves.Move(m.command(), m.before(), m.changes(), m.after(), checks);
-            return ReleaseCommand.finish(spec, parent.context, m, dryRun, apply, output.json);
+            return ReleaseSupport.finish(spec, parent.context, m, dryRun, apply, output.json);
         });
     }
 }

@@ -2,13 +2,13 @@ package dev.mediaplane.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.release.CanaryAnalysis;
 import dev.mediaplane.ops.release.CanaryAnalysis.Finding;
 import dev.mediaplane.ops.release.CanaryAnalysis.NodeRef;
 import dev.mediaplane.ops.release.CanaryAnalysis.Verdict;
 import dev.mediaplane.ops.release.ComputeFleet;
 import dev.mediaplane.ops.release.MetricsReader;
-import dev.mediaplane.ops.release.Progress;
 import dev.mediaplane.ops.release.RefusedException;
 import dev.mediaplane.ops.release.ReleaseChecks;
 import dev.mediaplane.ops.release.ReleaseContext;
@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,25 +75,8 @@ public final class CanaryStatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private static final Pattern DURATION = Pattern.compile("([1-9][0-9]{0,6})([smhd])");
-
     static Duration parseWindow(CommandSpec spec, String s) {
-        Matcher m = DURATION.matcher(s);
-        Duration d = null;
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        }
-        if (d == null || d.compareTo(Duration.ofMinutes(5)) < 0 || d.compareTo(Duration.ofDays(42)) > 0) {
-            throw new ParameterException(spec.commandLine(), "--window must be a duration from 5m to 42d written as a number"
-                    + " and one of s, m, h, d (e.g. 24h), got '" + s + "'");
-        }
-        return d;
+        return DrainCommand.duration(spec.commandLine(), "--window", s, Duration.ofMinutes(5), Duration.ofDays(42));
     }
 
     @Override
@@ -107,9 +88,9 @@ public final class CanaryStatusCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        return ReleaseCommand.guarded(spec, () -> {
+        return ReleaseSupport.guarded(spec, () -> {
             ReleaseContext ctx = parent.context;
-            ReleaseState s = ReleaseState.read(ReleaseCommand.projectDir(spec), stack.stackName());
+            ReleaseState s = ReleaseState.read(ReleaseSupport.projectDir(spec), stack.stackName());
             if (s.canary().isEmpty()) {
                 throw new RefusedException("no canary runs on stack " + s.stack() + " (" + ReleaseState.CANARY_SIZE_KEY
                         + " is 0): nothing to analyse; start one with 'mediaplane canary start'");
@@ -120,7 +101,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
                 return dryRun(out, s, w, end, rules);
             }
             Progress progress = new Progress(spec.commandLine().getErr(), ctx.tty());
-            progress.step("listing the nodes of " + ReleaseChecks.groupName(s));
+            progress.update("listing the nodes of " + ReleaseChecks.groupName(s));
             ComputeFleet fleet = ctx.fleet().apply(s.config().project());
             List<NodeRef> canary = new ArrayList<>();
             List<NodeRef> stable = new ArrayList<>();
@@ -134,7 +115,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
             }
             CanaryAnalysis.Result r;
             try (MetricsReader reader = ctx.metrics().apply(s.config().project())) {
-                r = CanaryAnalysis.analyse(reader, s.config().project(), canary, stable, w, end, rules, progress::step);
+                r = CanaryAnalysis.analyse(reader, s.config().project(), canary, stable, w, end, rules, progress::update);
             }
             progress.done();
             print(out, s, w, r, canary, stable);
@@ -162,7 +143,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
             calls.forEach(a::add);
             o.add("calls", a);
             o.add("rules", rulesJson(rules));
-            out.print(ReleaseCommand.json(o));
+            out.print(ReleaseSupport.json(o));
         } else {
             out.println("dry run: canary status on stack " + s.stack() + " would call:");
             calls.forEach(c -> out.println("  " + c));
@@ -224,7 +205,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
             }
             o.add("metrics", fs);
             o.add("rules", rulesJson(r.findings().stream().map(Finding::rule).toList()));
-            out.print(ReleaseCommand.json(o));
+            out.print(ReleaseSupport.json(o));
         } else {
             out.printf("canary %s on %s vs stable %s on %s, last %s%n", ReleaseState.short12(s.canary().orElseThrow()),
                     names(canary), ReleaseState.short12(s.stable()), names(stable), w);

@@ -8,6 +8,11 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -44,10 +49,10 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new PromoteCommand()))
                 .addSubcommand(new CommandLine(new RollbackCommand()))
                 .addSubcommand(new CommandLine(new RolloutCommand()))
-                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new DrainCommand())))
-                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new UndrainCommand())))
-                .addSubcommand(DrainCommand.withOpsExitCodes(SecretsCommand.line()))
-                .addSubcommand(DrainCommand.withOpsExitCodes(new CommandLine(new SmokeCommand())));
+                .addSubcommand(new CommandLine(new DrainCommand()))
+                .addSubcommand(new CommandLine(new UndrainCommand()))
+                .addSubcommand(SecretsCommand.line())
+                .addSubcommand(new CommandLine(new SmokeCommand()));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;
@@ -76,22 +81,90 @@ public final class Cli {
         return code;
     }
 
-    private static void addExitCodes(CommandLine cmd) {
-        if (cmd.getCommandSpec().userObject() instanceof DiffCommand) {
-            // diff's own scheme (0 same, 2 changes, 1 error, listed by its @Command): 2 may only mean changes.
-            cmd.getCommandSpec().exitCodeOnInvalidInput(DiffCommand.ERROR);
-            cmd.getCommandSpec().exitCodeOnExecutionException(DiffCommand.ERROR);
-            return;
+    /**
+     * The exit codes a command can return, from {@link ExitCode}: {@code returns} is what its --help lists
+     * (every number once), {@code usage}, {@code config} and {@code internal} what {@link #onError} returns
+     * for a bad command line, an invalid stack config and anything else (each one of {@code returns}).
+     */
+    record Codes(List<ExitCode> returns, ExitCode usage, ExitCode config, ExitCode internal) {
+        Codes {
+            returns = returns.stream().sorted(Comparator.comparingInt(ExitCode::code)).toList();
+            ExitCode.helpList(returns); // refuses a number listed twice
+            for (ExitCode e : List.of(usage, config, internal)) {
+                if (!returns.contains(e)) {
+                    throw new IllegalArgumentException(e + " is returned on errors but not listed in " + returns);
+                }
+            }
         }
-        cmd.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList());
-        cmd.getCommandSpec().exitCodeOnInvalidInput(ExitCode.USAGE.code());
-        cmd.getCommandSpec().exitCodeOnExecutionException(ExitCode.INTERNAL.code());
-        cmd.getSubcommands().values().forEach(Cli::addExitCodes);
+
+        /** {@code own}, plus the codes every command has: OK (--help), USAGE, INTERNAL. */
+        static Codes of(ExitCode... own) {
+            EnumSet<ExitCode> all = EnumSet.of(ExitCode.OK, ExitCode.USAGE, ExitCode.INTERNAL);
+            all.addAll(List.of(own));
+            // A command without --stack never loads a config: CONFIG_ERROR stands for INTERNAL there.
+            return new Codes(List.copyOf(all), ExitCode.USAGE,
+                    all.contains(ExitCode.CONFIG_ERROR) ? ExitCode.CONFIG_ERROR : ExitCode.INTERNAL, ExitCode.INTERNAL);
+        }
+
+        /** As {@link #of}, for the commands that read a stack file. */
+        static Codes stack(ExitCode... own) {
+            Codes c = of(own);
+            List<ExitCode> all = new ArrayList<>(c.returns);
+            all.add(ExitCode.CONFIG_ERROR);
+            return new Codes(all, ExitCode.USAGE, ExitCode.CONFIG_ERROR, ExitCode.INTERNAL);
+        }
     }
 
-    /** diff maps every error to its one error code; other commands keep theirs. */
-    private static int code(CommandLine cmd, ExitCode code) {
-        return cmd.getCommandSpec().userObject() instanceof DiffCommand ? DiffCommand.ERROR : code.code();
+    /**
+     * Each command's exit codes: the one table of what --help lists and what {@link #onError} returns.
+     * CommandExitCodesTest checks every entry against the codes the command's code paths use.
+     */
+    static final Map<Class<?>, Codes> EXIT_CODES = Map.ofEntries(
+            Map.entry(MediaplaneCommand.class, Codes.of()),
+            Map.entry(PlanCommand.class, Codes.stack()),
+            Map.entry(CheckCommand.class, Codes.stack(ExitCode.POLICY_VIOLATION)),
+            // diff as `pulumi preview --expect-no-changes` users expect: 2 may only mean changes, every error is 1.
+            Map.entry(DiffCommand.class, new Codes(List.of(ExitCode.OK, ExitCode.DIFF_ERROR, ExitCode.DIFF_CHANGES),
+                    ExitCode.DIFF_ERROR, ExitCode.DIFF_ERROR, ExitCode.DIFF_ERROR)),
+            Map.entry(PoliciesCommand.class, Codes.of()),
+            Map.entry(RenderCommand.class, Codes.stack(ExitCode.IO_ERROR)),
+            Map.entry(ReleaseCommand.class, Codes.of()),
+            Map.entry(ReleaseStatusCommand.class, Codes.stack(ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
+            Map.entry(CanaryCommand.class, Codes.of()),
+            Map.entry(CanaryStartCommand.class, Codes.stack(ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
+            Map.entry(CanaryStatusCommand.class, Codes.stack(ExitCode.REFUSED, ExitCode.CANARY_HOLD,
+                    ExitCode.CANARY_ROLL_BACK, ExitCode.UNAVAILABLE)),
+            Map.entry(PromoteCommand.class, Codes.stack(ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
+            Map.entry(RollbackCommand.class, Codes.stack(ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
+            Map.entry(RolloutCommand.class, Codes.stack(ExitCode.REFUSED, ExitCode.NODE_NOT_READY, ExitCode.UNAVAILABLE)),
+            Map.entry(DrainCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
+            Map.entry(UndrainCommand.class, Codes.stack(ExitCode.UNAVAILABLE)),
+            Map.entry(SecretsCommand.class, Codes.of()),
+            Map.entry(SecretsRotateCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
+            Map.entry(SecretsStatusCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.UNAVAILABLE)),
+            Map.entry(SecretsDisableOldCommand.class, Codes.stack(ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
+            Map.entry(SmokeCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.UNAVAILABLE)));
+
+    /** The exit codes of {@code cmd}; a command without an entry is a bug caught when the CLI is built. */
+    static Codes codes(CommandLine cmd) {
+        Object command = cmd.getCommandSpec().userObject();
+        Codes c = EXIT_CODES.get(command.getClass());
+        if (c == null) {
+            throw new IllegalStateException("no exit codes declared in Cli.EXIT_CODES for " + command.getClass().getName());
+        }
+        return c;
+    }
+
+    private static void addExitCodes(CommandLine cmd) {
+        Codes c = codes(cmd);
+        // A command may word its own list in its @Command (diff speaks of changes, not of OK); the numbers are
+        // still these (CommandExitCodesTest).
+        if (cmd.getCommandSpec().usageMessage().exitCodeList().isEmpty()) {
+            cmd.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpList(c.returns()));
+        }
+        cmd.getCommandSpec().exitCodeOnInvalidInput(c.usage().code());
+        cmd.getCommandSpec().exitCodeOnExecutionException(c.internal().code());
+        cmd.getSubcommands().values().forEach(Cli::addExitCodes);
     }
 
     /**
@@ -105,12 +178,12 @@ public final class Cli {
                     ce.problems().size(), ce.problems().size() == 1 ? "" : "s");
             ce.problems().forEach(p -> err.println("  - " + p));
             err.flush();
-            return code(cmd, ExitCode.CONFIG_ERROR);
+            return codes(cmd).config().code();
         }
         if (e instanceof CommandLine.ParameterException pe) {
             err.println("mediaplane " + cmd.getCommandName() + ": " + pe.getMessage());
             err.flush();
-            return code(cmd, ExitCode.USAGE);
+            return codes(cmd).usage().code();
         }
         err.printf("mediaplane %s: internal error: %s%s%n", cmd.getCommandName(), e.getClass().getSimpleName(),
                 e.getMessage() == null ? "" : ": " + e.getMessage());
@@ -120,7 +193,7 @@ public final class Cli {
             err.println("(rerun with --verbose for the stack trace)");
         }
         err.flush();
-        return code(cmd, ExitCode.INTERNAL);
+        return codes(cmd).internal().code();
     }
 
     private static boolean verbose(ParseResult parsed) {

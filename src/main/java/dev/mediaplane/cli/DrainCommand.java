@@ -6,12 +6,12 @@ import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.esl.EslConnection;
 import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.esl.EslException;
+import dev.mediaplane.ops.Durations;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.node.Drain;
-import dev.mediaplane.ops.node.Durations;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeControl;
 import dev.mediaplane.ops.node.NodeTarget;
-import dev.mediaplane.ops.node.Progress;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,7 +23,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -55,50 +54,10 @@ import picocli.CommandLine.Spec;
 public final class DrainCommand implements Callable<Integer> {
 
     /**
-     * Exit codes shared by the day-2 node and secret commands (drain, undrain, secrets, smoke).
-     * 2, 3 and 70 keep the meanings of {@link ExitCode}; 4 (refused) and 69 (unavailable) are the
-     * release commands' codes for the same situations.
+     * The stack's node inventory and the ESL login on its nodes; rollout's drains take these, drain, undrain,
+     * smoke and secrets rotate take them as part of {@link NodeOptions}.
      */
-    enum OpsExit {
-        OK(0, "done (drain: no channel left; smoke: every check passed)"),
-        FAILED(1, "ran, and the outcome is a failure (drain: calls still up at --timeout; smoke: a check failed;"
-                + " secrets rotate: a node did not take the new value)"),
-        USAGE(ExitCode.USAGE.code(), "invalid command line"),
-        CONFIG_ERROR(ExitCode.CONFIG_ERROR.code(), "the stack file is missing or its config is invalid"),
-        REFUSED(4, "an unsafe move was refused (last node, secret value on a terminal, grace not over, ...); nothing changed"),
-        UNAVAILABLE(69, "a node or Google API could not be reached, or refused the login or permission; see the message"),
-        INTERNAL(ExitCode.INTERNAL.code(), "internal error (rerun with --verbose for the stack trace)");
-
-        final int code;
-        final String meaning;
-
-        OpsExit(int code, String meaning) {
-            this.code = code;
-            this.meaning = meaning;
-        }
-    }
-
-    /**
-     * Makes {@code cli} (and its subcommands) list {@link OpsExit} in --help: Cli.addExitCodes
-     * sets the general list on every command; the help section renderer is ours to replace.
-     */
-    static CommandLine withOpsExitCodes(CommandLine cli) {
-        StringBuilder list = new StringBuilder();
-        for (OpsExit e : OpsExit.values()) {
-            list.append(String.format("  %3d  %s: %s%n", e.code, e.name(), e.meaning));
-        }
-        cli.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING, h -> String.format("%nExit codes:%n"));
-        cli.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST, h -> list.toString());
-        cli.getSubcommands().values().forEach(DrainCommand::withOpsExitCodes);
-        return cli;
-    }
-
-    /** Where the node is and how to log in to its ESL; shared by drain, undrain and smoke. */
-    static final class NodeOptions {
-        @Option(names = "--address", paramLabel = "HOST[:PORT]",
-                description = "The node's internal address (ESL port defaults to the stack's controller.eslPort).")
-        String address;
-
+    static class FleetOptions {
         @Option(names = "--inventory", paramLabel = "FILE",
                 description = "gcloud compute instances list JSON (see above); the nodes of --stack are read from it.")
         Path inventory;
@@ -119,6 +78,13 @@ public final class DrainCommand implements Callable<Integer> {
             return new EslLogin(eslUser, eslPasswordFile != null ? new EslLogin.PasswordFile(eslPasswordFile)
                     : new EslLogin.SecretManagerSecret(c.project(), c.prefix() + "-" + eslSecret, clients));
         }
+    }
+
+    /** Where the node is ({@code --address}, or a name of the inventory) and how to log in to its ESL. */
+    static final class NodeOptions extends FleetOptions {
+        @Option(names = "--address", paramLabel = "HOST[:PORT]",
+                description = "The node's internal address (ESL port defaults to the stack's controller.eslPort).")
+        String address;
 
         /** The one node named by --address or --node/--inventory, with the ESL port. */
         Resolved one(CommandLine cmd, StackConfig c, String node) throws IOException {
@@ -240,7 +206,7 @@ public final class DrainCommand implements Callable<Integer> {
                 out.println("nothing was changed (--dry-run)");
             }
             out.flush();
-            return OpsExit.OK.code;
+            return ExitCode.OK.code();
         }
 
         EslCredentials creds;
@@ -254,19 +220,7 @@ public final class DrainCommand implements Callable<Integer> {
                 d -> Thread.sleep(d.toMillis()));
         Drain.Result result;
         try {
-            result = drain.run(new Drain.Listener() {
-                @Override
-                public void counted(int channels, int calls, Duration elapsed, Duration timeout) {
-                    progress.update(String.format("drain %s: %d channel%s (%d call%s) up, %s of %s", r.node().name(), channels,
-                            channels == 1 ? "" : "s", calls, calls == 1 ? "" : "s", elapsed.toSeconds() + "s",
-                            Durations.format(timeout)));
-                }
-
-                @Override
-                public void step(String line) {
-                    progress.step("drain " + r.node().name() + ": " + line);
-                }
-            });
+            result = drain.run(Drain.Listener.reporting(r.node().name(), progress));
         } catch (EslException e) {
             progress.done();
             return unreachable(json, explain(e, "fsctl", r.node().name()));
@@ -288,9 +242,9 @@ public final class DrainCommand implements Callable<Integer> {
         }
         out.flush();
         return switch (result.outcome()) {
-            case DRAINED -> OpsExit.OK.code;
-            case TIMED_OUT -> OpsExit.FAILED.code;
-            case LOST -> OpsExit.UNAVAILABLE.code;
+            case DRAINED -> ExitCode.OK.code();
+            case TIMED_OUT -> ExitCode.FAILED.code();
+            case LOST -> ExitCode.UNAVAILABLE.code();
         };
     }
 
@@ -305,14 +259,14 @@ public final class DrainCommand implements Callable<Integer> {
     }
 
     private int refuse(JsonObject json, String why) {
-        return fail(json, "refused", why, OpsExit.REFUSED);
+        return fail(json, "refused", why, ExitCode.REFUSED);
     }
 
     private int unreachable(JsonObject json, String why) {
-        return fail(json, "unreachable", why, OpsExit.UNAVAILABLE);
+        return fail(json, "unreachable", why, ExitCode.UNAVAILABLE);
     }
 
-    private int fail(JsonObject json, String outcome, String why, OpsExit code) {
+    private int fail(JsonObject json, String outcome, String why, ExitCode code) {
         json.addProperty("outcome", outcome);
         json.addProperty("detail", why);
         if (output.json) {
@@ -321,7 +275,7 @@ public final class DrainCommand implements Callable<Integer> {
         }
         spec.commandLine().getErr().println("mediaplane " + spec.name() + ": " + why);
         spec.commandLine().getErr().flush();
-        return code.code;
+        return code.code();
     }
 
     static Duration duration(CommandLine cmd, String option, String value, Duration min, Duration max) {

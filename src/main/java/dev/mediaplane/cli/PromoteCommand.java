@@ -53,8 +53,8 @@ public final class PromoteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return ReleaseCommand.guarded(spec, () -> {
-            ReleaseState s = ReleaseState.read(ReleaseCommand.projectDir(spec), stack.stackName());
+        return ReleaseSupport.guarded(spec, () -> {
+            ReleaseState s = ReleaseState.read(ReleaseSupport.projectDir(spec), stack.stackName());
             ReleaseMoves.Move m = ReleaseMoves.promote(s);
             java.util.List<String> checks = new java.util.ArrayList<>(m.checks());
             if (offline) {
@@ -63,7 +63,7 @@ public final class PromoteCommand implements Callable<Integer> {
                 ReleaseChecks.requireCanaryDeployed(context, s, checks);
             }
             m = new ReleaseMoves.Move(m.command(), m.before(), m.changes(), m.after(), checks);
-            return ReleaseCommand.finish(spec, context, m, dryRun, apply, output.json);
+            return ReleaseSupport.finish(spec, context, m, dryRun, apply, output.json);
         });
     }
 }

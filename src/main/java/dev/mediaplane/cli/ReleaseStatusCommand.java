@@ -63,9 +63,9 @@ public final class ReleaseStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return ReleaseCommand.guarded(spec, () -> {
+        return ReleaseSupport.guarded(spec, () -> {
             ReleaseContext ctx = parent.context;
-            ReleaseState s = ReleaseState.read(ReleaseCommand.projectDir(spec), stack.stackName());
+            ReleaseState s = ReleaseState.read(ReleaseSupport.projectDir(spec), stack.stackName());
             if (dryRun) {
                 PrintWriter out = spec.commandLine().getOut();
                 String p = "projects/" + s.config().project();
@@ -83,7 +83,7 @@ public final class ReleaseStatusCommand implements Callable<Integer> {
                     JsonArray a = new JsonArray();
                     calls.forEach(a::add);
                     o.add("calls", a);
-                    out.print(ReleaseCommand.json(o));
+                    out.print(ReleaseSupport.json(o));
                 } else {
                     out.println("dry run: release status on stack " + s.stack() + " would call:");
                     calls.forEach(c -> out.println("  " + c));
@@ -121,7 +121,7 @@ public final class ReleaseStatusCommand implements Callable<Integer> {
                 JsonObject o = new JsonObject();
                 o.addProperty("stack", s.stack());
                 o.addProperty("online", !offline);
-                o.add("releases", ReleaseCommand.releases(s));
+                o.add("releases", ReleaseSupport.releases(s));
                 o.addProperty("releasesBucket", s.releasesBucket());
                 JsonObject pub = new JsonObject();
                 published.forEach((h, p) -> pub.addProperty(h, p.orElse(null)));
@@ -150,7 +150,7 @@ public final class ReleaseStatusCommand implements Callable<Integer> {
                     ns.add(x);
                 });
                 o.add("nodes", offline ? null : ns);
-                out.print(ReleaseCommand.json(o));
+                out.print(ReleaseSupport.json(o));
             } else {
                 out.printf("stack %s: releases bucket gs://%s%n", s.stack(), s.releasesBucket());
                 out.printf("  stable  %s  %s  template %s%s%n", s.stable(), s.pinnedStable().isPresent() ? "(pinned)"

@@ -47,9 +47,9 @@ public final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return ReleaseCommand.guarded(spec, () -> {
-            ReleaseState s = ReleaseState.read(ReleaseCommand.projectDir(spec), stack.stackName());
-            return ReleaseCommand.finish(spec, context, ReleaseMoves.rollback(s), dryRun, apply, output.json);
+        return ReleaseSupport.guarded(spec, () -> {
+            ReleaseState s = ReleaseState.read(ReleaseSupport.projectDir(spec), stack.stackName());
+            return ReleaseSupport.finish(spec, context, ReleaseMoves.rollback(s), dryRun, apply, output.json);
         });
     }
 }

@@ -2,14 +2,23 @@ package dev.mediaplane.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.mediaplane.ops.release.Progress;
+import dev.mediaplane.config.StackConfig;
+import dev.mediaplane.ops.Progress;
+import dev.mediaplane.ops.node.Drain;
+import dev.mediaplane.ops.node.EslNodeDrainer;
+import dev.mediaplane.ops.node.NodeTarget;
 import dev.mediaplane.ops.release.ReleaseContext;
 import dev.mediaplane.ops.release.ReleaseState;
 import dev.mediaplane.ops.release.Rollout;
+import dev.mediaplane.ops.secrets.SecretManagerClients;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,12 +38,17 @@ import picocli.CommandLine.Spec;
             "Stops at the first node that fails to drain or to become ready. Refuses to start while another node is"
                     + " not ready. Progress is kept in a state file (default .mediaplane/rollout-<stack>.json under the"
                     + " project): rerun after an interruption and it resumes, never draining or recreating a node twice.",
-            "Drains run through the node drainer of the nodes commands; --no-drain replaces nodes without draining"
-                    + " (calls on them are cut). Uses application default credentials.",
+            "Each drain is mediaplane drain's, over the node's ESL: --inventory FILE (the output of: gcloud compute instances"
+                    + " list --filter='labels.stack=STACK AND labels.component=fleet' --format=json) gives the nodes'"
+                    + " internal addresses, --esl-user with --esl-password-file or --esl-secret the login (allowed 'fsctl'"
+                    + " and 'show'). ESL is reached only from inside the VPC (controller.cidrs): run it there. Without"
+                    + " --inventory no node is drained and the rollout stops before the first recreate; --no-drain replaces"
+                    + " nodes without draining (calls on them are cut). Compute calls use application default credentials.",
             "",
             "Examples:",
             "  mediaplane rollout --stack dev --dry-run",
-            "  mediaplane rollout --stack dev --drain-timeout 300s --ready-timeout 15m",
+            "  mediaplane rollout --stack prod --inventory nodes.json --esl-user operator@mediaplane"
+                    + " --esl-secret esl-operator-password --drain-timeout 300s --ready-timeout 15m",
             "  mediaplane rollout --stack dev --all --json"
         })
 public final class RolloutCommand implements Callable<Integer> {
@@ -50,6 +64,12 @@ public final class RolloutCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    DrainCommand.FleetOptions nodes;
+
+    /** Test seam: the Secret Manager clients the ESL login reads its password with. */
+    SecretManagerClients clients = SecretManagerClients.applicationDefault();
 
     @Option(names = "--all", description = "Replace every node, not only those on a template the group no longer uses.")
     boolean all;
@@ -79,17 +99,37 @@ public final class RolloutCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private Duration duration(String option, String v, Duration min, Duration max) {
-        var m = java.util.regex.Pattern.compile("([1-9][0-9]{0,6})([smh])").matcher(v);
-        Duration d = null;
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = m.group(2).equals("s") ? Duration.ofSeconds(n) : m.group(2).equals("m") ? Duration.ofMinutes(n) : Duration.ofHours(n);
+        return DrainCommand.duration(spec.commandLine(), option, v, min, max);
+    }
+
+    /** The context with the ESL drainer over --inventory; without --inventory the context's own (NONE: no drain). */
+    private ReleaseContext withDrainer(ReleaseState s, Progress progress) {
+        CommandLine cmd = spec.commandLine();
+        List<String> login = Stream.of("--esl-user", "--esl-password-file", "--esl-secret")
+                .filter(o -> cmd.getParseResult().hasMatchedOption(o)).toList();
+        if (nodes.inventory == null) {
+            if (!login.isEmpty()) {
+                throw new ParameterException(cmd, String.join(", ", login) + " log in to the nodes of --inventory FILE;"
+                        + " give --inventory (from: " + NodeTarget.inventoryCommand(s.stack()) + ")");
+            }
+            return context;
         }
-        if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            throw new ParameterException(spec.commandLine(), option + " must be a duration from " + min.toSeconds() + "s to "
-                    + max.toSeconds() + "s written as a number and s, m or h (e.g. 90s), got '" + v + "'");
+        if (noDrain) {
+            throw new ParameterException(cmd, "--inventory is for draining and --no-drain drains nothing; give one of them");
         }
-        return d;
+        List<NodeTarget> inventory;
+        try {
+            inventory = NodeTarget.inventory(nodes.inventory, s.stack());
+        } catch (IOException e) {
+            throw new ParameterException(cmd, "--inventory: " + e.getMessage());
+        }
+        if (inventory.isEmpty()) {
+            throw new ParameterException(cmd, nodes.inventory + " has no node of stack " + s.stack() + " (instances labelled"
+                    + " stack=" + s.stack() + " and component=fleet); from: " + NodeTarget.inventoryCommand(s.stack()));
+        }
+        StackConfig c = s.config();
+        return context.withDrainer(new EslNodeDrainer(inventory, c.controller().eslPort(), nodes.login(c, clients),
+                node -> Drain.Listener.reporting(node, progress)));
     }
 
     @Override
@@ -98,14 +138,14 @@ public final class RolloutCommand implements Callable<Integer> {
         Duration ready = duration("--ready-timeout", readyTimeout, Duration.ofSeconds(1), Duration.ofHours(6));
         Duration every = duration("--poll", poll, Duration.ofSeconds(1), Duration.ofMinutes(10));
         int polls = (int) Math.max(1, ready.toSeconds() / Math.max(1, every.toSeconds()));
-        return ReleaseCommand.guarded(spec, () -> {
-            Path dir = ReleaseCommand.projectDir(spec);
+        return ReleaseSupport.guarded(spec, () -> {
+            Path dir = ReleaseSupport.projectDir(spec);
             ReleaseState s = ReleaseState.read(dir, stack.stackName());
             Path file = stateFile != null ? stateFile : Rollout.defaultStateFile(dir, s.stack());
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter log = output.json ? spec.commandLine().getErr() : out;
             Progress progress = new Progress(spec.commandLine().getErr(), context.tty());
-            Rollout.Report r = Rollout.run(context, s, new Rollout.Options(all, !noDrain, drain, every, polls), file, dryRun,
+            Rollout.Report r = Rollout.run(withDrainer(s, progress), s, new Rollout.Options(all, !noDrain, drain, every, polls), file, dryRun,
                     progress, line -> {
                         log.println(line);
                         log.flush();
@@ -125,7 +165,7 @@ public final class RolloutCommand implements Callable<Integer> {
                 o.addProperty("failedNode", r.failedNode().orElse(null));
                 o.addProperty("stateFile", file.toString());
                 o.addProperty("message", r.message());
-                out.print(ReleaseCommand.json(o));
+                out.print(ReleaseSupport.json(o));
             } else {
                 if (dryRun) {
                     out.println("rollout of " + r.group() + " would:");

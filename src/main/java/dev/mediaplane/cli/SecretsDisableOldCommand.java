@@ -3,7 +3,7 @@ package dev.mediaplane.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.mediaplane.config.StackConfig;
-import dev.mediaplane.ops.node.Durations;
+import dev.mediaplane.ops.Durations;
 import dev.mediaplane.ops.secrets.ManagedSecret;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import dev.mediaplane.ops.secrets.SecretStore;
@@ -75,7 +75,7 @@ public final class SecretsDisableOldCommand implements Callable<Integer> {
             SecretStore.Info info = store.info(secret.id());
             var latest = info.latestEnabled();
             if (latest.isEmpty()) {
-                return fail(json, secret.id() + " has no enabled version; nothing to keep, nothing disabled", DrainCommand.OpsExit.REFUSED);
+                return fail(json, secret.id() + " has no enabled version; nothing to keep, nothing disabled", ExitCode.REFUSED);
             }
             List<SecretStore.Version> old = info.enabled().stream().filter(v -> v.number() != latest.get().number()).toList();
             json.addProperty("latestEnabled", latest.get().number());
@@ -87,19 +87,19 @@ public final class SecretsDisableOldCommand implements Callable<Integer> {
             if (old.isEmpty()) {
                 json.addProperty("outcome", "nothing to do");
                 print(json, secret.id() + ": only version " + latest.get().number() + " is enabled; nothing to disable");
-                return DrainCommand.OpsExit.OK.code;
+                return ExitCode.OK.code();
             }
             if (now.isBefore(until)) {
                 return fail(json, "the grace of " + secret.id() + " version " + latest.get().number() + " runs until " + until
                         + " (--grace " + Durations.format(g) + " from its creation at " + latest.get().created() + "); versions "
                         + old.stream().map(SecretStore.Version::number).toList() + " stay enabled: rerun after that",
-                        DrainCommand.OpsExit.REFUSED);
+                        ExitCode.REFUSED);
             }
             if (dryRun) {
                 json.addProperty("dryRun", true);
                 print(json, "would call DisableSecretVersion on " + old.stream().map(SecretStore.Version::name).toList()
                         + "\nnothing was changed (--dry-run)");
-                return DrainCommand.OpsExit.OK.code;
+                return ExitCode.OK.code();
             }
             for (SecretStore.Version v : old) {
                 store.disable(v);
@@ -107,9 +107,9 @@ public final class SecretsDisableOldCommand implements Callable<Integer> {
             json.addProperty("outcome", "disabled");
             print(json, secret.id() + ": disabled versions " + old.stream().map(SecretStore.Version::number).toList()
                     + "; version " + latest.get().number() + " stays enabled");
-            return DrainCommand.OpsExit.OK.code;
+            return ExitCode.OK.code();
         } catch (SecretStore.StoreException e) {
-            return fail(json, e.getMessage(), DrainCommand.OpsExit.UNAVAILABLE);
+            return fail(json, e.getMessage(), ExitCode.UNAVAILABLE);
         }
     }
 
@@ -118,7 +118,7 @@ public final class SecretsDisableOldCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
     }
 
-    private int fail(JsonObject json, String why, DrainCommand.OpsExit code) {
+    private int fail(JsonObject json, String why, ExitCode code) {
         json.addProperty("outcome", code.name().toLowerCase(java.util.Locale.ROOT));
         json.addProperty("detail", why);
         if (output.json) {
@@ -126,6 +126,6 @@ public final class SecretsDisableOldCommand implements Callable<Integer> {
         }
         spec.commandLine().getErr().println("mediaplane secrets disable-old: " + why);
         spec.commandLine().getErr().flush();
-        return code.code;
+        return code.code();
     }
 }

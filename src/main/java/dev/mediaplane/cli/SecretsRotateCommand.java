@@ -5,10 +5,10 @@ import com.google.gson.JsonObject;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.esl.EslConnection;
 import dev.mediaplane.esl.EslCredentials;
-import dev.mediaplane.ops.node.Durations;
+import dev.mediaplane.ops.Durations;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeTarget;
-import dev.mediaplane.ops.node.Progress;
 import dev.mediaplane.ops.secrets.ManagedSecret;
 import dev.mediaplane.ops.secrets.NodeSecretApply;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
@@ -30,8 +30,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code mediaplane secrets rotate}: a new version, checked, taken by every node without dropping a call. */
@@ -137,7 +137,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
         byte[] value;
         if (fromFile == null && (stdinTerminal != null ? stdinTerminal : System.console() != null)) {
             return fail(json, "refusing to read the value of " + secret.id() + " from a terminal (it would echo and stay"
-                    + " in scrollback); pipe it in or use --from-file FILE", DrainCommand.OpsExit.REFUSED);
+                    + " in scrollback); pipe it in or use --from-file FILE", ExitCode.REFUSED);
         }
         try {
             value = fromFile != null ? Files.readAllBytes(fromFile) : stdin.readAllBytes();
@@ -148,7 +148,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
         value = secret.normalise(value);
         String problem = secret.check(value);
         if (problem != null) {
-            return fail(json, "the new value of " + secret.id() + " " + problem + "; nothing was changed", DrainCommand.OpsExit.REFUSED);
+            return fail(json, "the new value of " + secret.id() + " " + problem + "; nothing was changed", ExitCode.REFUSED);
         }
         String resource = "projects/" + c.project() + "/secrets/" + secret.id();
         PrintWriter out = cmd.getOut();
@@ -174,7 +174,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
                 out.println("nothing was changed (--dry-run)");
             }
             out.flush();
-            return DrainCommand.OpsExit.OK.code;
+            return ExitCode.OK.code();
         }
 
         EslCredentials operator = null;
@@ -183,7 +183,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
             try {
                 operator = login.credentials(nodes.get(0).internal(), eslPort);
             } catch (EslLogin.LoginUnavailable e) {
-                return fail(json, e.getMessage() + "; nothing was changed", DrainCommand.OpsExit.UNAVAILABLE);
+                return fail(json, e.getMessage() + "; nothing was changed", ExitCode.UNAVAILABLE);
             }
         }
         Progress progress = new Progress(cmd.getErr(), false, 1);
@@ -194,7 +194,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
             String why = apply.preflight(new EslCredentials(n.internal(), eslPort, operator.user(), operator.password()), secret);
             if (why != null) {
                 Arrays.fill(value, (byte) 0);
-                return fail(json, n.name() + ": " + why + "; nothing was changed", DrainCommand.OpsExit.UNAVAILABLE);
+                return fail(json, n.name() + ": " + why + "; nothing was changed", ExitCode.UNAVAILABLE);
             }
         }
         SecretStore.Version added;
@@ -207,7 +207,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
             progress.step("secrets rotate: " + added.name() + " reads back the same SHA-256");
         } catch (SecretStore.StoreException e) {
             Arrays.fill(value, (byte) 0);
-            return fail(json, e.getMessage(), DrainCommand.OpsExit.UNAVAILABLE);
+            return fail(json, e.getMessage(), ExitCode.UNAVAILABLE);
         }
         json.addProperty("version", added.number());
         json.addProperty("verified", true);
@@ -248,10 +248,10 @@ public final class SecretsRotateCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        return allTook ? DrainCommand.OpsExit.OK.code : DrainCommand.OpsExit.FAILED.code;
+        return allTook ? ExitCode.OK.code() : ExitCode.FAILED.code();
     }
 
-    private int fail(JsonObject json, String why, DrainCommand.OpsExit code) {
+    private int fail(JsonObject json, String why, ExitCode code) {
         json.addProperty("outcome", code.name().toLowerCase(java.util.Locale.ROOT));
         json.addProperty("detail", why);
         if (output.json) {
@@ -260,6 +260,6 @@ public final class SecretsRotateCommand implements Callable<Integer> {
         }
         spec.commandLine().getErr().println("mediaplane secrets rotate: " + why);
         spec.commandLine().getErr().flush();
-        return code.code;
+        return code.code();
     }
 }

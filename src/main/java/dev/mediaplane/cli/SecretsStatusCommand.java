@@ -3,7 +3,7 @@ package dev.mediaplane.cli;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.mediaplane.config.StackConfig;
-import dev.mediaplane.ops.node.Durations;
+import dev.mediaplane.ops.Durations;
 import dev.mediaplane.ops.secrets.ManagedSecret;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import dev.mediaplane.ops.secrets.SecretStore;
@@ -116,7 +116,7 @@ public final class SecretsStatusCommand implements Callable<Integer> {
             out.print(text);
         }
         out.flush();
-        return refused ? DrainCommand.OpsExit.UNAVAILABLE.code : bad ? DrainCommand.OpsExit.FAILED.code : DrainCommand.OpsExit.OK.code;
+        return refused ? ExitCode.UNAVAILABLE.code() : bad ? ExitCode.FAILED.code() : ExitCode.OK.code();
     }
 
     /** Days and hours past a day, minutes below: "12d3h", "5h20m", "42s". */

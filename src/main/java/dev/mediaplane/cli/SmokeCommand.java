@@ -4,9 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.mediaplane.config.StackConfig;
 import dev.mediaplane.esl.EslCredentials;
+import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeTarget;
-import dev.mediaplane.ops.node.Progress;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import dev.mediaplane.ops.smoke.SipTlsProbe;
 import dev.mediaplane.ops.smoke.Smoke;
@@ -126,7 +126,7 @@ public final class SmokeCommand implements Callable<Integer> {
                 first = login.credentials(nodes.get(0).internal(), eslPort);
             } catch (EslLogin.LoginUnavailable e) {
                 cmd.getErr().println("mediaplane smoke: " + e.getMessage());
-                return DrainCommand.OpsExit.UNAVAILABLE.code;
+                return ExitCode.UNAVAILABLE.code();
             }
         }
         for (NodeTarget n : nodes) {
@@ -159,7 +159,7 @@ public final class SmokeCommand implements Callable<Integer> {
                 out.println("nothing was contacted (--dry-run)");
             }
             out.flush();
-            return DrainCommand.OpsExit.OK.code;
+            return ExitCode.OK.code();
         }
         Progress progress = new Progress(cmd.getErr(), false, 1);
         Smoke smoke = new Smoke(new Smoke.Settings(trust, t, certMinDays), clock::instant);
@@ -193,6 +193,6 @@ public final class SmokeCommand implements Callable<Integer> {
                     all.stream().filter(Smoke.Check::pass).count(), all.size(), targets.size(), targets.size() == 1 ? "" : "s");
         }
         out.flush();
-        return pass ? DrainCommand.OpsExit.OK.code : DrainCommand.OpsExit.FAILED.code;
+        return pass ? ExitCode.OK.code() : ExitCode.FAILED.code();
     }
 }

@@ -76,7 +76,7 @@ public final class UndrainCommand implements Callable<Integer> {
             out.println(output.json ? DrainCommand.gson(json) : "undrain " + r.node().name() + " (ESL " + r.node().internal()
                     + ":" + r.eslPort() + ", " + login.describe() + "), would call: " + calls + "\nnothing was changed (--dry-run)");
             out.flush();
-            return DrainCommand.OpsExit.OK.code;
+            return ExitCode.OK.code();
         }
         String problem = null;
         try {
@@ -100,6 +100,6 @@ public final class UndrainCommand implements Callable<Integer> {
             cmd.getErr().flush();
         }
         out.flush();
-        return problem == null ? DrainCommand.OpsExit.OK.code : DrainCommand.OpsExit.UNAVAILABLE.code;
+        return problem == null ? ExitCode.OK.code() : ExitCode.UNAVAILABLE.code();
     }
 }

@@ -248,4 +248,69 @@ class WorkflowsTest {
         assertEquals(1, runDiffStep(broken, 1));
         assertTrue(Files.readString(broken.resolve("log")).contains("::error::mediaplane diff --stack prod --format markdown failed (exit 1)"));
     }
+
+    private static Map<String, Map<String, Object>> prodJobs() throws IOException {
+        return jobs(workflows().stream().filter(w -> w.file().equals("prod.yml")).findFirst().orElseThrow().yaml());
+    }
+
+    /** Runs prod's release step under bash -e for {@code action}, with a mediaplane stand-in exiting {@code rc}. */
+    private static int runReleaseStep(Path dir, String action, int rc) throws Exception {
+        String step = steps(prodJobs().get("release")).stream().filter(s -> "step".equals(s.get("id")))
+                .map(s -> (String) s.get("run")).findFirst().orElseThrow();
+        Path cli = dir.resolve("mediaplane");
+        Files.writeString(cli, "#!/bin/sh\necho \"mediaplane $*\" >> calls\necho \"verdict report of $*\"\nexit " + rc + "\n");
+        cli.toFile().setExecutable(true);
+        ProcessBuilder pb = new ProcessBuilder("bash", "-e", "-c", step).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("log").toFile());
+        pb.environment().putAll(Map.of("ACTION", action, "GITHUB_STEP_SUMMARY", dir.resolve("summary.md").toString()));
+        return pb.start().waitFor();
+    }
+
+    @Test
+    void prodMovesRunWithApplyAndCanaryStatusVerdictsAreNotFailures(@TempDir Path tmp) throws Exception {
+        for (String action : List.of("canary-start", "promote", "rollback")) {
+            Path d = Files.createDirectories(tmp.resolve(action));
+            assertEquals(0, runReleaseStep(d, action, 0), Files.readString(d.resolve("log")));
+            assertEquals("mediaplane " + action.replace('-', ' ') + " --stack prod --apply\n", Files.readString(d.resolve("calls")));
+            Path failed = Files.createDirectories(tmp.resolve(action + "-failed"));
+            assertEquals(69, runReleaseStep(failed, action, 69), "a failed move fails the job");
+        }
+        Map<Integer, String> verdicts = Map.of(0, "promote", 5, "hold", 6, "roll back");
+        for (var v : verdicts.entrySet()) {
+            Path d = Files.createDirectories(tmp.resolve("status-" + v.getKey()));
+            assertEquals(0, runReleaseStep(d, "canary-status", v.getKey()), Files.readString(d.resolve("log")));
+            String summary = Files.readString(d.resolve("summary.md"));
+            assertTrue(summary.startsWith("## Canary verdict: " + v.getValue() + " (exit " + v.getKey() + ")\n"), summary);
+            assertTrue(summary.contains("verdict report of canary status --stack prod"), summary);
+            assertFalse(Files.readString(d.resolve("calls")).contains("--apply"));
+        }
+        for (int rc : List.of(1, 4, 69, 70)) {
+            Path d = Files.createDirectories(tmp.resolve("status-" + rc));
+            assertEquals(rc, runReleaseStep(d, "canary-status", rc));
+            assertTrue(Files.readString(d.resolve("log")).contains("::error::mediaplane canary status failed (exit " + rc + ")"));
+            assertFalse(Files.exists(d.resolve("summary.md")), "no verdict for exit " + rc);
+        }
+    }
+
+    /** The write token is only in the job that opens the pull request, and that job runs neither the CLI nor pulumi. */
+    @Test
+    void onlyTheRecordJobWritesAndItRunsNoProjectCode() throws IOException {
+        Map<String, Map<String, Object>> jobs = prodJobs();
+        assertEquals(Map.of("contents", "write", "pull-requests", "write"), jobs.get("record").get("permissions"));
+        assertEquals(Map.of("contents", "read", "id-token", "write"), jobs.get("release").get("permissions"));
+        for (Map<String, Object> step : steps(jobs.get("record"))) {
+            String run = String.valueOf(step.get("run"));
+            assertFalse(run.contains("./mediaplane") || run.contains("mvnw") || run.lines().anyMatch(l -> l.trim().startsWith("pulumi")), run);
+            assertFalse(String.valueOf(step.get("uses")).startsWith("google-github-actions/"), step.toString());
+        }
+        String record = steps(jobs.get("record")).stream().map(s -> String.valueOf(s.get("run"))).reduce("", String::concat);
+        assertTrue(record.contains("git push origin \"$branch\"") && record.contains("gh pr create"), record);
+        for (Workflow w : workflows()) {
+            jobs(w.yaml()).forEach((name, job) -> {
+                if (job.get("permissions") instanceof Map<?, ?> p && "write".equals(p.get("contents"))) {
+                    assertEquals("prod.yml record", w.file() + " " + name, "contents: write only to record the stack file");
+                }
+            });
+        }
+    }
 }

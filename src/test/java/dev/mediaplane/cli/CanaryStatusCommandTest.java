@@ -216,7 +216,7 @@ class CanaryStatusCommandTest {
     void badFlagsAndNoCanaryAreRefusedClearly() throws IOException {
         Result w = run("canary", "status", "--stack", "prod", "--window", "2w");
         assertEquals(ExitCode.USAGE.code(), w.code());
-        assertTrue(w.err().contains("--window must be a duration from 5m to 42d"), w.err());
+        assertTrue(w.err().contains("--window must be a duration like 90s, 5m, 1h30m or 250ms between 5m and 42d, got '2w'"), w.err());
         Result t = run("canary", "status", "--stack", "prod", "--threshold", "jitter.hold=1");
         assertEquals(ExitCode.USAGE.code(), t.code());
         assertTrue(t.err().contains("--threshold jitter.hold names no threshold"), t.err());

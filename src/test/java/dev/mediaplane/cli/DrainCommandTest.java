@@ -327,7 +327,7 @@ class DrainCommandTest {
     void helpHasExamplesWhereItRunsAndTheExitCodes() {
         Result r = run("drain", "--help");
         assertEquals(0, r.code());
-        for (String s : List.of("Examples:", "inside the VPC", "controller.cidrs", "4  REFUSED", "1  FAILED", "69  UNAVAILABLE",
+        for (String s : List.of("Examples:", "inside the VPC", "controller.cidrs", "4   REFUSED", "1   FAILED", "69   UNAVAILABLE",
                 "--dry-run", "--json")) {
             assertTrue(r.out().contains(s), s + " missing in:\n" + r.out());
         }

@@ -69,20 +69,4 @@ class ReleaseCommandsTest {
             }
         }
     }
-
-    @Test
-    void progressRedrawsOneLineOnATerminalAndPrintsLinesOtherwise() {
-        StringWriter tty = new StringWriter();
-        var p = new dev.mediaplane.ops.release.Progress(new PrintWriter(tty), true);
-        p.step("node-a: STAGING (poll 1/6)");
-        p.step("node-a: ok");
-        p.done();
-        assertEquals("\rnode-a: STAGING (poll 1/6)\rnode-a: ok                \n", tty.toString());
-        StringWriter plain = new StringWriter();
-        var q = new dev.mediaplane.ops.release.Progress(new PrintWriter(plain), false);
-        q.step("one");
-        q.step("two");
-        q.done();
-        assertEquals("one" + System.lineSeparator() + "two" + System.lineSeparator(), plain.toString());
-    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.mediaplane.cli.ReleaseCommandsTest.Result;
+import dev.mediaplane.ops.node.EslNode;
 import dev.mediaplane.ops.release.ComputeStandIn;
 import dev.mediaplane.ops.release.NodeDrainer;
 import dev.mediaplane.ops.release.ReleaseChecks;
@@ -14,9 +15,13 @@ import dev.mediaplane.ops.release.ReleaseContext;
 import dev.mediaplane.ops.release.ReleaseFixtures;
 import dev.mediaplane.ops.release.ReleaseState;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +46,9 @@ class RolloutCommandTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        f = new ReleaseFixtures(dir);
+        if (f == null) {
+            f = new ReleaseFixtures(dir);
+        }
         s = f.state();
         newTemplate = s.stableTemplate();
         oldTemplate = s.templateOf(ReleaseFixtures.OLD);
@@ -151,12 +158,86 @@ class RolloutCommandTest {
     void withoutADrainerItStopsBeforeRecreatingAnything() {
         Result r = run(f.context(), "rollout", "--stack", "prod");
         assertEquals(ExitCode.NODE_NOT_READY.code(), r.code());
-        assertTrue(r.err().contains("could not drain " + node("a") + ": no node drainer is wired into this build"), r.err());
+        assertTrue(r.err().contains("could not drain " + node("a") + ": no node drainer: give --inventory FILE"), r.err());
+        assertTrue(r.err().contains("(--esl-user, and --esl-password-file or --esl-secret)"), r.err());
         assertTrue(r.err().contains("pass --no-drain"), r.err());
         assertEquals(0, f.compute.recreates(node("a")));
         Result cut = run(f.context(), "rollout", "--stack", "prod", "--no-drain");
         assertEquals(0, cut.code(), cut.err());
         assertEquals(1, f.compute.recreates(node("c")));
+    }
+
+    @Test
+    void withAnInventoryEachNodeIsDrainedOverEslBeforeItIsRecreated() throws IOException {
+        String password = "MARKER-rollout-esl-operator-4d1e";
+        List<EslNode> esl = new ArrayList<>();
+        try {
+            // One ESL stand-in per node, all on the stack's controllerEslPort, at 127.0.0.2..4 (the inventory's networkIP).
+            esl.add(new EslNode(InetAddress.getByName("127.0.0.2"), 0));
+            int port = esl.get(0).port();
+            esl.add(new EslNode(InetAddress.getByName("127.0.0.3"), port));
+            esl.add(new EslNode(InetAddress.getByName("127.0.0.4"), port));
+            Files.writeString(dir.resolve("Pulumi.prod.yaml"), f.stackText() + "  mediaplane:controllerEslPort: " + port + "\n");
+            setUp(); // the stack's render (and so its template) changed with the port
+            StringBuilder inventory = new StringBuilder("[");
+            for (int i = 0; i < 3; i++) {
+                String name = node(String.valueOf((char) ('a' + i)));
+                EslNode n = esl.get(i).user("operator@mediaplane", password, Set.of("fsctl", "show", "status"));
+                if (i == 1) {
+                    n.channels.set(1); // b has a call that ends while it is drained
+                }
+                AtomicInteger counts = new AtomicInteger();
+                n.beforeApi = cmd -> {
+                    if (cmd.equals("fsctl pause inbound")) {
+                        events.add("pause " + name + " recreated-before=" + f.compute.recreates(name));
+                    } else if (cmd.equals("show channels count") && n.paused.get() && counts.incrementAndGet() == 2) {
+                        n.channels.set(0);
+                    }
+                    return true;
+                };
+                inventory.append(i == 0 ? "" : ",").append("{\"name\":\"").append(name)
+                        .append("\",\"labels\":{\"stack\":\"prod\",\"component\":\"fleet\"},\"networkInterfaces\":[{\"networkIP\":\"127.0.0.")
+                        .append(i + 2).append("\"}]}");
+            }
+            Path inv = dir.resolve("nodes.json");
+            Files.writeString(inv, inventory.append("]").toString());
+            Path pw = dir.resolve("operator-password");
+            Files.writeString(pw, password + "\n");
+            Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
+
+            // The system context's drainer (NONE) is replaced by the ESL drainer because --inventory is given.
+            Result r = run(f.context(NodeDrainer.NONE, d -> { }), "rollout", "--stack", "prod", "--inventory", inv.toString(),
+                    "--esl-user", "operator@mediaplane", "--esl-password-file", pw.toString(), "--drain-timeout", "30s",
+                    "--ready-timeout", "60s");
+            assertEquals(0, r.code(), r.err() + r.out());
+            assertEquals(List.of("pause " + node("a") + " recreated-before=0", "pause " + node("b") + " recreated-before=0",
+                    "pause " + node("c") + " recreated-before=0"), events);
+            for (int i = 0; i < 3; i++) {
+                String name = node(String.valueOf((char) ('a' + i)));
+                assertEquals(1, f.compute.recreates(name), name);
+                List<String> calls = List.copyOf(esl.get(i).apiCalls);
+                assertTrue(calls.indexOf("fsctl pause inbound") < calls.indexOf("fsctl pause_check inbound"), calls.toString());
+                assertTrue(esl.get(i).paused.get(), name + " stays paused until it is recreated");
+            }
+            assertTrue(r.err().contains("drain " + node("b") + ": 1 channel (0 calls) up"), r.err());
+            assertTrue(r.out().contains(node("b") + ": drained"), r.out());
+            assertFalse((r.out() + r.err()).contains(password), "the ESL password leaked");
+        } finally {
+            for (EslNode n : esl) {
+                n.close();
+            }
+        }
+    }
+
+    @Test
+    void eslLoginOptionsWithoutAnInventoryAreAUsageError() {
+        Result r = run("rollout", "--stack", "prod", "--esl-user", "operator@mediaplane");
+        assertEquals(ExitCode.USAGE.code(), r.code(), r.err());
+        assertTrue(r.err().contains("--esl-user log in to the nodes of --inventory FILE; give --inventory (from: gcloud"), r.err());
+        Result both = run("rollout", "--stack", "prod", "--inventory", "nodes.json", "--no-drain");
+        assertEquals(ExitCode.USAGE.code(), both.code(), both.err());
+        assertTrue(both.err().contains("--inventory is for draining and --no-drain drains nothing"), both.err());
+        assertTrue(events.isEmpty());
     }
 
     @Test

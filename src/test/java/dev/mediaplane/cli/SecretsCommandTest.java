@@ -397,6 +397,6 @@ class SecretsCommandTest {
     @Test
     void helpListsTheExitCodesAndExamples() {
         Result r = run("", "secrets", "rotate", "--help");
-        assertTrue(r.out().contains("Examples:") && r.out().contains("4  REFUSED") && r.out().contains("killgw"), r.out());
+        assertTrue(r.out().contains("Examples:") && r.out().contains("4   REFUSED") && r.out().contains("killgw"), r.out());
     }
 }

@@ -3,6 +3,8 @@ package dev.mediaplane.ops.node;
 import dev.mediaplane.esl.EslConnection;
 import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.esl.EslException;
+import dev.mediaplane.ops.Durations;
+import dev.mediaplane.ops.Progress;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -41,6 +43,23 @@ public final class Drain {
         void counted(int channels, int calls, Duration elapsed, Duration timeout);
 
         default void step(String line) {}
+
+        /** The counts of {@code node}'s drain as one progress state, its steps as lines (drain and rollout show the same). */
+        static Listener reporting(String node, Progress progress) {
+            return new Listener() {
+                @Override
+                public void counted(int channels, int calls, Duration elapsed, Duration timeout) {
+                    progress.update(String.format("drain %s: %d channel%s (%d call%s) up, %s of %s", node, channels,
+                            channels == 1 ? "" : "s", calls, calls == 1 ? "" : "s", elapsed.toSeconds() + "s",
+                            Durations.format(timeout)));
+                }
+
+                @Override
+                public void step(String line) {
+                    progress.step("drain " + node + ": " + line);
+                }
+            };
+        }
     }
 
     /** Waits between polls; tests may substitute. */

@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * Drains one node before the rollout replaces it: readiness fails first, new calls are refused
- * ({@code fsctl pause inbound}), active calls get up to {@code timeout} to end. The nodes half of
- * day-2 operations implements it over ESL; until it is wired in, {@link #NONE} refuses to pretend.
+ * ({@code fsctl pause inbound}), active calls get up to {@code timeout} to end. Over ESL it is
+ * {@code ops.node.EslNodeDrainer} (rollout --inventory); without one, {@link #NONE} refuses to pretend.
  */
 public interface NodeDrainer {
 
@@ -16,9 +16,11 @@ public interface NodeDrainer {
      */
     int drain(String node, Duration timeout) throws Exception;
 
-    /** No drainer wired in: every drain fails, so a rollout never replaces an undrained node silently. */
+    /** No drainer given: every drain fails, so a rollout never replaces an undrained node silently. */
     NodeDrainer NONE = (node, timeout) -> {
-        throw new IllegalStateException("no node drainer is wired into this build (mediaplane drain comes with the"
-                + " nodes half of day-2 operations); pass --no-drain to replace nodes without draining them");
+        throw new IllegalStateException("no node drainer: give --inventory FILE (gcloud compute instances list"
+                + " --filter='labels.component=fleet' --format=json) and the ESL login (--esl-user, and --esl-password-file or"
+                + " --esl-secret) to drain each node over ESL from inside the VPC, or pass --no-drain to replace nodes"
+                + " without draining them (their calls are cut)");
     };
 }

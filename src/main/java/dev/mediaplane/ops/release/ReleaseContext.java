@@ -2,6 +2,7 @@ package dev.mediaplane.ops.release;
 
 import com.google.auth.Credentials;
 import com.google.auth.oauth2.GoogleCredentials;
+import dev.mediaplane.ops.Progress;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
@@ -43,7 +44,7 @@ public record ReleaseContext(Map<String, String> env, Supplier<Credentials> cred
                 project -> new ComputeFleet(project, adc.get(), ComputeFleet.GOOGLE),
                 project -> MetricsReader.google(adc.get()),
                 new AutomationPulumiRunner(), NodeDrainer.NONE, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()),
-                System.console() != null);
+                Progress.terminal());
     }
 
     /** Whether {@code pulumi} is on PATH. */

@@ -77,7 +77,11 @@ public record ReleaseState(String stack, Path file, String text, StackConfig con
         return Fleet.templateName(config, Renderer.bootScripts(config, hash));
     }
 
-    /** The object the program uploads last for a release; its presence means the release is published. */
+    /**
+     * The object the program uploads last for a release; its presence means the release is published. The
+     * name is infra/RecordingStore's and startup.sh's too: render/Bundle has no constant for it to share, so
+     * ManifestObjectTest pins this one to the program's plan.
+     */
     public static String manifestObject(String hash) {
         return "releases/" + hash + "/MANIFEST.sha256";
     }

@@ -2,6 +2,7 @@ package dev.mediaplane.ops.release;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.mediaplane.ops.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -156,7 +157,7 @@ public final class Rollout {
             for (int p = 1; p <= o.readyPolls(); p++) {
                 ctx.sleeper().sleep(o.poll());
                 now = find(fleet.nodes(region, groupName), n.name()).orElse(null);
-                progress.step(where + ": " + (now == null ? "not listed yet" : now.status() + ", action " + now.currentAction()
+                progress.update(where + ": " + (now == null ? "not listed yet" : now.status() + ", action " + now.currentAction()
                         + ", health " + (now.health().isEmpty() ? "-" : now.health())) + " (poll " + p + "/" + o.readyPolls() + ")");
                 if (now != null && now.ready() && (o.all() || targets.contains(now.template()))) {
                     ready = true;

@@ -3,7 +3,7 @@ package dev.mediaplane.ops.secrets;
 import dev.mediaplane.esl.EslConnection;
 import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.esl.EslException;
-import dev.mediaplane.ops.node.Durations;
+import dev.mediaplane.ops.Durations;
 import dev.mediaplane.ops.node.NodeControl;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -117,7 +117,7 @@ class DrainOverFakeFreeSwitchTest {
         java.nio.file.Files.writeString(pw, PW);
         java.nio.file.Files.setPosixFilePermissions(pw, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         EslNodeDrainer drainer = new EslNodeDrainer(List.of(new NodeTarget("mp-test-node-1", "127.0.0.1", java.util.Optional.empty())),
-                fs.port(), new EslLogin("operator@mediaplane", new EslLogin.PasswordFile(pw)), (a, b, c, d) -> { });
+                fs.port(), new EslLogin("operator@mediaplane", new EslLogin.PasswordFile(pw)), n -> (a, b, c, d) -> { });
         channels.set(2);
         assertEquals(0, drainer.drain("mp-test-node-1", Duration.ofSeconds(10)));
         java.io.IOException e = assertThrows(java.io.IOException.class, () -> drainer.drain("mp-test-node-9", Duration.ofSeconds(1)));

@@ -58,7 +58,12 @@ public final class EslNode implements AutoCloseable {
     private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
 
     public EslNode() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** A node listening on {@code address:port} (several nodes on 127.0.0.x share one port, as a fleet shares eslPort). */
+    public EslNode(InetAddress address, int port) throws IOException {
+        server = new ServerSocket(port, 50, address);
         Thread t = new Thread(this::acceptLoop, "esl-node-accept");
         t.setDaemon(true);
         t.start();

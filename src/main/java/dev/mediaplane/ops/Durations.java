@@ -1,4 +1,4 @@
-package dev.mediaplane.ops.node;
+package dev.mediaplane.ops;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

@@ -1,12 +1,12 @@
-package dev.mediaplane.ops.node;
+package dev.mediaplane.ops;
 
 import java.io.PrintWriter;
 
 /**
- * Progress of anything that waits, on stderr so stdout stays the result (and --json stays one
- * document). On a terminal one line is rewritten in place; otherwise each change is a line of its
- * own, and an unchanged state is repeated at most every {@code plainEvery} updates, so CI logs
- * show that the wait is alive without a line per poll.
+ * Progress of anything that waits (drain, rollout, canary status, rotate, smoke), on stderr so stdout
+ * stays the result (and --json stays one document). On a terminal one line is rewritten in place;
+ * otherwise each change is a line of its own, and an unchanged state is repeated at most every
+ * {@code plainEvery} updates, so CI logs show that the wait is alive without a line per poll.
  */
 public final class Progress {
 
@@ -16,6 +16,11 @@ public final class Progress {
     private String last;
     private int unchanged;
     private int width;
+
+    /** Every update a line of its own when not on a terminal. */
+    public Progress(PrintWriter err, boolean tty) {
+        this(err, tty, 1);
+    }
 
     public Progress(PrintWriter err, boolean tty, int plainEvery) {
         this.err = err;

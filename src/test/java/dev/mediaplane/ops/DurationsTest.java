@@ -1,34 +1,12 @@
-package dev.mediaplane.ops.node;
+package dev.mediaplane.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-class ProgressAndDurationsTest {
-
-    @Test
-    void aTerminalGetsOneLineRewrittenInPlace() {
-        StringWriter w = new StringWriter();
-        Progress p = new Progress(new PrintWriter(w), true, 10);
-        p.update("3 channels up");
-        p.update("2 up");
-        p.done();
-        assertEquals("\r3 channels up\r2 up         \n", w.toString());
-    }
-
-    @Test
-    void otherwiseALinePerChangeAndAnUnchangedStateEveryNthUpdate() {
-        StringWriter w = new StringWriter();
-        Progress p = new Progress(new PrintWriter(w), false, 3);
-        for (String s : new String[] {"3", "3", "3", "3", "2", "2"}) {
-            p.update(s);
-        }
-        assertEquals("3\n3\n2\n", w.toString().replace(System.lineSeparator(), "\n"));
-    }
+class DurationsTest {
 
     @Test
     void durationsParseAndBoundWithMessagesNamingTheOption() {
