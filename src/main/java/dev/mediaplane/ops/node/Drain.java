@@ -157,11 +157,15 @@ public final class Drain {
                     continue;
                 }
                 last = channels;
+                // One reading after the count: the elapsed time reported is the one the deadline was judged on
+                // (a reading from before the count made a timed-out drain report less than its timeout).
+                long now = nanoTime.getAsLong();
+                elapsed = Duration.ofNanos(now - t0);
                 listener.counted(channels, calls, elapsed, settings.timeout());
                 if (channels == 0) {
                     return new Result(Outcome.DRAINED, start, 0, elapsed, reconnects, "no channel left");
                 }
-                if (nanoTime.getAsLong() >= deadline) {
+                if (now >= deadline) {
                     return new Result(Outcome.TIMED_OUT, start, last, elapsed, reconnects,
                             channels + " channel" + (channels == 1 ? "" : "s") + " still up after "
                                     + Durations.format(settings.timeout()) + "; inbound stays paused");
