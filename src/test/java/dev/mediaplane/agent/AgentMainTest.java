@@ -60,9 +60,9 @@ class AgentMainTest {
                     closed.incrementAndGet();
                 }
             }
-            agent.addExtension((esl, env, log) -> {
-                client.set(esl);
-                assertEquals("mp-node-test", env.nodeName());
+            agent.addExtension(ctx -> {
+                client.set(ctx.esl());
+                assertEquals("mp-node-test", ctx.env().nodeName());
                 return new Bridge();
             });
             ByteArrayOutputStream out = new ByteArrayOutputStream();
