@@ -166,10 +166,12 @@ public final class AgentMain {
             } catch (NodeEnv.ConfigException e) {
                 return configError(log, e, nodeEnvFile);
             }
+            JulToJsonLog jul = JulToJsonLog.install(log, List.of());
             try {
                 return command.equals("sweep") ? sweep(pipeline, log) : upload(pipeline, files);
             } finally {
                 pipeline.shutdown(Duration.ofSeconds(20));
+                jul.uninstall();
             }
         }
     }
@@ -216,6 +218,15 @@ public final class AgentMain {
             return configError(log, new NodeEnv.ConfigException("ESL_CONF", env.eslConf().toString(),
                     "a readable fs_cli.conf with a [default] profile (" + e.getMessage() + ")"), nodeEnvFile);
         }
+        JulToJsonLog jul = JulToJsonLog.install(log, List.of(credentials.password()));
+        try {
+            return serve(env, clients, log, nodeEnvFile, credentials, t0);
+        } finally {
+            jul.uninstall();
+        }
+    }
+
+    private int serve(NodeEnv env, GoogleClients clients, JsonLog log, Path nodeEnvFile, EslCredentials credentials, long t0) {
         RecordingPipeline[] pipelineRef = new RecordingPipeline[1];
         java.util.LinkedHashSet<String> subscribed = new java.util.LinkedHashSet<>(EVENTS);
         for (Extension x : extensions) {
