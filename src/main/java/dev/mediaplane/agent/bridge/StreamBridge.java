@@ -105,6 +105,8 @@ public final class StreamBridge implements AutoCloseable {
     /** Streams whose call left {@link #streams} before they finished draining (a switch of provider). */
     private final Map<CallStream, Boolean> ending = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<StoredTranscript>> transcripts = new ConcurrentHashMap<>();
+    /** Each running stream's end handling (streamEnded on the control thread). */
+    private final Map<CallStream, CompletableFuture<Void>> handled = new ConcurrentHashMap<>();
     private final Map<Provider, Refused> refused = new EnumMap<>(Provider.class);
     private final Map<Provider, AtomicInteger> active = new EnumMap<>(Provider.class);
     private volatile boolean closed;
@@ -240,9 +242,10 @@ public final class StreamBridge implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        List<CompletableFuture<CallStream.Ended>> ends = streams.values().stream().map(s -> {
+        List<CompletableFuture<?>> ends = streams.values().stream().<CompletableFuture<?>>map(s -> {
             s.end();
-            return s.finished();
+            CompletableFuture<Void> h = handled.get(s);
+            return h != null ? h : s.finished();
         }).toList();
         try {
             CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new))
@@ -459,7 +462,11 @@ public final class StreamBridge implements AutoCloseable {
         f.put("file", tap.toString());
         f.put("from_offset", s.startOffset());
         log.info(resuming ? "stream_resumed" : "stream_started", f);
-        s.finished().thenAcceptAsync(ended -> streamEnded(s, ended, keySha), control);
+        // close() waits for this (not for finished()): it must not shut the control thread down before the end of
+        // each stream is handled, or the hand-off to it is refused and the stream's end never logged.
+        CompletableFuture<Void> ending = s.finished().thenAcceptAsync(ended -> streamEnded(s, ended, keySha), control);
+        handled.put(s, ending);
+        ending.whenComplete((v, err) -> handled.remove(s));
         s.start();
     }
 
