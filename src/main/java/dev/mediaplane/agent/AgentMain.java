@@ -60,14 +60,26 @@ public final class AgentMain {
             """;
 
     /**
+     * What an extension gets at start: the agent's ESL client (api/bgapi commands, state listeners), configuration,
+     * log, Google's clients, telemetry (its observers) and the recording pipeline (its hooks).
+     */
+    public record Context(EslClient esl, NodeEnv env, JsonLog log, GoogleClients clients, Telemetry telemetry,
+                          RecordingPipeline pipeline) {}
+
+    /**
      * Something that runs inside the service beside the recording pipeline (the streaming bridge): started once the
-     * service is wired, before ESL connects, with the agent's ESL client (for api/bgapi commands), configuration and
-     * log; it returns the listener that receives every ESL event (on the ESL delivery thread: it must not block).
-     * Its own threads are its own; it is closed (if AutoCloseable) before the pipeline stops.
+     * service is wired, before ESL connects; it returns the listener that receives every ESL event (on the ESL
+     * delivery thread: it must not block). Its own threads are its own; it is closed (if AutoCloseable) after ESL
+     * and before the pipeline stops.
      */
     @FunctionalInterface
     public interface Extension {
-        Consumer<EslEvent> start(EslClient esl, NodeEnv env, JsonLog log) throws Exception;
+        Consumer<EslEvent> start(Context context) throws Exception;
+
+        /** ESL events it needs beyond {@link AgentMain#EVENTS}; the agent's one subscription is their union. */
+        default List<String> events() {
+            return List.of();
+        }
     }
 
     private final List<Consumer<EslEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -86,7 +98,7 @@ public final class AgentMain {
 
     public static void main(String[] args) {
         AgentMain agent = new AgentMain();
-        // The streaming bridge plugs in here: agent.addExtension(...).
+        agent.addExtension(new BridgeExtension());
         System.exit(agent.run(args, System.getenv(), System.out, System.err));
     }
 
@@ -154,10 +166,12 @@ public final class AgentMain {
             } catch (NodeEnv.ConfigException e) {
                 return configError(log, e, nodeEnvFile);
             }
+            JulToJsonLog jul = JulToJsonLog.install(log, List.of());
             try {
                 return command.equals("sweep") ? sweep(pipeline, log) : upload(pipeline, files);
             } finally {
                 pipeline.shutdown(Duration.ofSeconds(20));
+                jul.uninstall();
             }
         }
     }
@@ -204,8 +218,21 @@ public final class AgentMain {
             return configError(log, new NodeEnv.ConfigException("ESL_CONF", env.eslConf().toString(),
                     "a readable fs_cli.conf with a [default] profile (" + e.getMessage() + ")"), nodeEnvFile);
         }
+        JulToJsonLog jul = JulToJsonLog.install(log, List.of(credentials.password()));
+        try {
+            return serve(env, clients, log, nodeEnvFile, credentials, t0);
+        } finally {
+            jul.uninstall();
+        }
+    }
+
+    private int serve(NodeEnv env, GoogleClients clients, JsonLog log, Path nodeEnvFile, EslCredentials credentials, long t0) {
         RecordingPipeline[] pipelineRef = new RecordingPipeline[1];
-        EslClient esl = new EslClient(credentials, EslClient.Subscription.of(EslConnection.Format.PLAIN, EVENTS.toArray(String[]::new)),
+        java.util.LinkedHashSet<String> subscribed = new java.util.LinkedHashSet<>(EVENTS);
+        for (Extension x : extensions) {
+            subscribed.addAll(x.events());
+        }
+        EslClient esl = new EslClient(credentials, EslClient.Subscription.of(EslConnection.Format.PLAIN, subscribed.toArray(String[]::new)),
                 new EslClient.EventListener() {
                     @Override
                     public void onEvent(EslEvent e) {
@@ -226,7 +253,7 @@ public final class AgentMain {
                             p.requestSweep(); // a RECORD_STOP that found no room: the sweep finds its file
                         }
                     }
-                }, EslClient.Options.defaults());
+                }, options(subscribed));
         NodeContract.Paths paths = NodeContract.STANDARD.paths();
         Path run = Path.of(paths.runDir());
         Telemetry telemetry = new Telemetry(new Telemetry.Settings(env.healthBind(), env.healthPort(), run.resolve(paths.readyMarker()),
@@ -245,7 +272,7 @@ public final class AgentMain {
         List<Consumer<EslEvent>> started = new ArrayList<>();
         for (Extension x : extensions) {
             try {
-                Consumer<EslEvent> l = x.start(esl, env, log);
+                Consumer<EslEvent> l = x.start(new Context(esl, env, log, clients, telemetry, pipeline));
                 if (l != null) {
                     listeners.add(l);
                     started.add(l);
@@ -314,6 +341,19 @@ public final class AgentMain {
         }
     }
 
+    /**
+     * The client's defaults, with the extensions' control events must-deliver too: {@code API} carries the
+     * stream-to-ai control message, which nothing would repeat if it were dropped under load.
+     */
+    private static EslClient.Options options(java.util.Set<String> subscribed) {
+        EslClient.Options d = EslClient.Options.defaults();
+        java.util.Set<String> must = new java.util.LinkedHashSet<>(d.mustDeliver());
+        if (subscribed.contains("API")) {
+            must.add("API");
+        }
+        return new EslClient.Options(d.connection(), d.backoff(), d.queueCapacity(), d.reserve(), d.backPressure(), must);
+    }
+
     private static void closeAll(List<Consumer<EslEvent>> started, JsonLog log) {
         for (Consumer<EslEvent> l : started) {
             if (l instanceof AutoCloseable c) {
@@ -327,7 +367,7 @@ public final class AgentMain {
     }
 
     /** Stops a running service (tests; SIGTERM does the same through the shutdown hook). */
-    void stop() {
+    public void stop() {
         stopped.countDown();
     }
 

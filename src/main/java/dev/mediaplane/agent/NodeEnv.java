@@ -1,5 +1,6 @@
 package dev.mediaplane.agent;
 
+import dev.mediaplane.agent.bridge.Provider;
 import dev.mediaplane.render.NodeContract;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -35,12 +36,18 @@ import java.util.regex.Pattern;
  * @param stateDir the agent's own state (the outbox); default {@code /var/lib/mediaplane/agent}
  * @param sipProfiles the sofia profiles that must be RUNNING for /ready ({@code SIP_PROFILES}, comma-separated);
  *     default external,internal (a fleet with an internal load balancer also runs ilb: boot writes the list)
+ * @param streamsDir the streaming bridge's live taps on tmpfs ({@code STREAMS_DIR}); default /run/mediaplane/streams
+ *     (boot creates it every boot)
+ * @param sttKeysDir where boot writes {@code deepgram-api-key} and {@code assemblyai-api-key} for the agent
+ *     ({@code STT_KEYS_DIR}); default /etc/mediaplane/agent (the agent's unit hides /etc/mediaplane/secrets)
+ * @param streamProvider the stack's provider for {@code mp_stream_to_ai=on} ({@code STREAM_PROVIDER} deepgram,
+ *     assemblyai or none); null when none or absent: a call must then name its provider
  * @param tuning the environment overrides ({@link Tuning})
  */
 public record NodeEnv(String stack, String project, String zone, String nodeName, String releaseHash,
                       String releasesBucket, Path recordingsDir, String recordingsBucket, String eventsTopic,
                       int healthPort, InetAddress internalIp, Path eslConf, Path stateDir, List<String> sipProfiles,
-                      Tuning tuning) {
+                      Path streamsDir, Path sttKeysDir, Provider streamProvider, Tuning tuning) {
 
     /** Exit code for bad configuration (sysexits.h EX_CONFIG), as the bash uploader used. */
     public static final int EX_CONFIG = 78;
@@ -48,7 +55,12 @@ public record NodeEnv(String stack, String project, String zone, String nodeName
     /** The keys node.env may carry; others are ignored (boot may add keys other services read). */
     public static final Set<String> KEYS = Set.of("STACK", "PROJECT", "ZONE", "NODE_NAME", "RELEASE_HASH", "RELEASES_BUCKET",
             "RECORDINGS_DIR", "RECORDINGS_BUCKET", "EVENTS_TOPIC", "HEALTH_PORT", "INTERNAL_IP", "ESL_CONF",
-            "AGENT_STATE_DIR", "SIP_PROFILES");
+            "AGENT_STATE_DIR", "SIP_PROFILES", "STREAMS_DIR", "STT_KEYS_DIR", "STREAM_PROVIDER");
+
+    /** STREAMS_DIR's default, agreed with boot (which creates it on tmpfs every boot). */
+    public static final String DEFAULT_STREAMS_DIR = "/run/mediaplane/streams";
+    /** STT_KEYS_DIR's default: boot writes the speech-to-text keys there 0640 root:mediaplane-agent. */
+    public static final String DEFAULT_STT_KEYS_DIR = "/etc/mediaplane/agent";
 
     private static final Pattern LINE = Pattern.compile("^([A-Z_][A-Z0-9_]*)=(.*)$");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
@@ -198,10 +210,26 @@ public record NodeEnv(String stack, String project, String zone, String nodeName
         if (!profiles.matches("[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*")) {
             throw new ConfigException("SIP_PROFILES", profiles, "comma-separated sofia profile names ([A-Za-z0-9_-])");
         }
+        Path streams = absoluteDir(kv, "STREAMS_DIR", DEFAULT_STREAMS_DIR, false);
+        Path keys = absoluteDir(kv, "STT_KEYS_DIR", DEFAULT_STT_KEYS_DIR, false);
+        String providerText = kv.getOrDefault("STREAM_PROVIDER", "");
+        Provider provider;
+        if (providerText.isEmpty() || providerText.equals("none")) {
+            provider = null;
+        } else {
+            try {
+                provider = Provider.parse(providerText);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("STREAM_PROVIDER", providerText, "one of deepgram, assemblyai, none");
+            }
+            if (!provider.id().equals(providerText)) {
+                throw new ConfigException("STREAM_PROVIDER", providerText, "one of deepgram, assemblyai, none");
+            }
+        }
         return new NodeEnv(kv.getOrDefault("STACK", ""), project, kv.getOrDefault("ZONE", ""), node,
                 release.isEmpty() ? "unknown" : release, kv.getOrDefault("RELEASES_BUCKET", ""), recordings, bucket, topic,
-                Integer.parseInt(portText), internal, Path.of(eslConf), state, List.of(profiles.split(",")),
-                Tuning.from(environment));
+                Integer.parseInt(portText), internal, Path.of(eslConf), state, List.of(profiles.split(",")), streams, keys,
+                provider, Tuning.from(environment));
     }
 
     /** The addresses the health port binds: the internal address and loopback (once when they are the same). */

@@ -40,6 +40,9 @@ public final class Network extends Component {
     public static final List<String> IAP_RANGES = List.of("35.235.240.0/20");
 
     static final int ALLOW_PRIORITY = 1000;
+    /** Where the speech-to-text providers are: anywhere (neither Deepgram nor AssemblyAI publishes ranges). */
+    public static final List<String> STT_DESTINATIONS = List.of("0.0.0.0/0");
+
     /** Below every allow rule, above the implied deny (65535) so it shows up in logs. */
     static final int DENY_PRIORITY = 65000;
 
@@ -126,6 +129,22 @@ public final class Network extends Component {
             // CIS 3.6/3.10: SSH only through IAP, never from the internet.
             allow(prefix + "-allow-iap-ssh", "SSH through IAP only", IAP_RANGES, "tcp", List.of("22"), targets, logs, c);
         }
+        // The streaming bridge's websockets to Deepgram and AssemblyAI. Neither publishes fixed address ranges (both
+        // sit behind CDNs/cloud load balancers), so the destination is 0.0.0.0/0 on tcp/443 only. GCP's implied
+        // egress rule allows it already; this rule says so explicitly and logs every connection (who streamed where).
+        new Firewall(prefix + "-allow-egress-stt", FirewallArgs.builder()
+                .project(c.project())
+                .name(prefix + "-allow-egress-stt")
+                .description("mediaplane " + c.stack() + ": speech-to-text websockets (Deepgram, AssemblyAI) over TLS;"
+                        + " the providers publish no fixed ranges, so any destination on tcp/443")
+                .network(network)
+                .direction("EGRESS")
+                .priority(ALLOW_PRIORITY)
+                .allows(FirewallAllowArgs.builder().protocol("tcp").ports(List.of("443")).build())
+                .destinationRanges(STT_DESTINATIONS)
+                .targetServiceAccounts(targets)
+                .logConfig(logs)
+                .build(), Common.child(this));
         // Explicit, logged deny-all below the allows: the implied deny is not logged, and this keeps
         // a broad allow in a shared VPC from reaching the nodes unnoticed at a lower priority.
         new Firewall(prefix + "-deny-all-ingress", FirewallArgs.builder()

@@ -222,6 +222,16 @@ public final class Observability extends Component {
                 "A node of stack " + c.stack() + " has its recordings disk past the pressure threshold. Unverified "
                         + "recordings are never deleted: check " + events.recordingUploadFailed().name() + ", drain the node if it keeps filling.");
 
+        // A refused key stops every new stream of that provider until the key is fixed: one refusal is worth a page.
+        alert(c, prefix + "-stream-auth-refused", "mediaplane " + c.stack() + ": speech-to-text key refused", List.of(
+                agentThreshold("a provider refused the key (401/403) in 5 min",
+                        agentMetricFilter(args.contract(), nm.streamsFinished()) + " AND metric.label.\"outcome\"=\"auth_refused\"",
+                        "ALIGN_DELTA", "REDUCE_SUM", "300s", 0)), null,
+                "A speech-to-text provider refused the API key of stack " + c.stack() + " (the node logs "
+                        + "stream_auth_refused with the provider and status, never the key). Streams of that provider stop; "
+                        + "new ones wait 5 min or until the key file changes. Rotate the deepgramApiKey / assemblyAiApiKey "
+                        + "secret and let boot write it again.");
+
         alert(c, prefix + "-firewall-changes", "mediaplane " + c.stack() + ": firewall rules changed", List.of(
                 threshold("any firewall change", userMetric(firewall, specs.get(prefix + "-firewall-changes")),
                         "ALIGN_SUM", "REDUCE_SUM", "60s", 0)), firewall,
@@ -271,7 +281,11 @@ public final class Observability extends Component {
                 new Chart("Resident memory (bytes), agent and FreeSWITCH", m.processMemory(), "ALIGN_MEAN", "REDUCE_SUM",
                         "REDUCE_MAX", "process"),
                 new Chart("ESL connected", m.eslConnected(), "ALIGN_MIN", "REDUCE_MIN", "REDUCE_MIN", null),
-                new Chart("Ready (serving /ready 200)", m.ready(), "ALIGN_MIN", "REDUCE_MIN", "REDUCE_SUM", null));
+                new Chart("Ready (serving /ready 200)", m.ready(), "ALIGN_MIN", "REDUCE_MIN", "REDUCE_SUM", null),
+                new Chart("Active speech-to-text streams", m.streamsActive(), "ALIGN_MEAN", "REDUCE_SUM", "REDUCE_SUM", null),
+                new Chart("Stream audio lost (bytes/s), by reason", m.streamAudioLost(), "ALIGN_RATE", "REDUCE_SUM",
+                        "REDUCE_SUM", "reason"),
+                new Chart("Stream reconnects per second", m.streamReconnects(), "ALIGN_RATE", "REDUCE_SUM", "REDUCE_SUM", null));
     }
 
     /** The {@code <prefix>-nodes} dashboard: each chart has a line per node and one for the fleet. */

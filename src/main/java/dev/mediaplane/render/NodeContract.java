@@ -140,7 +140,9 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                           Metric callPacketLoss, Metric callJitter, Metric callMos, Metric recordingsUploaded,
                           Metric uploadLatency, Metric uploadFailures, Metric outboxDepth, Metric recordingsPending,
                           Metric recordingsDiskUsed, Metric processCpu, Metric processMemory, Metric eslConnected,
-                          Metric eslEventsDropped, Metric ready) {
+                          Metric eslEventsDropped, Metric ready, Metric streamsActive, Metric streamsFinished,
+                          Metric streamAudioSeconds, Metric streamAudioLost, Metric streamReconnects,
+                          Metric streamResults) {
         public static final Metrics STANDARD = new Metrics(
                 m("mediaplane_active_calls", MetricKind.GAUGE, "Calls up on this node (CHANNEL_ANSWER..CHANNEL_HANGUP_COMPLETE of the A leg)."),
                 m("mediaplane_active_sessions", MetricKind.GAUGE, "FreeSWITCH sessions (channels) up on this node."),
@@ -159,13 +161,23 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                 m("mediaplane_process_resident_memory_bytes", MetricKind.GAUGE, "Resident memory of the agent and of FreeSWITCH, from /proc.", "process"),
                 m("mediaplane_esl_connected", MetricKind.GAUGE, "1 while the agent's Event Socket connection is up."),
                 m("mediaplane_esl_events_dropped_total", MetricKind.COUNTER, "Droppable ESL events dropped by a full queue (never recordings)."),
-                m("mediaplane_ready", MetricKind.GAUGE, "1 while /ready answers 200 (profiles RUNNING, not draining, not paused)."));
+                m("mediaplane_ready", MetricKind.GAUGE, "1 while /ready answers 200 (profiles RUNNING, not draining, not paused)."),
+                m("mediaplane_streams_active", MetricKind.GAUGE, "Calls streaming audio to a speech-to-text provider now.", "provider"),
+                m("mediaplane_streams_finished_total", MetricKind.COUNTER,
+                        "Streams ended, by outcome (completed, auth_refused, failed, abandoned).", "provider", "outcome"),
+                m("mediaplane_stream_audio_seconds_total", MetricKind.COUNTER, "Seconds of call audio sent to the provider.", "provider"),
+                m("mediaplane_stream_audio_lost_bytes_total", MetricKind.COUNTER,
+                        "Tap audio never sent or not re-sent, by reason (overflow, reconnect, restart, close).", "provider", "reason"),
+                m("mediaplane_stream_reconnects_total", MetricKind.COUNTER, "Provider websocket sessions reconnected after a drop.", "provider"),
+                m("mediaplane_stream_results_total", MetricKind.COUNTER, "Transcript results received, by kind (interim, final).",
+                        "provider", "kind"));
 
         /** Every family, in declaration order. */
         public List<Metric> all() {
             return List.of(activeCalls, activeSessions, callsStarted, callsFinished, callPacketLoss, callJitter, callMos,
                     recordingsUploaded, uploadLatency, uploadFailures, outboxDepth, recordingsPending, recordingsDiskUsed,
-                    processCpu, processMemory, eslConnected, eslEventsDropped, ready);
+                    processCpu, processMemory, eslConnected, eslEventsDropped, ready, streamsActive, streamsFinished,
+                    streamAudioSeconds, streamAudioLost, streamReconnects, streamResults);
         }
 
         private static Metric m(String name, MetricKind kind, String help, String... labels) {

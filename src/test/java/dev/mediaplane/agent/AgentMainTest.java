@@ -1,6 +1,7 @@
 package dev.mediaplane.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mediaplane.esl.EslClient;
@@ -60,9 +61,9 @@ class AgentMainTest {
                     closed.incrementAndGet();
                 }
             }
-            agent.addExtension((esl, env, log) -> {
-                client.set(esl);
-                assertEquals("mp-node-test", env.nodeName());
+            agent.addExtension(ctx -> {
+                client.set(ctx.esl());
+                assertEquals("mp-node-test", ctx.env().nodeName());
                 return new Bridge();
             });
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -84,6 +85,46 @@ class AgentMainTest {
             t.join(60_000);
             assertEquals(1, closed.get());
             assertTrue(out.toString(StandardCharsets.UTF_8).contains("\"event\":\"agent_stopped\""));
+        }
+    }
+
+    @Test
+    void theEslClientsJavaLoggingLinesAreTheAgentsJsonLinesWithoutTheSecret() throws Exception {
+        var cloud = AgentHarness.plannedCloud();
+        try (GcpStandIn gcp = cloud.gcp(); AgentHarness h = new AgentHarness(tmp, cloud, false)) {
+            h.fs.password = "not-the-agents-password"; // FreeSWITCH answers -ERR invalid: the client logs SEVERE and retries
+            AgentMain agent = new AgentMain();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Map<String, String> env = new java.util.HashMap<>(h.env);
+            Thread t = new Thread(() -> agent.run(new String[] {"--node-env", h.nodeEnv.toString()}, env,
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+            t.start();
+            long end = System.nanoTime() + 30_000_000_000L;
+            while (!out.toString(StandardCharsets.UTF_8).contains("\"logger\":\"dev.mediaplane.esl.EslClient\"")
+                    && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            // A library line that carried the password by mistake is redacted too.
+            java.util.logging.Logger.getLogger("dev.mediaplane.esl.EslConnection").warning("login with " + h.eslPassword + " failed");
+            agent.stop();
+            t.join(60_000);
+            // Later JUL lines are no longer the agent's (the handler is removed with the service).
+            java.util.logging.Logger.getLogger("dev.mediaplane.esl.EslConnection").warning("after the service " + h.eslPassword);
+            String log = out.toString(StandardCharsets.UTF_8);
+            List<com.google.gson.JsonObject> jul = log.lines().filter(l -> l.contains("\"event\":\"java_log\""))
+                    .map(l -> com.google.gson.JsonParser.parseString(l).getAsJsonObject()).toList();
+            com.google.gson.JsonObject refused = jul.stream().filter(o -> o.get("logger").getAsString().equals("dev.mediaplane.esl.EslClient"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no EslClient line in\n" + log));
+            assertEquals("error", refused.get("severity").getAsString(), refused.toString());
+            assertTrue(refused.get("message").getAsString().contains("reconnecting in"), refused.toString());
+            assertEquals("mp-node-test", refused.get("node").getAsString(), "the agent's common fields");
+            assertTrue(jul.stream().anyMatch(o -> o.get("message").getAsString().equals("login with [redacted] failed")), log);
+            assertFalse(log.contains(h.eslPassword), "the ESL password reached the agent's log");
+            assertFalse(err.toString(StandardCharsets.UTF_8).contains("EslClient"), "no plain-text JUL record on stderr: " + err);
+            for (String l : log.lines().toList()) {
+                com.google.gson.JsonParser.parseString(l).getAsJsonObject(); // every stdout line is JSON
+            }
         }
     }
 }

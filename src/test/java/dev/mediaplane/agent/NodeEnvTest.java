@@ -36,6 +36,22 @@ class NodeEnvTest {
         assertEquals(6, e.tuning().maxAttempts());
         assertEquals(Duration.ofSeconds(60), e.tuning().quiet());
         assertEquals(4, e.tuning().parallel());
+        assertEquals(Path.of("/run/mediaplane/streams"), e.streamsDir());
+        assertEquals(Path.of("/etc/mediaplane/agent"), e.sttKeysDir());
+        assertEquals(null, e.streamProvider(), "absent STREAM_PROVIDER is none");
+    }
+
+    @Test
+    void theBridgeKeysAsAgreedWithBoot() {
+        List<String> lines = good();
+        lines.addAll(List.of("STREAMS_DIR=/dev/shm/s/", "STT_KEYS_DIR=/etc/k", "STREAM_PROVIDER=assemblyai"));
+        NodeEnv e = NodeEnv.parse(lines, Map.of());
+        assertEquals(Path.of("/dev/shm/s"), e.streamsDir());
+        assertEquals(Path.of("/etc/k"), e.sttKeysDir());
+        assertEquals(dev.mediaplane.agent.bridge.Provider.ASSEMBLYAI, e.streamProvider());
+        List<String> none = good();
+        none.add("STREAM_PROVIDER=none");
+        assertEquals(null, NodeEnv.parse(none, Map.of()).streamProvider());
     }
 
     @Test
@@ -43,7 +59,9 @@ class NodeEnvTest {
         for (String[] c : new String[][] {{"RECORDINGS_BUCKET", "Bad_Bucket", "bucket"}, {"PROJECT", "X", "project"},
                 {"EVENTS_TOPIC", "1topic", "topic"}, {"HEALTH_PORT", "70000", "port"}, {"INTERNAL_IP", "0.0.0.0", "wildcard"},
                 {"INTERNAL_IP", "metadata.google.internal", "literal"}, {"RECORDINGS_DIR", tmp + "/missing", "existing"},
-                {"ESL_CONF", "fs_cli.conf", "absolute"}}) {
+                {"ESL_CONF", "fs_cli.conf", "absolute"}, {"STREAM_PROVIDER", "google", "deepgram, assemblyai, none"},
+                {"STREAM_PROVIDER", "DeepGram", "deepgram, assemblyai, none"}, {"STREAM_PROVIDER", "on", "none"},
+                {"STREAMS_DIR", "run/streams", "absolute"}, {"STT_KEYS_DIR", "/etc/../x/..", "absolute"}}) {
             List<String> lines = good();
             lines.removeIf(l -> l.startsWith(c[0] + "="));
             lines.add(c[0] + "=" + c[1]);

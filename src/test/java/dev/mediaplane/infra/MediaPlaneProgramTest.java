@@ -60,7 +60,7 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/network:Network", 1L),
                 Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
                 // sip-tls, rtp, controller, controller metrics, health checks, iap-ssh (dev has fleetSsh), deny-all
-                Map.entry("gcp:compute/firewall:Firewall", 7L),
+                Map.entry("gcp:compute/firewall:Firewall", 8L),
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
                 Map.entry("gcp:projects/service:Service", (long) ProjectServices.APIS.size()),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
@@ -78,7 +78,7 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/address:Address", 1L),
                 Map.entry("gcp:compute/regionPerInstanceConfig:RegionPerInstanceConfig", 1L),
                 Map.entry("gcp:logging/metric:Metric", 5L),
-                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 5L),
+                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 6L),
                 Map.entry("gcp:monitoring/dashboard:Dashboard", 1L)));
         assertEquals(expected, Stacks.countsByType(dev));
     }
@@ -98,7 +98,7 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/network:Network", 1L),
                 Map.entry("gcp:compute/subnetwork:Subnetwork", 1L),
                 // no IAP rule: prod has fleetSsh false
-                Map.entry("gcp:compute/firewall:Firewall", 6L),
+                Map.entry("gcp:compute/firewall:Firewall", 7L),
                 Map.entry("gcp:projects/serviceIdentity:ServiceIdentity", 1L),
                 Map.entry("gcp:projects/service:Service", (long) ProjectServices.APIS.size()),
                 Map.entry("gcp:pubsub/topic:Topic", 2L),
@@ -118,7 +118,7 @@ class MediaPlaneProgramTest {
                 Map.entry("gcp:compute/regionBackendService:RegionBackendService", 1L),
                 Map.entry("gcp:compute/forwardingRule:ForwardingRule", 1L),
                 Map.entry("gcp:logging/metric:Metric", 5L),
-                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 5L),
+                Map.entry("gcp:monitoring/alertPolicy:AlertPolicy", 6L),
                 Map.entry("gcp:monitoring/dashboard:Dashboard", 1L)));
         assertEquals(expected, Stacks.countsByType(prod));
     }
@@ -152,9 +152,22 @@ class MediaPlaneProgramTest {
             String sa = c.prefix() + "-node@" + c.project() + ".iam.gserviceaccount.com";
             Map<String, List<String>> sources = new TreeMap<>();
             Map<String, String> allows = new TreeMap<>();
+            String egress = c.prefix() + "-allow-egress-stt";
             for (PlannedResource fw : p.ofType("gcp:compute/firewall:Firewall").toList()) {
                 assertEquals(List.of(sa), fw.inputs().get("targetServiceAccounts"), fw.name());
-                assertEquals("INGRESS", fw.inputs().get("direction"));
+                assertTrue(fw.inputs().get("priority") instanceof Number, fw.name() + " has no explicit priority");
+                assertEquals("INCLUDE_ALL_METADATA", at(fw.inputs(), "logConfig", "metadata"), fw.name());
+                if (fw.name().equals(egress)) {
+                    // The one egress rule: the bridge's websockets, tcp/443 only, to anywhere (no published ranges).
+                    assertEquals("EGRESS", fw.inputs().get("direction"));
+                    assertEquals(Network.STT_DESTINATIONS, fw.inputs().get("destinationRanges"));
+                    assertEquals(null, fw.inputs().get("sourceRanges"));
+                    assertEquals("tcp:[443]", at(fw.inputs(), "allows", "0", "protocol") + ":" + at(fw.inputs(), "allows", "0", "ports"));
+                    assertEquals(1, ((List<?>) at(fw.inputs(), "allows")).size());
+                    assertTrue(fw.inputs().get("description").toString().contains("publish no fixed ranges"));
+                    continue;
+                }
+                assertEquals("INGRESS", fw.inputs().get("direction"), fw.name());
                 assertTrue(fw.inputs().get("priority") instanceof Number, fw.name() + " has no explicit priority");
                 assertEquals("INCLUDE_ALL_METADATA", at(fw.inputs(), "logConfig", "metadata"), fw.name());
                 sources.put(fw.name(), at(fw.inputs(), "sourceRanges"));
@@ -548,7 +561,7 @@ class MediaPlaneProgramTest {
         assertNotEquals(devConfig.alerts().packetLossPercent(), prodConfig.alerts().packetLossPercent());
         prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").forEach(a ->
                 assertEquals(prodConfig.alerts().notificationChannels(), a.inputs().get("notificationChannels"), a.name()));
-        assertEquals(5, prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").count());
+        assertEquals(6, prod.ofType("gcp:monitoring/alertPolicy:AlertPolicy").count());
         // Packet loss, upload failures and disk pressure read the node agent's metrics, not log metrics.
         NodeContract.Metrics m = NodeContract.STANDARD.metrics();
         Map<String, NodeContract.Metric> reads = Map.of("mp-prod-disk-pressure", m.recordingsDiskUsed(),
@@ -560,6 +573,14 @@ class MediaPlaneProgramTest {
             assertTrue(filter.startsWith("metric.type=\"" + metric.monitoringType() + "\" AND resource.type=\"prometheus_target\""),
                     filter);
         });
+        // A refused speech-to-text key: any increase of the counter's auth_refused series, on a counter's aligner.
+        Map<String, Object> refused = at(Stacks.named(prod, "gcp:monitoring/alertPolicy:AlertPolicy", "mp-prod-stream-auth-refused")
+                .inputs(), "conditions", "0", "conditionThreshold");
+        assertEquals(Observability.agentMetricFilter(NodeContract.STANDARD, m.streamsFinished())
+                + " AND metric.label.\"outcome\"=\"auth_refused\"", refused.get("filter"));
+        assertEquals("ALIGN_DELTA", at(refused, "aggregations", "0", "perSeriesAligner"));
+        assertEquals("COMPARISON_GT", refused.get("comparison"));
+        assertEquals(0.0, ((Number) refused.get("thresholdValue")).doubleValue());
         assertEquals(Observability.DISK_PRESSURE_RATIO, ((Number) at(Stacks.named(prod, "gcp:monitoring/alertPolicy:AlertPolicy",
                 "mp-prod-disk-pressure").inputs(), "conditions", "0", "conditionThreshold", "thresholdValue")).doubleValue());
     }

@@ -149,4 +149,19 @@ class MonitoringPoliciesTest {
         assertEquals(0, of(withAgentAlert(compliant(), gauge, "ALIGN_MAX"), "mon-aligner-valid-for-metric").size());
         assertEquals(1, of(withAgentAlert(compliant(), gauge, "ALIGN_RATE"), "mon-aligner-valid-for-metric").size());
     }
+
+    @Test
+    void theStreamFamiliesAreChartedAndTheAuthRefusedAlertIsValidForACounter() {
+        String json = Observability.dashboardJson(CONFIG, C);
+        for (var m : List.of(C.metrics().streamsActive(), C.metrics().streamAudioLost(), C.metrics().streamReconnects())) {
+            assertTrue(json.contains(m.monitoringType()), m.name() + " has a tile");
+        }
+        String counter = C.metrics().streamsFinished().monitoringType();
+        // CUMULATIVE DOUBLE: ALIGN_DELTA (the program's) is accepted, a gauge's ALIGN_MEAN is what Monitoring refuses.
+        assertEquals(0, of(withAgentAlert(compliant(), counter, "ALIGN_DELTA"), "mon-aligner-valid-for-metric").size());
+        List<Violation> mean = of(withAgentAlert(compliant(), counter, "ALIGN_MEAN"), "mon-aligner-valid-for-metric");
+        assertEquals(1, mean.size(), mean.toString());
+        assertTrue(mean.get(0).reason().contains("CUMULATIVE DOUBLE"), mean.get(0).reason());
+        assertEquals(List.of(), of(withAgentAlert(compliant(), counter, "ALIGN_DELTA"), "mon-node-metrics-in-contract"));
+    }
 }

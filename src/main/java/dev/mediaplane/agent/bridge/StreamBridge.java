@@ -71,6 +71,9 @@ public final class StreamBridge implements AutoCloseable {
     /** The ESL events the bridge needs; AgentMain's subscription must include them. */
     public static final List<String> EVENTS = List.of("CHANNEL_PARK", "CHANNEL_HANGUP_COMPLETE", "API");
 
+    /** How long a verified transcript stays known to {@link #awaitTranscript} (bounds the map). */
+    static final Duration TRANSCRIPT_KEPT = Duration.ofMinutes(30);
+
     /** The channel variable of the control message. */
     public static final String CONTROL_VAR = "mp_stream_to_ai";
 
@@ -102,6 +105,8 @@ public final class StreamBridge implements AutoCloseable {
     /** Streams whose call left {@link #streams} before they finished draining (a switch of provider). */
     private final Map<CallStream, Boolean> ending = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<StoredTranscript>> transcripts = new ConcurrentHashMap<>();
+    /** Each running stream's end handling (streamEnded on the control thread). */
+    private final Map<CallStream, CompletableFuture<Void>> handled = new ConcurrentHashMap<>();
     private final Map<Provider, Refused> refused = new EnumMap<>(Provider.class);
     private final Map<Provider, AtomicInteger> active = new EnumMap<>(Provider.class);
     private volatile boolean closed;
@@ -208,13 +213,16 @@ public final class StreamBridge implements AutoCloseable {
     }
 
     /**
-     * The verified transcript of a recording, once its call ended and the upload was verified; empty when none
-     * comes within {@code timeout} (no stream ran, or the upload is still failing).
+     * The verified transcript of a recording, once its call ended and the upload was verified; empty at once when
+     * this agent ran (or resumed) no stream for that recording, or its upload failed; empty when none comes within
+     * {@code timeout}. Kept {@link #TRANSCRIPT_KEPT} after verification (a manifest retried later still finds it).
      */
     public Optional<StoredTranscript> awaitTranscript(String callSid, String recordingId, Duration timeout)
             throws InterruptedException {
-        CompletableFuture<StoredTranscript> f = transcripts.computeIfAbsent(callSid + "/" + recordingId,
-                k -> new CompletableFuture<>());
+        CompletableFuture<StoredTranscript> f = transcripts.get(callSid + "/" + recordingId);
+        if (f == null) {
+            return Optional.empty();
+        }
         try {
             return Optional.of(f.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
@@ -234,9 +242,10 @@ public final class StreamBridge implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        List<CompletableFuture<CallStream.Ended>> ends = streams.values().stream().map(s -> {
+        List<CompletableFuture<?>> ends = streams.values().stream().<CompletableFuture<?>>map(s -> {
             s.end();
-            return s.finished();
+            CompletableFuture<Void> h = handled.get(s);
+            return h != null ? h : s.finished();
         }).toList();
         try {
             CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new))
@@ -442,6 +451,7 @@ public final class StreamBridge implements AutoCloseable {
             log.error("stream_start_failed", f);
             return;
         }
+        expectTranscript(call);
         CallStream s = new CallStream(call, provider, tap, resumeAt, t0, key, settings, http, scheduler, transcriptFile(call),
                 observer, log, clock, this::publishTurn);
         CallStream previous = streams.put(uuid, s);
@@ -452,7 +462,11 @@ public final class StreamBridge implements AutoCloseable {
         f.put("file", tap.toString());
         f.put("from_offset", s.startOffset());
         log.info(resuming ? "stream_resumed" : "stream_started", f);
-        s.finished().thenAcceptAsync(ended -> streamEnded(s, ended, keySha), control);
+        // close() waits for this (not for finished()): it must not shut the control thread down before the end of
+        // each stream is handled, or the hand-off to it is refused and the stream's end never logged.
+        CompletableFuture<Void> ending = s.finished().thenAcceptAsync(ended -> streamEnded(s, ended, keySha), control);
+        handled.put(s, ending);
+        ending.whenComplete((v, err) -> handled.remove(s));
         s.start();
     }
 
@@ -535,9 +549,21 @@ public final class StreamBridge implements AutoCloseable {
         }
     }
 
+    private CompletableFuture<StoredTranscript> expectTranscript(CallInfo c) {
+        String k = c.callSid() + "/" + c.recordingId();
+        CompletableFuture<StoredTranscript> f = transcripts.get(k);
+        if (f == null || f.isDone()) { // a new stream of a recording id seen before: its own transcript
+            f = new CompletableFuture<>();
+            transcripts.put(k, f);
+        }
+        return f;
+    }
+
     /** After the call: upload the transcript, publish its evidence event, drop the state file. */
     private void finishCall(CallInfo c) {
         TranscriptFile t = transcriptFile(c);
+        String k = c.callSid() + "/" + c.recordingId();
+        CompletableFuture<StoredTranscript> pending = transcripts.computeIfAbsent(k, x -> new CompletableFuture<>());
         io.execute(() -> {
             try {
                 if (!Files.exists(t.path())) {
@@ -547,14 +573,22 @@ public final class StreamBridge implements AutoCloseable {
                 if (stored.isPresent()) {
                     Files.deleteIfExists(t.path());
                     Files.deleteIfExists(stateFile(c.uuid()));
-                    transcripts.computeIfAbsent(c.callSid() + "/" + c.recordingId(), k -> new CompletableFuture<>())
-                            .complete(stored.get());
+                    pending.complete(stored.get());
                     publishEvidence(c, stored.get());
+                } else {
+                    pending.completeExceptionally(new IOException("transcript upload failed (logged)"));
                 }
             } catch (IOException e) {
+                pending.completeExceptionally(e);
                 Map<String, Object> f = new LinkedHashMap<>(c.logFields());
                 f.put("error", describe(e));
                 log.error("transcript_upload_failed", f);
+            } finally {
+                try {
+                    scheduler.schedule(() -> transcripts.remove(k, pending), TRANSCRIPT_KEPT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    // the bridge is closing: the map goes with it
+                }
             }
         });
     }

@@ -46,9 +46,21 @@ public final class Manifest {
         }
     }
 
-    /** The manifest's bytes (UTF-8 JSON, one line). */
+    /** The manifest's bytes (UTF-8 JSON, one line), without a transcript. */
     public static byte[] build(Origin origin, RecordingPath path, ObjectStore.StoredObject wav, ObjectStore.LocalDigest digest,
                                WavInfo audio, EslFacts esl, Instant fileMtime, Instant verifiedAt) {
+        return build(origin, path, wav, digest, audio, esl, fileMtime, verifiedAt, null);
+    }
+
+    /**
+     * The manifest's bytes (UTF-8 JSON, one line).
+     *
+     * @param transcript the call's streamed transcript, verified in the bucket: {@code "transcript":{"object",
+     *     "generation","sha256","size_bytes"}}; null: no {@code transcript} field (the call had no stream)
+     */
+    public static byte[] build(Origin origin, RecordingPath path, ObjectStore.StoredObject wav, ObjectStore.LocalDigest digest,
+                               WavInfo audio, EslFacts esl, Instant fileMtime, Instant verifiedAt,
+                               TranscriptSource.Transcript transcript) {
         JsonObject o = new JsonObject();
         o.addProperty("schema", SCHEMA);
         o.addProperty("organization_id", path.organizationId());
@@ -74,6 +86,14 @@ public final class Manifest {
             a.addProperty("note", audio.note());
         }
         o.add("audio", a);
+        if (transcript != null) {
+            JsonObject t = new JsonObject();
+            t.addProperty("object", transcript.object());
+            t.addProperty("generation", Long.toString(transcript.generation()));
+            t.addProperty("sha256", transcript.sha256Hex());
+            t.addProperty("size_bytes", transcript.sizeBytes());
+            o.add("transcript", t);
+        }
         Instant stop;
         Instant start;
         String source;

@@ -153,6 +153,13 @@ public final class RecordingPipeline implements AutoCloseable {
         this.sweepSlots = new java.util.concurrent.Semaphore(n);
     }
 
+    private volatile TranscriptSource transcripts = TranscriptSource.NONE;
+
+    /** Where manifests learn of a call's streamed transcript (the bridge sets it at start); default none. */
+    public void transcripts(TranscriptSource source) {
+        this.transcripts = Objects.requireNonNull(source, "source");
+    }
+
     /** The outbox (tests, operators). */
     public Outbox outbox() {
         return outbox;
@@ -202,6 +209,9 @@ public final class RecordingPipeline implements AutoCloseable {
                 rejected(raw, "outside " + root);
             }
             return;
+        }
+        if (isTranscript(file)) {
+            return; // the bridge's own file, uploaded by the bridge
         }
         String key = file.toString();
         if (name.equals("RECORD_START")) {
@@ -337,6 +347,10 @@ public final class RecordingPipeline implements AutoCloseable {
     }
 
     private Outcome doProcess(Path file, Trigger trigger, Manifest.EslFacts facts, Instant latencyFrom) {
+        if (isTranscript(file)) {
+            log.info("recording_skipped", Map.of("path", file.toString(), "reason", "a streamed transcript: the bridge uploads it"));
+            return Outcome.SKIPPED;
+        }
         RecordingPath rp;
         try {
             rp = RecordingPath.check(root, rootReal, file);
@@ -517,7 +531,14 @@ public final class RecordingPipeline implements AutoCloseable {
             } catch (IOException e) {
                 audio = WavInfo.unknown("header unreadable: " + e.getMessage());
             }
-            bytes = Manifest.build(s.origin(), rp, wav, d, audio, facts, mtime, verifiedAt);
+            TranscriptSource.Transcript transcript = null;
+            try {
+                transcript = transcripts.await(rp.callSid(), rp.recordingId()).orElse(null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "manifest: interrupted while waiting for the call's transcript";
+            }
+            bytes = Manifest.build(s.origin(), rp, wav, d, audio, facts, mtime, verifiedAt, transcript);
             try {
                 outbox.write(rp, bytes);
             } catch (IOException e) {
@@ -875,6 +896,12 @@ public final class RecordingPipeline implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** {@code *.transcript.jsonl}: the streaming bridge writes them next to the recordings and uploads them itself. */
+    static boolean isTranscript(Path file) {
+        Path n = file.getFileName();
+        return n != null && n.toString().endsWith(".transcript.jsonl");
     }
 
     private void rejected(String path, String reason) {

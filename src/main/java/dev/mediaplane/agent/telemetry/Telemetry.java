@@ -3,6 +3,8 @@ package dev.mediaplane.agent.telemetry;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.mediaplane.agent.JsonLog;
+import dev.mediaplane.agent.bridge.Provider;
+import dev.mediaplane.agent.bridge.StreamObserver;
 import dev.mediaplane.agent.recordings.RecordingObserver;
 import dev.mediaplane.esl.EslClient;
 import dev.mediaplane.esl.EslEvent;
@@ -160,6 +162,16 @@ public final class Telemetry implements AutoCloseable {
     private final Gauge outbox;
     private final Gauge pending;
     private final Gauge eslConnectedGauge;
+    private final Gauge streamsActive;
+    private final Counter streamsFinished;
+    private final Counter streamAudio;
+    private final Counter streamLost;
+    private final Counter streamReconnects;
+    private final Counter streamResults;
+    private final StreamObserver streamObserver;
+    /** The bridge's outcomes and loss reasons (StreamObserver's javadoc, CallStream): fixed label values. */
+    static final List<String> STREAM_OUTCOMES = List.of("completed", "auth_refused", "failed", "abandoned");
+    static final List<String> LOST_REASONS = List.of("overflow", "reconnect", "restart", "close");
     private volatile long lastUsed = -1;
     private volatile long lastTotal = -1;
     private volatile boolean eslConnected;
@@ -211,11 +223,37 @@ public final class Telemetry implements AutoCloseable {
             cb.call(st == null ? 0 : st.dropped());
         });
         gaugeCb(m.ready(), cb -> cb.call(readiness() == null ? 1 : 0));
+        streamsActive = gauge(m.streamsActive());
+        streamsFinished = counter(m.streamsFinished());
+        streamAudio = counter(m.streamAudioSeconds());
+        streamLost = counter(m.streamAudioLost());
+        streamReconnects = counter(m.streamReconnects());
+        streamResults = counter(m.streamResults());
+        for (Provider p : Provider.values()) {
+            // Every provider's series exist from the start at 0: rate() and increase() see the first event.
+            streamsActive.labelValues(p.id()).set(0);
+            streamAudio.labelValues(p.id());
+            streamReconnects.labelValues(p.id());
+            streamResults.labelValues(p.id(), "interim");
+            streamResults.labelValues(p.id(), "final");
+            for (String o : STREAM_OUTCOMES) {
+                streamsFinished.labelValues(p.id(), o);
+            }
+            for (String r : LOST_REASONS) {
+                streamLost.labelValues(p.id(), r);
+            }
+        }
         if (!registered.equals(new java.util.LinkedHashSet<>(m.all().stream().map(NodeContract.Metric::name).toList()))) {
             throw new IllegalStateException("telemetry registers " + registered + ", the contract declares "
                     + m.all().stream().map(NodeContract.Metric::name).toList());
         }
         this.observer = new Observer();
+        this.streamObserver = new Streams();
+    }
+
+    /** The streaming bridge reports here ({@code mediaplane_stream*}). */
+    public StreamObserver streams() {
+        return streamObserver;
     }
 
     /** Binds the port on every address, starts the poll thread. */
@@ -564,6 +602,42 @@ public final class Telemetry implements AutoCloseable {
         public void diskUsage(long usedBytes, long totalBytes) {
             lastUsed = usedBytes;
             lastTotal = totalBytes;
+        }
+    }
+
+    private final class Streams implements StreamObserver {
+        @Override
+        public void streamsActive(Provider provider, int active) {
+            streamsActive.labelValues(provider.id()).set(Math.max(0, active));
+        }
+
+        @Override
+        public void streamEnded(Provider provider, String outcome) {
+            streamsFinished.labelValues(provider.id(), STREAM_OUTCOMES.contains(outcome) ? outcome : "failed").inc();
+        }
+
+        @Override
+        public void audioSent(Provider provider, long bytes, double seconds) {
+            if (seconds > 0) {
+                streamAudio.labelValues(provider.id()).inc(seconds);
+            }
+        }
+
+        @Override
+        public void audioLost(Provider provider, String reason, long bytes) {
+            if (bytes > 0) {
+                streamLost.labelValues(provider.id(), LOST_REASONS.contains(reason) ? reason : "other").inc(bytes);
+            }
+        }
+
+        @Override
+        public void reconnected(Provider provider) {
+            streamReconnects.labelValues(provider.id()).inc();
+        }
+
+        @Override
+        public void result(Provider provider, boolean isFinal) {
+            streamResults.labelValues(provider.id(), isFinal ? "final" : "interim").inc();
         }
     }
 

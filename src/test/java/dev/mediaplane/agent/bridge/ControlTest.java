@@ -39,6 +39,10 @@ class ControlTest {
         Harness.await("the rejection", Duration.ofSeconds(5), () -> h.logged("stream_rejected"));
         String line = h.logLines().stream().filter(l -> l.contains("stream_rejected")).findFirst().orElseThrow();
         assertTrue(line.contains("'watson'") && line.contains("deepgram, assemblyai, on, off"), line);
+        // No stream ran for that recording: the manifest's wait ends at once, not at its bound.
+        long t0 = System.nanoTime();
+        assertTrue(h.bridge.awaitTranscript("CA1", "RE1", Duration.ofSeconds(30)).isEmpty());
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "awaitTranscript waited for a call that had no stream");
         h.streamToAi(UUID, "on");
         Harness.await("no default", Duration.ofSeconds(5),
                 () -> h.logLines().stream().anyMatch(l -> l.contains("names no default provider")));

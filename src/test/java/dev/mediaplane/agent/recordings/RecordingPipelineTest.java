@@ -406,4 +406,38 @@ class RecordingPipelineTest {
         assertTrue(Manifest.mismatch("[]".getBytes(StandardCharsets.UTF_8), rp, wav, d).contains("unparseable"));
         assertEquals("7", Manifest.generationOf(m));
     }
+
+    @Test
+    void transcriptFilesAreTheBridgesNotRejectedAndTheManifestReferencesAStreamedCallsTranscript() throws Exception {
+        // The bridge writes {rec}.transcript.jsonl next to the recording and uploads it itself.
+        Path streamed = write("org42", "CA9", "RE9", TestWav.make(TestWav.PCM, 8000, 2, 1000, false, 9), false);
+        Path plain = write("org42", "CA10", "RE10", TestWav.make(TestWav.PCM, 8000, 2, 1000, false, 10), false);
+        Path transcript = streamed.resolveSibling("RE9.transcript.jsonl");
+        Files.writeString(transcript, "{\"is_final\":true}\n");
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        pipeline.transcripts((call, rec) -> {
+            asked.add(call + "/" + rec);
+            return call.equals("CA9") ? java.util.Optional.of(new TranscriptSource.Transcript(
+                    "org/org42/recordings/CA9/RE9.transcript.jsonl", 1764669600123456L, "ab".repeat(32), 17))
+                    : java.util.Optional.empty();
+        });
+        pipeline.onEvent(event("RECORD_STOP", "Unique-ID", "u9", "Record-File-Path", transcript.toString()));
+        assertEquals(RecordingPipeline.Outcome.SKIPPED,
+                pipeline.process(transcript, RecordingPipeline.Trigger.OPERATOR, null, null));
+        pipeline.sweep();
+
+        assertAllUploadedExactlyOnce();
+        assertEquals(List.of(), events("recording_rejected"), out.toString());
+        assertTrue(Files.exists(transcript), "the pipeline never deletes the bridge's file");
+        assertFalse(bucket.objects.keySet().stream().anyMatch(k -> k.endsWith(".transcript.jsonl")), "nor uploads it");
+        JsonObject ref = manifest("org/org42/recordings/CA9/RE9.wav").getAsJsonObject("transcript");
+        assertNotNull(ref);
+        assertEquals("org/org42/recordings/CA9/RE9.transcript.jsonl", ref.get("object").getAsString());
+        assertEquals("1764669600123456", ref.get("generation").getAsString());
+        assertEquals("ab".repeat(32), ref.get("sha256").getAsString());
+        assertEquals(17, ref.get("size_bytes").getAsLong());
+        assertNull(manifest("org/org42/recordings/CA10/RE10.wav").get("transcript"), "no stream, no transcript field");
+        assertEquals(java.util.Set.of("CA9/RE9", "CA10/RE10"), java.util.Set.copyOf(asked));
+        assertTrue(Files.exists(plain) == false);
+    }
 }

@@ -324,6 +324,49 @@ class TelemetryTest {
     }
 
     @Test
+    void streamObserverFeedsTheStreamFamiliesWithEverySeriesFromTheStart() throws Exception {
+        PromParser.require();
+        started(10);
+        Map<String, PromParser.Family> before = scrape();
+        assertEquals(0, value(before, "mediaplane_streams_finished", "mediaplane_streams_finished_total",
+                Map.of("provider", "deepgram", "outcome", "auth_refused")), "increase() sees the first refusal");
+        assertEquals(0, value(before, "mediaplane_streams_active", "mediaplane_streams_active", Map.of("provider", "assemblyai")));
+        var o = t.streams();
+        var dg = dev.mediaplane.agent.bridge.Provider.DEEPGRAM;
+        var aai = dev.mediaplane.agent.bridge.Provider.ASSEMBLYAI;
+        o.streamsActive(dg, 2);
+        o.streamsActive(aai, 1);
+        o.streamEnded(dg, "completed");
+        o.streamEnded(dg, "auth_refused");
+        o.audioSent(dg, 32_000, 1.0);
+        o.audioSent(dg, 16_000, 0.5);
+        o.audioLost(aai, "reconnect", 640);
+        o.audioLost(aai, "overflow", 1280);
+        o.reconnected(aai);
+        o.result(dg, true);
+        o.result(dg, false);
+        o.result(dg, false);
+        Map<String, PromParser.Family> f = scrape();
+        assertEquals(2, value(f, "mediaplane_streams_active", "mediaplane_streams_active", Map.of("provider", "deepgram")));
+        assertEquals(1, value(f, "mediaplane_streams_active", "mediaplane_streams_active", Map.of("provider", "assemblyai")));
+        assertEquals(1, value(f, "mediaplane_streams_finished", "mediaplane_streams_finished_total",
+                Map.of("provider", "deepgram", "outcome", "auth_refused")));
+        assertEquals(1, value(f, "mediaplane_streams_finished", "mediaplane_streams_finished_total",
+                Map.of("provider", "deepgram", "outcome", "completed")));
+        assertEquals(1.5, value(f, "mediaplane_stream_audio_seconds", "mediaplane_stream_audio_seconds_total",
+                Map.of("provider", "deepgram")), 1e-9);
+        assertEquals(640, value(f, "mediaplane_stream_audio_lost_bytes", "mediaplane_stream_audio_lost_bytes_total",
+                Map.of("provider", "assemblyai", "reason", "reconnect")));
+        assertEquals(1280, value(f, "mediaplane_stream_audio_lost_bytes", "mediaplane_stream_audio_lost_bytes_total",
+                Map.of("provider", "assemblyai", "reason", "overflow")));
+        assertEquals(0, value(f, "mediaplane_stream_audio_lost_bytes", "mediaplane_stream_audio_lost_bytes_total",
+                Map.of("provider", "deepgram", "reason", "restart")));
+        assertEquals(1, value(f, "mediaplane_stream_reconnects", "mediaplane_stream_reconnects_total", Map.of("provider", "assemblyai")));
+        assertEquals(1, value(f, "mediaplane_stream_results", "mediaplane_stream_results_total", Map.of("provider", "deepgram", "kind", "final")));
+        assertEquals(2, value(f, "mediaplane_stream_results", "mediaplane_stream_results_total", Map.of("provider", "deepgram", "kind", "interim")));
+    }
+
+    @Test
     void recordingObserverFeedsUploadFamilies() throws Exception {
         PromParser.require();
         started(10);
