@@ -124,7 +124,7 @@ public final class GcpNames {
         for (NodeSecret s : NodeSecret.values()) {
             d.add(new Derived(Kind.SECRET, "secret " + s.configKey(), prefix + "-" + s.secretSuffix()));
         }
-        for (String n : List.of("vpc", "subnet", "allow-sip-tls", "allow-rtp", "allow-controller", "allow-controller-metrics", "allow-health-checks",
+        for (String n : List.of("vpc", "subnet", "allow-sip-tls", "allow-rtp", "allow-controller", "allow-controller-metrics", "allow-egress-stt", "allow-health-checks",
                 "allow-iap-ssh", "deny-all-ingress", "live", "ready", "nodes", "nodes-autoscaler", "node", "ilb", "ilb-ip",
                 "ilb-control")) {
             d.add(new Derived(Kind.COMPUTE, "compute resource", prefix + "-" + n));
