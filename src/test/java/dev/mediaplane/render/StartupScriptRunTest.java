@@ -198,6 +198,15 @@ class StartupScriptRunTest {
                 + " -XX:+ExitOnOutOfMemoryError -jar /opt/mediaplane/node/mediaplane-agent.jar --node-env /etc/mediaplane/node.env",
                 agentUnit.lines().filter(l -> l.startsWith("ExecStart=")).reduce((a, b) -> b).orElseThrow());
         assertEquals("rw-r--r-- " + g, mode("etc/systemd/system/mediaplane-agent.service"));
+        List<String> unitLines = agentUnit.lines().toList();
+        for (String line : List.of("SuccessExitStatus=143",
+                "ExecStartPre=+/usr/bin/install -d -m 2770 -o freeswitch -g mediaplane-agent /run/mediaplane/streams",
+                "AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE", "CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE",
+                "SystemCallFilter=~ptrace process_vm_readv process_vm_writev",
+                "ReadWritePaths=/var/lib/mediaplane/recordings /var/lib/mediaplane/agent /run/mediaplane/streams",
+                "InaccessiblePaths=-/etc/mediaplane/secrets -/etc/mediaplane/tls -/etc/mediaplane/freeswitch/secrets.xml -/etc/fs_cli.conf")) {
+            assertTrue(unitLines.contains(line), line + " in the installed unit:\n" + agentUnit);
+        }
         try (var units = Files.list(at("etc/systemd/system"))) {
             assertEquals(List.of("freeswitch.service.d", "mediaplane-agent.service"),
                     units.map(p -> p.getFileName().toString()).sorted().toList(), "the agent replaced every bash unit");
