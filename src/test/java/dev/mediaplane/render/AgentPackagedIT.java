@@ -81,8 +81,8 @@ class AgentPackagedIT {
                 long peakKib = 0;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
                 while (count(out, "\"event\":\"recording_evidence_published\"") < RECORDINGS) {
-                    assertTrue(p.isAlive(), "the packaged agent exited " + exitOf(p) + ":\n" + String.join("\n", out));
-                    assertTrue(System.nanoTime() < deadline, "backlog not published in 180 s:\n" + String.join("\n", out));
+                    assertTrue(p.isAlive(), () -> "the packaged agent exited " + exitOf(p) + ":\n" + text(out));
+                    assertTrue(System.nanoTime() < deadline, () -> "backlog not published in 180 s:\n" + text(out));
                     peakKib = Math.max(peakKib, status(p, "VmHWM:"));
                     Thread.sleep(50);
                 }
@@ -106,8 +106,8 @@ class AgentPackagedIT {
                 try (var s = Files.find(h.recordings, 3, (f, a) -> a.isRegularFile())) {
                     assertEquals(0, s.count(), "every verified recording is deleted locally");
                 }
-                assertFalse(String.join("\n", out).contains("NoClassDefFoundError")
-                        || String.join("\n", out).contains("ClassNotFoundException"), String.join("\n", out));
+                String log = text(out);
+                assertFalse(log.contains("NoClassDefFoundError") || log.contains("ClassNotFoundException"), log);
                 System.out.println("packaged agent jar (" + Files.size(AgentJarIT.JAR) / 1024 + " KiB), unit flags, "
                         + RECORDINGS + " recordings (" + written.values().stream().mapToLong(b -> b.length).sum() / 1024
                         + " KiB) uploaded and published: peak VmHWM " + peakKib + " KiB (" + peakKib / 1024
@@ -129,6 +129,12 @@ class AgentPackagedIT {
     private static long count(List<String> lines, String needle) {
         synchronized (lines) {
             return lines.stream().filter(l -> l.contains(needle)).count();
+        }
+    }
+
+    private static String text(List<String> lines) {
+        synchronized (lines) {
+            return String.join("\n", lines);
         }
     }
 
