@@ -11,6 +11,11 @@ After=network-online.target local-fs.target [=c.units.freeswitch]
 
 [Service]
 Type=simple
+# The live-audio taps dir is on tmpfs (gone at every reboot) and this unit may start before boot (the GCE
+# startup script) recreates it; ReadWritePaths= of a missing path fails the start (226/NAMESPACE). So the
+# unit creates it first, with the node contract's mode and owner: '+' runs this one command as root without
+# the sandbox below. FreeSWITCH (uuid_record) writes there; set-group-id keeps its files in the agent's group.
+ExecStartPre=+/usr/bin/install -d -m [=c.files.streamsDir.mode] -o freeswitch -g [=c.units.agentUser] [=c.paths.streamsDir()]
 # Memory is bounded twice: the JVM's own limits (heap, metaspace, code cache, direct buffers, thread
 # stacks; SerialGC and C1 only keep the collector's and the JIT's native memory small) and the cgroup
 # around them. -XX:-UsePerfData: no hsperfdata file (nothing to write, no shared memory mapping).
@@ -18,17 +23,23 @@ Type=simple
 ExecStart=[=c.paths.javaBin] -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -jar [=c.paths.nodeDir()]/[=c.units.agentJar] --node-env [=c.paths.nodeEnv]
 Restart=always
 RestartSec=5
-# Uploads in flight are abandoned on stop; their files stay on disk and the sweep at start retries them.
+# On SIGTERM the agent finishes the uploads in flight (bounded well within TimeoutStopSec), then the JVM
+# exits 128+15=143: a clean stop, not a failure. What is still unfinished at the bound stays on disk and
+# the sweep at the next start retries it.
+SuccessExitStatus=143
 TimeoutStopSec=30
 SyslogIdentifier=[=c.opsAgent().syslogIdentifier]
 StandardOutput=journal
 StandardError=journal
+# With the flags above the packaged agent peaks at about 105 MiB RSS uploading a backlog (AgentPackagedIT
+# holds it under 160 MiB); the JVM's own bounds sum to about 300 MiB. The cgroup (which also counts the page
+# cache of the recordings read) throttles at MemoryHigh and kills at MemoryMax, well above the working set.
 MemoryHigh=256M
 MemoryMax=320M
 TasksMax=256
 
-# Its own system user (boot creates it), never root and never freeswitch: it cannot signal or ptrace
-# FreeSWITCH, nor write its configuration or database.
+# Its own system user (boot creates it), never root and never freeswitch: it cannot signal FreeSWITCH, nor
+# write its configuration or database.
 User=[=c.units.agentUser]
 Group=[=c.units.agentUser]
 # Reading recordings: FreeSWITCH creates the per-call directories itself, mode 0750 freeswitch:freeswitch
@@ -39,15 +50,25 @@ SupplementaryGroups=freeswitch
 # Deleting a verified recording needs write access to a directory whose group has r-x only. No
 # permission bit or ACL can grant it: a default ACL on the root is inherited, but FreeSWITCH's 0750
 # mkdir mode becomes the new directory's ACL mask (r-x) and masks a named entry's w. So the agent holds
-# CAP_DAC_OVERRIDE (and nothing else), confined by the filesystem view below: ProtectSystem=strict makes
-# every path read-only except ReadWritePaths (the recordings root and the agent's state), and the
-# secrets DAC_OVERRIDE could otherwise read are made inaccessible. (A narrower alternative is
-# CAP_FOWNER with the agent chmod'ing g+w on a per-call directory before unlinking; it needs agent code.)
-AmbientCapabilities=CAP_DAC_OVERRIDE
-CapabilityBoundingSet=CAP_DAC_OVERRIDE
+# CAP_DAC_OVERRIDE, confined by the filesystem view below: ProtectSystem=strict makes every path read-only
+# except ReadWritePaths (the recordings root, the agent's state, the live-audio taps), and the secrets
+# DAC_OVERRIDE could otherwise read are made inaccessible. (A narrower alternative is CAP_FOWNER with the
+# agent chmod'ing g+w on a per-call directory before unlinking; it needs agent code.)
+# CAP_SYS_PTRACE: the sweep never uploads a recording some process still holds open (FreeSWITCH while it
+# records, RecordingPipeline.openFiles); it reads readlink(/proc/<pid>/fd/*), which the kernel allows for
+# another user's process only with CAP_SYS_PTRACE (ptrace_may_access, PTRACE_MODE_READ_FSCREDS). Without it
+# FreeSWITCH's fds are unreadable and the quiet period is the only guard. The capability would also let
+# the agent attach to FreeSWITCH: SystemCallFilter below denies ptrace(2) and process_vm_readv/writev, so
+# what is left of it is reading /proc (which, with DAC_OVERRIDE, includes FreeSWITCH's /proc/<pid>/mem
+# and environ: the same trust DAC_OVERRIDE already gives over its files).
+AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE
+CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE
+SystemCallFilter=~ptrace process_vm_readv process_vm_writev
 NoNewPrivileges=yes
 ProtectSystem=strict
-ReadWritePaths=[=c.paths.recordingsDir] [=c.paths.agentStateDir]
+# The agent's state (the outbox of unpublished events) is on disk and survives restarts and reboots: boot
+# creates it 0700 for the agent's user; not StateDirectory=, whose path is fixed under /var/lib.
+ReadWritePaths=[=c.paths.recordingsDir] [=c.paths.agentStateDir] [=c.paths.streamsDir()]
 InaccessiblePaths=-[=c.paths.secretsDir] -[=c.paths.tlsDir] -[=c.paths.secretsInclude] -[=c.paths.fsCliConf]
 ProtectHome=yes
 # The JVM's scratch (java.io.tmpdir: netty's and conscrypt's native libraries are unpacked there).

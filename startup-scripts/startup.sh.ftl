@@ -289,6 +289,10 @@ ensure_dir "$SECRETS_DIR" <@access c.files.secretsDir/>
 ensure_dir "$R[=c.paths.stateDir]" <@access c.files.stateDir/>
 ensure_dir "$R[=c.paths.recordingsDir]" <@access c.files.recordingsDir/>
 ensure_dir "$R[=c.paths.agentStateDir]" <@access c.files.agentStateDir/>
+# tmpfs: FreeSWITCH's live-audio taps for the streaming bridge, recreated every boot (the agent's unit
+# creates it too when it starts first).
+ensure_dir "$R[=c.paths.streamsDir()]" <@access c.files.streamsDir/>
+ensure_dir "$R[=c.paths.sttKeysDir]" <@access c.files.sttKeysDir/>
 mkdir -p "$R[=c.paths.freeswitchLogDir]"
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
@@ -325,11 +329,19 @@ ca_bundle="${MP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 [[ -s "$ca_bundle" ]] || fail "no CA bundle at $ca_bundle to verify the trunk's certificate (install ca-certificates)"
 install_file "$ca_bundle" "$TLS_DIR/cafile.pem" <@access c.files.caFile/>
 
+# Optional secrets: not FreeSWITCH configuration (no restart for them); the streaming bridge reads a key
+# file at each stream start. A secret without a version (404) removes the key a previous boot installed.
 <#list c.optionalSecrets as s>
+<#if s.lands.name() == "STT_KEYS_DIR"><#assign dst = "$R" + c.paths.sttKeysDir + "/" + s.suffix><#assign acc = c.files.sttKeyFile>
+<#else><#assign dst = "$SECRETS_DIR/" + s.suffix><#assign acc = c.files.secretFile></#if>
+<#if s.lands.name() != "SECRETS_DIR">
+rm -f -- "$SECRETS_DIR/[=s.suffix]" # where releases before [=c.paths.sttKeysDir] kept it
+</#if>
 status="$(secret_get '[=s.suffix]' "$WORK/[=s.suffix]" "$TRANSIENT_NOT_404")"
 if [[ "$status" == 200 && -s "$WORK/[=s.suffix]" ]]; then
-  install_file "$WORK/[=s.suffix]" "$SECRETS_DIR/[=s.suffix]" <@access c.files.secretFile/>
+  install_aside "$WORK/[=s.suffix]" "[=dst]" <@access acc/>
 else
+  [[ "$status" != 404 ]] || rm -f -- "[=dst]"
   log "optional secret $SECRET_PREFIX-[=s.suffix] not available (HTTP ${status:-none}); streaming to its service stays off"
 fi
 </#list>
@@ -365,6 +377,10 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'INTERNAL_IP=%s\n' "$INTERNAL_IP"
   printf 'ESL_CONF=%s\n' '[=c.paths.agentEslConf]'
   printf 'AGENT_STATE_DIR=%s\n' '[=c.paths.agentStateDir]'
+  printf 'SIP_PROFILES=%s\n' '<#list m.sipProfiles() as p>[=p]<#sep>,</#list>'
+  printf 'STREAMS_DIR=%s\n' '[=c.paths.streamsDir()]'
+  printf 'STT_KEYS_DIR=%s\n' '[=c.paths.sttKeysDir]'
+  printf 'STREAM_PROVIDER=%s\n' '[=m.streamProvider]'
 } > "$WORK/node.env"
 install_aside "$WORK/node.env" "$R[=c.paths.nodeEnv]" <@access c.files.nodeEnv/>
 [[ "$aside_changed" == 1 ]] && agent_changed=1

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release ab0219eea0abca5c4a70d1111210b56539dc6b0e90a31c4142838e829f9aa098 of stack dev.
+# mediaplane node boot, release f4780fc2c5a87a56c5af6a762e540d86325887260b04cd4570846665899f1fd2 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='ab0219eea0abca5c4a70d1111210b56539dc6b0e90a31c4142838e829f9aa098'
+readonly RELEASE_HASH='f4780fc2c5a87a56c5af6a762e540d86325887260b04cd4570846665899f1fd2'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -270,6 +270,10 @@ ensure_dir "$SECRETS_DIR" 700 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane/recordings" 750 "$FS_USER:$FS_GROUP"
 ensure_dir "$R/var/lib/mediaplane/agent" 700 "$AGENT_USER:$AGENT_GROUP"
+# tmpfs: FreeSWITCH's live-audio taps for the streaming bridge, recreated every boot (the agent's unit
+# creates it too when it starts first).
+ensure_dir "$R/run/mediaplane/streams" 2770 "$FS_USER:$AGENT_GROUP"
+ensure_dir "$R/etc/mediaplane/agent" 750 "$ROOT_USER:$AGENT_GROUP"
 mkdir -p "$R/var/log/freeswitch"
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
@@ -303,16 +307,22 @@ ca_bundle="${MP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 [[ -s "$ca_bundle" ]] || fail "no CA bundle at $ca_bundle to verify the trunk's certificate (install ca-certificates)"
 install_file "$ca_bundle" "$TLS_DIR/cafile.pem" 644 "$ROOT_USER:$ROOT_GROUP"
 
+# Optional secrets: not FreeSWITCH configuration (no restart for them); the streaming bridge reads a key
+# file at each stream start. A secret without a version (404) removes the key a previous boot installed.
+rm -f -- "$SECRETS_DIR/deepgram-api-key" # where releases before /etc/mediaplane/agent kept it
 status="$(secret_get 'deepgram-api-key' "$WORK/deepgram-api-key" "$TRANSIENT_NOT_404")"
 if [[ "$status" == 200 && -s "$WORK/deepgram-api-key" ]]; then
-  install_file "$WORK/deepgram-api-key" "$SECRETS_DIR/deepgram-api-key" 600 "$ROOT_USER:$ROOT_GROUP"
+  install_aside "$WORK/deepgram-api-key" "$R/etc/mediaplane/agent/deepgram-api-key" 640 "$ROOT_USER:$AGENT_GROUP"
 else
+  [[ "$status" != 404 ]] || rm -f -- "$R/etc/mediaplane/agent/deepgram-api-key"
   log "optional secret $SECRET_PREFIX-deepgram-api-key not available (HTTP ${status:-none}); streaming to its service stays off"
 fi
+rm -f -- "$SECRETS_DIR/assemblyai-api-key" # where releases before /etc/mediaplane/agent kept it
 status="$(secret_get 'assemblyai-api-key' "$WORK/assemblyai-api-key" "$TRANSIENT_NOT_404")"
 if [[ "$status" == 200 && -s "$WORK/assemblyai-api-key" ]]; then
-  install_file "$WORK/assemblyai-api-key" "$SECRETS_DIR/assemblyai-api-key" 600 "$ROOT_USER:$ROOT_GROUP"
+  install_aside "$WORK/assemblyai-api-key" "$R/etc/mediaplane/agent/assemblyai-api-key" 640 "$ROOT_USER:$AGENT_GROUP"
 else
+  [[ "$status" != 404 ]] || rm -f -- "$R/etc/mediaplane/agent/assemblyai-api-key"
   log "optional secret $SECRET_PREFIX-assemblyai-api-key not available (HTTP ${status:-none}); streaming to its service stays off"
 fi
 
@@ -345,6 +355,10 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'INTERNAL_IP=%s\n' "$INTERNAL_IP"
   printf 'ESL_CONF=%s\n' '/etc/mediaplane/agent-esl.conf'
   printf 'AGENT_STATE_DIR=%s\n' '/var/lib/mediaplane/agent'
+  printf 'SIP_PROFILES=%s\n' 'external,internal'
+  printf 'STREAMS_DIR=%s\n' '/run/mediaplane/streams'
+  printf 'STT_KEYS_DIR=%s\n' '/etc/mediaplane/agent'
+  printf 'STREAM_PROVIDER=%s\n' 'none'
 } > "$WORK/node.env"
 install_aside "$WORK/node.env" "$R/etc/mediaplane/node.env" 644 "$ROOT_USER:$ROOT_GROUP"
 [[ "$aside_changed" == 1 ]] && agent_changed=1

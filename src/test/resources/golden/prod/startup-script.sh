@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release e665964c8253b4f8c0ed5e9ec8705368bdc4b7a214de7a4a9951e13834a92c27 of stack prod.
+# mediaplane node boot, release c8f8da0d59fa546f1d9d4772b8a225b6bdb1f1f4b2661cba377218b1642dc1e2 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='e665964c8253b4f8c0ed5e9ec8705368bdc4b7a214de7a4a9951e13834a92c27'
+readonly RELEASE_HASH='c8f8da0d59fa546f1d9d4772b8a225b6bdb1f1f4b2661cba377218b1642dc1e2'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -275,6 +275,10 @@ ensure_dir "$SECRETS_DIR" 700 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane" 755 "$ROOT_USER:$ROOT_GROUP"
 ensure_dir "$R/var/lib/mediaplane/recordings" 750 "$FS_USER:$FS_GROUP"
 ensure_dir "$R/var/lib/mediaplane/agent" 700 "$AGENT_USER:$AGENT_GROUP"
+# tmpfs: FreeSWITCH's live-audio taps for the streaming bridge, recreated every boot (the agent's unit
+# creates it too when it starts first).
+ensure_dir "$R/run/mediaplane/streams" 2770 "$FS_USER:$AGENT_GROUP"
+ensure_dir "$R/etc/mediaplane/agent" 750 "$ROOT_USER:$AGENT_GROUP"
 mkdir -p "$R/var/log/freeswitch"
 
 # A per-node full-access ESL password for local fs_cli; controllers never see it.
@@ -308,16 +312,22 @@ ca_bundle="${MP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 [[ -s "$ca_bundle" ]] || fail "no CA bundle at $ca_bundle to verify the trunk's certificate (install ca-certificates)"
 install_file "$ca_bundle" "$TLS_DIR/cafile.pem" 644 "$ROOT_USER:$ROOT_GROUP"
 
+# Optional secrets: not FreeSWITCH configuration (no restart for them); the streaming bridge reads a key
+# file at each stream start. A secret without a version (404) removes the key a previous boot installed.
+rm -f -- "$SECRETS_DIR/deepgram-api-key" # where releases before /etc/mediaplane/agent kept it
 status="$(secret_get 'deepgram-api-key' "$WORK/deepgram-api-key" "$TRANSIENT_NOT_404")"
 if [[ "$status" == 200 && -s "$WORK/deepgram-api-key" ]]; then
-  install_file "$WORK/deepgram-api-key" "$SECRETS_DIR/deepgram-api-key" 600 "$ROOT_USER:$ROOT_GROUP"
+  install_aside "$WORK/deepgram-api-key" "$R/etc/mediaplane/agent/deepgram-api-key" 640 "$ROOT_USER:$AGENT_GROUP"
 else
+  [[ "$status" != 404 ]] || rm -f -- "$R/etc/mediaplane/agent/deepgram-api-key"
   log "optional secret $SECRET_PREFIX-deepgram-api-key not available (HTTP ${status:-none}); streaming to its service stays off"
 fi
+rm -f -- "$SECRETS_DIR/assemblyai-api-key" # where releases before /etc/mediaplane/agent kept it
 status="$(secret_get 'assemblyai-api-key' "$WORK/assemblyai-api-key" "$TRANSIENT_NOT_404")"
 if [[ "$status" == 200 && -s "$WORK/assemblyai-api-key" ]]; then
-  install_file "$WORK/assemblyai-api-key" "$SECRETS_DIR/assemblyai-api-key" 600 "$ROOT_USER:$ROOT_GROUP"
+  install_aside "$WORK/assemblyai-api-key" "$R/etc/mediaplane/agent/assemblyai-api-key" 640 "$ROOT_USER:$AGENT_GROUP"
 else
+  [[ "$status" != 404 ]] || rm -f -- "$R/etc/mediaplane/agent/assemblyai-api-key"
   log "optional secret $SECRET_PREFIX-assemblyai-api-key not available (HTTP ${status:-none}); streaming to its service stays off"
 fi
 
@@ -350,6 +360,10 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'INTERNAL_IP=%s\n' "$INTERNAL_IP"
   printf 'ESL_CONF=%s\n' '/etc/mediaplane/agent-esl.conf'
   printf 'AGENT_STATE_DIR=%s\n' '/var/lib/mediaplane/agent'
+  printf 'SIP_PROFILES=%s\n' 'external,internal,ilb'
+  printf 'STREAMS_DIR=%s\n' '/run/mediaplane/streams'
+  printf 'STT_KEYS_DIR=%s\n' '/etc/mediaplane/agent'
+  printf 'STREAM_PROVIDER=%s\n' 'none'
 } > "$WORK/node.env"
 install_aside "$WORK/node.env" "$R/etc/mediaplane/node.env" 644 "$ROOT_USER:$ROOT_GROUP"
 [[ "$aside_changed" == 1 ]] && agent_changed=1

@@ -24,6 +24,7 @@ import dev.mediaplane.config.ConfigKey.Type;
 import dev.mediaplane.config.ConfigKey.Zones;
 import dev.mediaplane.config.StackConfig.AddressMode;
 import dev.mediaplane.config.StackConfig.NetworkMode;
+import dev.mediaplane.config.StackConfig.StreamProvider;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -192,6 +193,9 @@ public final class ConfigKeys {
                 "Monitoring notification channels (projects/P/notificationChannels/ID)."));
         r.add(key("mediaplane:alertsPacketLossPercent", INTEGER, value(5), new Range(1, 50),
                 "RTCP packet loss percent that raises the packet-loss alert."));
+
+        r.add(key("mediaplane:streamProvider", STRING, value("none"), OneOf.ofEnum(StreamProvider.class),
+                "Speech-to-text service the node agent streams live call audio to; its API key secret (deepgramApiKey, assemblyaiApiKey) must be set. 'none' streams nothing."));
 
         r.add(key("mediaplane:catalogueAllow", ARRAY, absent("none"), new CatalogueAllow(),
                 "What the GCP catalogue does not know yet, as KIND:VALUE (region:, zone:, machineType:, location:, image:); an unused entry is refused."));

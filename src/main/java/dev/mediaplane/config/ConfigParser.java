@@ -12,6 +12,7 @@ import dev.mediaplane.config.StackConfig.Recordings;
 import dev.mediaplane.config.StackConfig.Release;
 import dev.mediaplane.config.StackConfig.Rtp;
 import dev.mediaplane.config.StackConfig.SecretsPolicy;
+import dev.mediaplane.config.StackConfig.Stream;
 import dev.mediaplane.config.StackConfig.Trunk;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -136,6 +137,7 @@ public final class ConfigParser {
         Recordings recordings = recordings();
         SecretsPolicy secrets = secretsPolicy();
         Alerts alerts = bind(Alerts.class, "alerts", Map.of());
+        Stream stream = stream(provided);
 
         // Every rule runs; each one is skipped only when one of its own inputs was refused.
         crossChecks(trunk, controller, rtp, fleet, network);
@@ -145,7 +147,7 @@ public final class ConfigParser {
             throw new ConfigException(problems);
         }
         return new StackConfig(stack, project, region, prefix, zones, labels, network, trunk, controller, rtp, fleet,
-                release, recordings, secrets, alerts, provided);
+                release, recordings, secrets, alerts, stream, provided);
     }
 
     /**
@@ -487,6 +489,21 @@ public final class ConfigParser {
             }
         }
         return r;
+    }
+
+    /**
+     * A provider without its key would boot nodes whose every stream fails at the first connection (the key
+     * file is absent): refused here, before anything is deployed.
+     */
+    private Stream stream(Set<NodeSecret> provided) {
+        Stream s = bind(Stream.class, "stream", Map.of());
+        String key = k("streamProvider");
+        if (ok(key) && s.provider().key().filter(secret -> !provided.contains(secret)).isPresent()) {
+            String secret = NS + ":" + s.provider().key().orElseThrow().configKey();
+            refuse(List.of(key), "%s is '%s' but its API key secret %s is not set; set it with "
+                    + "'pulumi config set --secret %s <key>', or set %s to none", key, s.provider().id(), secret, secret, key);
+        }
+        return s;
     }
 
     private SecretsPolicy secretsPolicy() {

@@ -44,6 +44,8 @@ public record StackConfig(
         SecretsPolicy secrets,
         /** {@code mediaplane:alerts}: defaults to no notification channels, 5% packet loss. */
         Alerts alerts,
+        /** {@code mediaplane:stream}: live call audio to a speech-to-text service; defaults to none. */
+        Stream stream,
         /** Secret values given through {@code pulumi config set --secret}; values never held here. */
         Set<NodeSecret> providedSecrets) {
 
@@ -245,6 +247,36 @@ public record StackConfig(
             int rotationDays,
             /** Publish rotation notices to a Pub/Sub topic; defaults to false. */
             boolean rotationNotices) {}
+
+    /** The speech-to-text services the streaming bridge can send live call audio to. */
+    public enum StreamProvider {
+        DEEPGRAM(NodeSecret.DEEPGRAM_API_KEY), ASSEMBLYAI(NodeSecret.ASSEMBLYAI_API_KEY), NONE(null);
+
+        private final NodeSecret key;
+
+        StreamProvider(NodeSecret key) {
+            this.key = key;
+        }
+
+        /** The secret holding the service's API key; empty for none. */
+        public Optional<NodeSecret> key() {
+            return Optional.ofNullable(key);
+        }
+
+        /** As the config key and node.env spell it. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Live call audio (the agent's streaming bridge). */
+    public record Stream(
+            /** The service calls stream to unless a call says otherwise; defaults to none (no streaming). */
+            StreamProvider provider) {
+        public Stream {
+            java.util.Objects.requireNonNull(provider, "provider");
+        }
+    }
 
     /** Alerting. */
     public record Alerts(

@@ -248,7 +248,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param nodeInclude node values include ({@link Vars#nodeVars()})
      * @param secretsInclude secrets include ({@link Vars#secretVars()})
      * @param tlsDir the external profile's tls-cert-dir
-     * @param secretsDir root-only secret files (admin ESL password, speech-to-text keys)
+     * @param secretsDir root-only secret files (the admin ESL password)
      * @param nodeEnv the non-secret KEY=value file boot writes for node services
      * @param stateDir persistent node state (recordings, the agent's state)
      * @param recordingsDir where FreeSWITCH records; the agent uploads from it and deletes what is verified
@@ -257,17 +257,20 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param freeswitchDbDir FreeSWITCH's core database directory
      * @param fsCliConf local fs_cli login
      * @param agentEslConf the agent's ESL login (fs_cli.conf's format); node.env ESL_CONF
+     * @param sttKeysDir the speech-to-text API keys, readable by the agent (whose unit hides {@link #secretsDir()});
+     *     node.env STT_KEYS_DIR
      * @param javaBin the java the agent's unit runs: Debian's openjdk-17-jre-headless links it; boot installs that when it is missing
      * @param systemdDir where boot installs the release's units
      */
     public record Paths(String optDir, String runDir, String readyMarker, String drainingMarker, String etcDir,
                         String includeDir, String nodeInclude, String secretsInclude, String tlsDir, String secretsDir,
                         String nodeEnv, String stateDir, String recordingsDir, String agentStateDir, String freeswitchLogDir,
-                        String freeswitchDbDir, String fsCliConf, String agentEslConf, String javaBin, String systemdDir) {
+                        String freeswitchDbDir, String fsCliConf, String agentEslConf, String sttKeysDir,
+                        String javaBin, String systemdDir) {
         public Paths {
             for (String p : List.of(optDir, runDir, etcDir, includeDir, nodeInclude, secretsInclude, tlsDir, secretsDir,
                     nodeEnv, stateDir, recordingsDir, agentStateDir, freeswitchLogDir, freeswitchDbDir, fsCliConf, agentEslConf,
-                    javaBin, systemdDir)) {
+                    sttKeysDir, javaBin, systemdDir)) {
                 if (p == null || !p.matches("(/[A-Za-z0-9._@-]+)+")) {
                     throw new IllegalArgumentException("node paths must be absolute, of A-Z a-z 0-9 . _ @ -, got '" + p + "'");
                 }
@@ -285,12 +288,22 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                     "/etc/mediaplane/freeswitch/secrets.xml", "/etc/mediaplane/tls", "/etc/mediaplane/secrets",
                     "/etc/mediaplane/node.env", "/var/lib/mediaplane", "/var/lib/mediaplane/recordings",
                     "/var/lib/mediaplane/agent", "/var/log/freeswitch", "/var/lib/freeswitch/db", "/etc/fs_cli.conf",
-                    "/etc/mediaplane/agent-esl.conf", "/usr/bin/java", "/etc/systemd/system");
+                    "/etc/mediaplane/agent-esl.conf", "/etc/mediaplane/agent", "/usr/bin/java",
+                    "/etc/systemd/system");
         }
 
         /** The active release's directory: FreeSWITCH runs {@code <current>/freeswitch}. */
         public String currentDir() {
             return optDir + "/current";
+        }
+
+        /**
+         * The live-audio taps (tmpfs, under {@link #runDir()}): FreeSWITCH's {@code uuid_record} writes call audio
+         * there, the agent's streaming bridge reads and deletes it; node.env STREAMS_DIR. Gone at every reboot, so
+         * boot and the agent's unit (ExecStartPre) create it.
+         */
+        public String streamsDir() {
+            return runDir + "/streams";
         }
 
         /** Where units start node scripts from: a link into the current release's {@code node/}. */
@@ -362,7 +375,11 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         /** freeswitch:freeswitch: FreeSWITCH writes. */
         FREESWITCH("$FS_USER:$FS_GROUP"),
         /** The node agent's user and group ({@link Units#agentUser()}): only the agent reads or writes. */
-        AGENT("$AGENT_USER:$AGENT_GROUP");
+        AGENT("$AGENT_USER:$AGENT_GROUP"),
+        /** root:the agent's group: the agent reads, only root writes. */
+        ROOT_AGENT("$ROOT_USER:$AGENT_GROUP"),
+        /** freeswitch:the agent's group: FreeSWITCH writes, the agent reads and deletes. */
+        FREESWITCH_AGENT("$FS_USER:$AGENT_GROUP");
 
         private final String shell;
 
@@ -379,13 +396,13 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
     /**
      * A mode and owner boot gives a file or directory.
      *
-     * @param mode octal mode as {@code stat -c %a} prints it
+     * @param mode octal mode as {@code stat -c %a} prints it: three digits, or four with set-group-id ({@code 2770})
      * @param owner owner and group
      */
     public record Access(String mode, Owner owner) {
         public Access {
-            if (mode == null || !mode.matches("[0-7]{3}")) {
-                throw new IllegalArgumentException("mode must be three octal digits, got '" + mode + "'");
+            if (mode == null || !mode.matches("[0-7]{3}|[1-7][0-7]{3}")) {
+                throw new IllegalArgumentException("mode must be three octal digits (four with a special bit), got '" + mode + "'");
             }
             Objects.requireNonNull(owner, "owner");
         }
@@ -410,11 +427,15 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param agentEslConf {@link Paths#agentEslConf()}: the admin ESL password, for the agent alone
      * @param nodeEnv {@link Paths#nodeEnv()}
      * @param unit every unit and drop-in boot installs
+     * @param streamsDir {@link Paths#streamsDir()}: FreeSWITCH writes; set-group-id, so what it writes is the agent's
+     *     group's, which reads and deletes it
+     * @param sttKeysDir {@link Paths#sttKeysDir()}
+     * @param sttKeyFile every file in {@link Paths#sttKeysDir()}: the agent reads, only root writes
      */
     public record Files(Access etcDir, Access includeDir, Access tlsDir, Access secretsDir, Access stateDir,
                         Access recordingsDir, Access agentStateDir, Access nodeInclude, Access secretsInclude,
                         Access tlsFile, Access caFile, Access secretFile, Access fsCliConf, Access agentEslConf,
-                        Access nodeEnv, Access unit) {
+                        Access nodeEnv, Access unit, Access streamsDir, Access sttKeysDir, Access sttKeyFile) {
         static Files standard() {
             Access rootDir = new Access("755", Owner.ROOT_ROOT);
             Access fsReadDir = new Access("750", Owner.ROOT_FREESWITCH);
@@ -425,7 +446,8 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
             Access agentOnly = new Access("600", Owner.AGENT);
             return new Files(rootDir, fsReadDir, fsReadDir, new Access("700", Owner.ROOT_ROOT), rootDir, fsDir,
                     new Access("700", Owner.AGENT), rootPublic, fsRead, fsRead, rootPublic, rootOnly, rootOnly, agentOnly,
-                    rootPublic, rootPublic);
+                    rootPublic, rootPublic, new Access("2770", Owner.FREESWITCH_AGENT), new Access("750", Owner.ROOT_AGENT),
+                    new Access("640", Owner.ROOT_AGENT));
         }
     }
 
@@ -459,6 +481,8 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         TLS,
         /** A root-only file of its suffix's name in {@link Paths#secretsDir()}. */
         SECRETS_DIR,
+        /** A file of its suffix's name in {@link Paths#sttKeysDir()} the agent reads ({@link Files#sttKeyFile()}). */
+        STT_KEYS_DIR,
         /** Handed to apt for the install and dropped. */
         APT
     }
@@ -488,8 +512,8 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                 new Secret(NodeSecret.ESL_PASSWORD.secretSuffix(), Need.REQUIRED, Check.PASSWORD, Lands.SECRETS_INCLUDE),
                 new Secret(NodeSecret.TLS_CERTIFICATE.secretSuffix(), Need.REQUIRED, Check.PEM_CERTIFICATE, Lands.TLS),
                 new Secret(NodeSecret.TLS_PRIVATE_KEY.secretSuffix(), Need.REQUIRED, Check.PEM_PRIVATE_KEY, Lands.TLS),
-                new Secret(NodeSecret.DEEPGRAM_API_KEY.secretSuffix(), Need.OPTIONAL, Check.NONE, Lands.SECRETS_DIR),
-                new Secret(NodeSecret.ASSEMBLYAI_API_KEY.secretSuffix(), Need.OPTIONAL, Check.NONE, Lands.SECRETS_DIR),
+                new Secret(NodeSecret.DEEPGRAM_API_KEY.secretSuffix(), Need.OPTIONAL, Check.NONE, Lands.STT_KEYS_DIR),
+                new Secret(NodeSecret.ASSEMBLYAI_API_KEY.secretSuffix(), Need.OPTIONAL, Check.NONE, Lands.STT_KEYS_DIR),
                 new Secret(NodeSecret.SIGNALWIRE_REPO_TOKEN.secretSuffix(), Need.WHEN_INSTALLING, Check.NONE, Lands.APT));
     }
 

@@ -27,7 +27,9 @@ public record NodeModel(
         /** FreeSWITCH modules in load order. */
         List<String> modules,
         /** API commands the controller's ESL user may run; everything else is refused. */
-        List<String> eslAllowedApi) {
+        List<String> eslAllowedApi,
+        /** The speech-to-text service calls stream to (node.env STREAM_PROVIDER): deepgram, assemblyai or none. */
+        String streamProvider) {
 
     public NodeModel {
         modules = List.copyOf(modules);
@@ -84,6 +86,7 @@ public record NodeModel(
                         c.fleet().drainTimeoutSec()),
                 c.fleet().balanced(),
                 MODULES,
-                ESL_ALLOWED_API);
+                ESL_ALLOWED_API,
+                c.stream().provider().id());
     }
 }

@@ -209,7 +209,9 @@ class ConfigKeysTest {
                     "mediaplane:networkSubnetCidr", DROP),
             "mediaplane:networkSubnetwork", Map.of("mediaplane:networkMode", "existing", "mediaplane:networkSubnetwork", "s",
                     "mediaplane:networkSubnetCidr", DROP),
-            "mediaplane:releaseCanarySize", Map.of("mediaplane:releaseStable", "b".repeat(64)));
+            "mediaplane:releaseCanarySize", Map.of("mediaplane:releaseStable", "b".repeat(64)),
+            "mediaplane:streamProvider", Map.of("mediaplane:deepgramApiKey", "{secure: v1:DG}",
+                    "mediaplane:assemblyaiApiKey", "{secure: v1:AAI}"));
 
     private static final Map<String, List<String>> SAMPLES = Map.ofEntries(
             Map.entry("mediaplane:prefix", List.of("mp-other")),

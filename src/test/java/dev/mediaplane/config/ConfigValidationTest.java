@@ -52,6 +52,8 @@ class ConfigValidationTest {
                 bad(DEV, "mediaplane:fleetMachineType", "e2-huge-2", "mediaplane:fleetMachineType must be", "'e2-huge-2'"),
                 bad(DEV, "mediaplane:fleetSize", "0", "mediaplane:fleetSize must be between 1 and 1000, got 0"),
                 bad(DEV, "mediaplane:fleetSize", "three", "mediaplane:fleetSize must be a whole number", "'three'"),
+                bad(DEV, "mediaplane:streamProvider", "google",
+                        "mediaplane:streamProvider must be one of [deepgram, assemblyai, none], got 'google'"),
                 bad(DEV, "mediaplane:fleetAddressMode", "floating",
                         "mediaplane:fleetAddressMode must be one of [static, ephemeral], got 'floating'"),
                 bad(DEV, "mediaplane:releaseCanarySize", "1",
@@ -132,6 +134,26 @@ class ConfigValidationTest {
         ConfigException e = assertThrows(ConfigException.class, () -> StackFileLoader.parse("dev", "x", text));
         assertTrue(e.getMessage().contains("pulumi config set --secret mediaplane:eslPassword"), e.getMessage());
         assertTrue(!e.getMessage().contains("PLAIN-MARKER-7c1e"), "the secret value leaked into the error");
+    }
+
+    @Test
+    void aStreamProviderNeedsItsKeySecretAndNoneNeedsNothing() {
+        assertEquals(StackConfig.StreamProvider.NONE, StackFileLoader.parse("dev", "x", DEV).config().stream().provider(),
+                "the default streams nothing");
+        String deepgram = StackConfigFixtures.withValue(DEV, "mediaplane:streamProvider", "deepgram");
+        ConfigException e = assertThrows(ConfigException.class, () -> StackFileLoader.parse("dev", "x", deepgram));
+        assertTrue(e.getMessage().contains("mediaplane:streamProvider is 'deepgram' but its API key secret "
+                + "mediaplane:deepgramApiKey is not set; set it with 'pulumi config set --secret mediaplane:deepgramApiKey <key>', "
+                + "or set mediaplane:streamProvider to none"), e.getMessage());
+        // The other provider's key does not count.
+        String wrongKey = StackConfigFixtures.withValue(deepgram, "mediaplane:assemblyaiApiKey", "{secure: v1:AAI-MARKER}");
+        e = assertThrows(ConfigException.class, () -> StackFileLoader.parse("dev", "x", wrongKey));
+        assertTrue(e.getMessage().contains("mediaplane:deepgramApiKey is not set"), e.getMessage());
+        assertTrue(!e.getMessage().contains("AAI-MARKER"), "a secret's value is never echoed");
+        String withKey = StackConfigFixtures.withValue(deepgram, "mediaplane:deepgramApiKey", "{secure: v1:DG-MARKER}");
+        assertEquals(StackConfig.StreamProvider.DEEPGRAM, StackFileLoader.parse("dev", "x", withKey).config().stream().provider());
+        String assembly = StackConfigFixtures.withValue(wrongKey, "mediaplane:streamProvider", "assemblyai");
+        assertEquals(StackConfig.StreamProvider.ASSEMBLYAI, StackFileLoader.parse("dev", "x", assembly).config().stream().provider());
     }
 
     @Test

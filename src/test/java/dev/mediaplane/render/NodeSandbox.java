@@ -158,15 +158,14 @@ final class NodeSandbox {
                 echo "$name: Failed at step EXEC spawning $exe: Permission denied (status=203/EXEC)" >&2
                 return 1
               fi
-              # The node's paths, mapped into the root: node.env's RECORDINGS_DIR and the unit's StateDirectory.
+              # The node's paths, mapped into the root: node.env's RECORDINGS_DIR.
               # The agent binds 127.0.0.1 (the test's NIC address is not this machine's) on a free port.
               sed -e "s|^RECORDINGS_DIR=/|RECORDINGS_DIR=$MP_ROOT/|" -e "s|^INTERNAL_IP=.*|INTERNAL_IP=127.0.0.1|" \\
                 -e "s|^HEALTH_PORT=.*|HEALTH_PORT=${SHIM_HEALTH_PORT:-0}|" \\
                 "$MP_ROOT/etc/mediaplane/node.env" > "$SHIM_STATE/node.env" 2>/dev/null || true
-              mkdir -p "$SHIM_STATE/unit-state/$name"
               rc=0
               # shellcheck disable=SC2086 # ExecStart arguments split as systemd splits them (no quotes here)
-              MP_NODE_ENV="$SHIM_STATE/node.env" MP_UPLOADER_STATE_DIR="$SHIM_STATE/unit-state/$name" \\
+              MP_NODE_ENV="$SHIM_STATE/node.env" \\
                 timeout -k 1 "${SHIM_RUN_SEC:-2}" "$run" $args < /dev/null > "$SHIM_LOG/unit-$name.log" 2>&1 || rc=$?
               if [[ "$rc" == 124 ]]; then
                 echo active > "$SHIM_STATE/units/$name"

@@ -110,6 +110,13 @@ class StartupScriptRunTest {
         return node.root.resolve(path);
     }
 
+    /** {@code stat -c %a}: the octal mode with its special bits (PosixFilePermissions has no set-group-id). */
+    String statMode(String path) throws Exception {
+        Tools.Result r = Tools.run(List.of("stat", "-c", "%a", at(path).toString()), Map.of(), node.root);
+        assertEquals(0, r.exit(), r.output());
+        return r.output().trim();
+    }
+
     String mode(String path) throws Exception {
         PosixFileAttributes a = Files.readAttributes(at(path), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         assertEquals(node.user, a.owner().getName(), path + " owner");
@@ -146,7 +153,10 @@ class StartupScriptRunTest {
         assertEquals("rw-r----- " + g, mode("etc/mediaplane/tls/agent.pem"));
         assertEquals("rw-r--r-- " + g, mode("etc/mediaplane/tls/cafile.pem"));
         assertEquals("rwx------ " + g, mode("etc/mediaplane/secrets"));
-        assertEquals("rw------- " + g, mode("etc/mediaplane/secrets/deepgram-api-key"));
+        assertEquals("rwxr-x--- " + g, mode("etc/mediaplane/agent"));
+        assertEquals("rw-r----- " + g, mode("etc/mediaplane/agent/deepgram-api-key"), "the agent's group reads the key");
+        assertFalse(Files.exists(at("etc/mediaplane/secrets/deepgram-api-key")), "the agent's unit hides the secrets dir");
+        assertEquals("2770", statMode("run/mediaplane/streams"), "FreeSWITCH writes the taps, set-group-id to the agent's group");
         assertEquals("rw------- " + g, mode("etc/mediaplane/secrets/esl-admin-password"));
         assertEquals("rw------- " + g, mode("etc/fs_cli.conf"));
         assertEquals("rw-r--r-- " + g, mode("etc/mediaplane/node.env"));
@@ -155,6 +165,7 @@ class StartupScriptRunTest {
         assertEquals("rw------- " + g, mode("etc/mediaplane/agent-esl.conf"));
         assertFalse(Files.exists(at("var/log/freeswitch/json_cdr")), "no CDRs: nothing reads them any more");
         assertFalse(Files.exists(at("etc/mediaplane/secrets/assemblyai-api-key")), "absent optional secret must not be written");
+        assertFalse(Files.exists(at("etc/mediaplane/agent/assemblyai-api-key")), "absent optional secret must not be written");
 
         String nodeXml = Files.readString(at("etc/mediaplane/freeswitch/node.xml"));
         assertTrue(nodeXml.contains("data=\"mp_internal_ip=10.42.0.5\""), nodeXml);
@@ -178,7 +189,7 @@ class StartupScriptRunTest {
             String[] kv = line.split("=", 2);
             env.put(kv[0], kv[1]);
         }
-        assertEquals(Map.ofEntries(Map.entry("STACK", "dev"), Map.entry("PROJECT", "mediaplane-dev-000000"), Map.entry("ZONE", "europe-west1-b"), Map.entry("NODE_NAME", "mp-dev-node-x1z2"), Map.entry("RELEASE_HASH", hash), Map.entry("RELEASES_BUCKET", releasesBucket), Map.entry("RECORDINGS_DIR", "/var/lib/mediaplane/recordings"), Map.entry("RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings"), Map.entry("EVENTS_TOPIC", "mp-dev-recording-events"), Map.entry("HEALTH_PORT", "8088"), Map.entry("INTERNAL_IP", "10.42.0.5"), Map.entry("ESL_CONF", "/etc/mediaplane/agent-esl.conf"), Map.entry("AGENT_STATE_DIR", "/var/lib/mediaplane/agent")), env);
+        assertEquals(Map.ofEntries(Map.entry("STACK", "dev"), Map.entry("PROJECT", "mediaplane-dev-000000"), Map.entry("ZONE", "europe-west1-b"), Map.entry("NODE_NAME", "mp-dev-node-x1z2"), Map.entry("RELEASE_HASH", hash), Map.entry("RELEASES_BUCKET", releasesBucket), Map.entry("RECORDINGS_DIR", "/var/lib/mediaplane/recordings"), Map.entry("RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings"), Map.entry("EVENTS_TOPIC", "mp-dev-recording-events"), Map.entry("HEALTH_PORT", "8088"), Map.entry("INTERNAL_IP", "10.42.0.5"), Map.entry("ESL_CONF", "/etc/mediaplane/agent-esl.conf"), Map.entry("AGENT_STATE_DIR", "/var/lib/mediaplane/agent"), Map.entry("SIP_PROFILES", "external,internal"), Map.entry("STREAMS_DIR", "/run/mediaplane/streams"), Map.entry("STT_KEYS_DIR", "/etc/mediaplane/agent"), Map.entry("STREAM_PROVIDER", "none")), env);
 
         assertTrue(Files.isRegularFile(at("etc/systemd/system/freeswitch.service.d/mediaplane.conf")));
         String agentUnit = Files.readString(at("etc/systemd/system/mediaplane-agent.service"));
@@ -187,6 +198,15 @@ class StartupScriptRunTest {
                 + " -XX:+ExitOnOutOfMemoryError -jar /opt/mediaplane/node/mediaplane-agent.jar --node-env /etc/mediaplane/node.env",
                 agentUnit.lines().filter(l -> l.startsWith("ExecStart=")).reduce((a, b) -> b).orElseThrow());
         assertEquals("rw-r--r-- " + g, mode("etc/systemd/system/mediaplane-agent.service"));
+        List<String> unitLines = agentUnit.lines().toList();
+        for (String line : List.of("SuccessExitStatus=143",
+                "ExecStartPre=+/usr/bin/install -d -m 2770 -o freeswitch -g mediaplane-agent /run/mediaplane/streams",
+                "AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE", "CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE",
+                "SystemCallFilter=~ptrace process_vm_readv process_vm_writev",
+                "ReadWritePaths=/var/lib/mediaplane/recordings /var/lib/mediaplane/agent /run/mediaplane/streams",
+                "InaccessiblePaths=-/etc/mediaplane/secrets -/etc/mediaplane/tls -/etc/mediaplane/freeswitch/secrets.xml -/etc/fs_cli.conf")) {
+            assertTrue(unitLines.contains(line), line + " in the installed unit:\n" + agentUnit);
+        }
         try (var units = Files.list(at("etc/systemd/system"))) {
             assertEquals(List.of("freeswitch.service.d", "mediaplane-agent.service"),
                     units.map(p -> p.getFileName().toString()).sorted().toList(), "the agent replaced every bash unit");
@@ -322,6 +342,11 @@ class StartupScriptRunTest {
             // resolves ExecStart inside the root and reports "is not executable". The root needs
             // the standard targets the units hang off; copy the host's.
             Path targets = Files.createDirectories(at("usr/lib/systemd/system"));
+            // ExecStartPre's install(1) is coreutils' (Essential on Debian): every node has it.
+            if (!Files.exists(at("usr/bin/install"))) {
+                Files.createDirectories(at("usr/bin"));
+                Files.copy(Path.of("/usr/bin/install"), at("usr/bin/install"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
             try (var s = Files.list(Path.of("/usr/lib/systemd/system"))) {
                 for (Path t : s.filter(p -> p.toString().endsWith(".target") && Files.isRegularFile(p)).toList()) {
                     Files.copy(t, targets.resolve(t.getFileName()));
@@ -352,7 +377,7 @@ class StartupScriptRunTest {
         assertEquals(List.of("etc/mediaplane/freeswitch/secrets.xml"), node.filesContaining(SIP_PW));
         assertEquals(List.of("etc/mediaplane/freeswitch/secrets.xml"), node.filesContaining(ESL_PW));
         assertEquals(List.of("etc/mediaplane/tls/agent.pem"), node.filesContaining(KEY));
-        assertEquals(List.of("etc/mediaplane/secrets/deepgram-api-key"), node.filesContaining(DEEPGRAM));
+        assertEquals(List.of("etc/mediaplane/agent/deepgram-api-key"), node.filesContaining(DEEPGRAM));
         assertEquals(List.of(), node.filesContaining(TOKEN));
         for (String m : MARKERS) {
             for (String v : gcp.metadata.values()) {
@@ -653,5 +678,42 @@ class StartupScriptRunTest {
         assertEquals(0, b.exit(), b.output());
         assertEquals(2, count("systemctl.log", "restart mediaplane-agent.service"), "a new jar and node.env: restarted");
         assertTrue(Files.readString(at("etc/mediaplane/node.env")).contains("HEALTH_PORT=8090\n"));
+    }
+
+    @Test
+    void sttKeysMoveToTheAgentsDirFollowTheirSecretAndNeverRestartFreeswitch() throws Exception {
+        // A key an earlier release installed in the secrets dir the agent's unit hides: removed, installed anew.
+        Files.createDirectories(at("etc/mediaplane/secrets"));
+        Files.writeString(at("etc/mediaplane/secrets/deepgram-api-key"), DEEPGRAM);
+        Tools.Result first = boot(publish(config));
+        assertEquals(0, first.exit(), first.output());
+        assertFalse(Files.exists(at("etc/mediaplane/secrets/deepgram-api-key")), "the old copy is gone");
+        assertEquals(DEEPGRAM, Files.readString(at("etc/mediaplane/agent/deepgram-api-key")));
+        long restarts = count("systemctl.log", "restart freeswitch.service");
+
+        // A new key version: installed; FreeSWITCH does not read it, so it is not restarted for it.
+        String rotated = DEEPGRAM + "-v2";
+        gcp.addSecretVersion("mp-dev-deepgram-api-key", rotated.getBytes(StandardCharsets.UTF_8));
+        Tools.Result second = boot(publish(config));
+        assertEquals(0, second.exit(), second.output());
+        assertEquals(rotated, Files.readString(at("etc/mediaplane/agent/deepgram-api-key")));
+        assertEquals("rw-r----- " + node.group, mode("etc/mediaplane/agent/deepgram-api-key"));
+        assertEquals(restarts, count("systemctl.log", "restart freeswitch.service"), "a key is not FreeSWITCH configuration");
+
+        // A secret without a version (404: assemblyai's never had one here): a key a previous boot installed goes,
+        // so a withdrawn key is not used on.
+        Files.writeString(at("etc/mediaplane/agent/assemblyai-api-key"), "PLANTEDassemblyai-old");
+        // A deleted secret answers 403 (its grant went with it), which boot cannot tell from a grant not yet
+        // propagated: that key stays until the secret answers 404 or a new version.
+        gcp.deleteSecret("mp-dev-deepgram-api-key");
+        Tools.Result third = boot(publish(config));
+        assertEquals(0, third.exit(), third.output());
+        assertTrue(third.output().contains("optional secret mp-dev-assemblyai-api-key not available (HTTP 404)"), third.output());
+        assertFalse(Files.exists(at("etc/mediaplane/agent/assemblyai-api-key")), "a key whose secret has no version is removed");
+        assertTrue(third.output().contains("optional secret mp-dev-deepgram-api-key not available (HTTP 403)"), third.output());
+        assertEquals(rotated, Files.readString(at("etc/mediaplane/agent/deepgram-api-key")), "a 403 leaves the key as it was");
+        for (String m : MARKERS) {
+            assertFalse((first.output() + second.output() + third.output()).contains(m), m + " in boot output");
+        }
     }
 }
