@@ -4,7 +4,7 @@
 # GCS/metadata/Pub/Sub stand-in, with the agent's CPU and RSS; then, when the bash uploader is still in the tree,
 # bench/uploader-latency.sh with the same parameters in the same run, and the ratios.
 #   bench/agent-upload-latency.sh [count=200] [interval_ms=250] [length_ms=10000]
-# Needs: JDK 17, Maven (./mvnw); for the bash comparison also bash, curl, jq, inotify-tools, util-linux.
+# Needs: JDK 17, Maven (./mvnw). The bash comparison runs only in a checkout that still has the bash uploader.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-200} interval=${2:-250} length=${3:-10000}
