@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Where the renderer finds the agent jar, how it is bundled, and the unit's JVM running a jar for real. */
-class AgentJarTest {
+public class AgentJarTest {
 
     @Test
     void theCommittedFixtureIsTheHelpersBytes() throws IOException {
@@ -91,7 +91,7 @@ class AgentJarTest {
     }
 
     /** The ExecStart of the rendered unit, split as systemd splits it (no quoting in ours). */
-    static List<String> execStart(String unit) {
+    public static List<String> execStart(String unit) {
         String cmd = unit.lines().filter(l -> l.startsWith("ExecStart=")).reduce((a, b) -> b).orElseThrow()
                 .substring("ExecStart=".length());
         return new ArrayList<>(Arrays.asList(cmd.trim().split("\\s+")));

@@ -4,6 +4,7 @@ import dev.mediaplane.agent.AgentHarness;
 import dev.mediaplane.agent.AgentMain;
 import dev.mediaplane.config.StackFileLoader;
 import dev.mediaplane.esl.FakeFreeSwitch;
+import dev.mediaplane.render.AgentJarTest;
 import dev.mediaplane.render.Bundle;
 import dev.mediaplane.render.Renderer;
 import dev.mediaplane.testing.GcpStandIn;
@@ -127,13 +128,10 @@ public final class AgentEventLoadBench {
     static List<String> unitJvmFlags() throws Exception {
         var config = StackFileLoader.load(Path.of("").toAbsolutePath(), "dev").config();
         Bundle bundle = Renderer.render(config);
-        String unit = new String(bundle.file("node/mediaplane-agent.service"), StandardCharsets.UTF_8);
-        String exec = unit.lines().filter(l -> l.startsWith("ExecStart=")).findFirst()
-                .orElseThrow(() -> new AssertionError("the rendered unit has no ExecStart"));
-        List<String> words = List.of(exec.substring("ExecStart=".length()).trim().split("\\s+"));
+        List<String> words = AgentJarTest.execStart(new String(bundle.file("node/mediaplane-agent.service"), StandardCharsets.UTF_8));
         int jar = words.indexOf("-jar");
         if (jar < 1) {
-            throw new AssertionError("ExecStart does not run a jar: " + exec);
+            throw new AssertionError("the unit's ExecStart does not run a jar: " + words);
         }
         return words.subList(1, jar);
     }
