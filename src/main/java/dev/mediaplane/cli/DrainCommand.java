@@ -74,6 +74,16 @@ public final class DrainCommand implements Callable<Integer> {
                 description = "Secret Manager secret <prefix>-SUFFIX holding the password (default: ${DEFAULT-VALUE}).")
         String eslSecret;
 
+        /** Every node of {@code stack} in --inventory; an inventory without one is a usage error, never "no work". */
+        List<NodeTarget> inventoryNodes(CommandLine cmd, String stack) throws IOException {
+            List<NodeTarget> nodes = NodeTarget.inventory(inventory, stack);
+            if (nodes.isEmpty()) {
+                throw new ParameterException(cmd, inventory + " has no node of stack " + stack + " (instances labelled"
+                        + " stack=" + stack + " and component=fleet); from: " + NodeTarget.inventoryCommand(stack));
+            }
+            return nodes;
+        }
+
         EslLogin login(StackConfig c, SecretManagerClients clients) {
             return new EslLogin(eslUser, eslPasswordFile != null ? new EslLogin.PasswordFile(eslPasswordFile)
                     : new EslLogin.SecretManagerSecret(c.project(), c.prefix() + "-" + eslSecret, clients));
@@ -99,6 +109,21 @@ public final class DrainCommand implements Callable<Integer> {
             }
             List<NodeTarget> nodes = NodeTarget.inventory(inventory, c.stack());
             return new Resolved(NodeTarget.pick(nodes, node, inventory, c.stack()), c.controller().eslPort());
+        }
+
+        /**
+         * The nodes a command acts on one after another: the one of --address, or every node of the stack in
+         * --inventory; {@code missing} is the usage error when neither is given.
+         */
+        Fleet all(CommandLine cmd, StackConfig c, String missing) throws IOException {
+            if (address != null) {
+                Resolved r = one(cmd, c, null);
+                return new Fleet(List.of(r.node()), r.eslPort());
+            }
+            if (inventory == null) {
+                throw new ParameterException(cmd, missing);
+            }
+            return new Fleet(inventoryNodes(cmd, c.stack()), c.controller().eslPort());
         }
 
         static String[] hostPort(CommandLine cmd, String value, int defaultPort) {
@@ -132,6 +157,9 @@ public final class DrainCommand implements Callable<Integer> {
     }
 
     record Resolved(NodeTarget node, int eslPort) {}
+
+    /** Nodes reached on one ESL port. */
+    record Fleet(List<NodeTarget> nodes, int eslPort) {}
 
     @Mixin
     StackOptions stack;

@@ -119,13 +119,9 @@ public final class RolloutCommand implements Callable<Integer> {
         }
         List<NodeTarget> inventory;
         try {
-            inventory = NodeTarget.inventory(nodes.inventory, s.stack());
+            inventory = nodes.inventoryNodes(cmd, s.stack());
         } catch (IOException e) {
             throw new ParameterException(cmd, "--inventory: " + e.getMessage());
-        }
-        if (inventory.isEmpty()) {
-            throw new ParameterException(cmd, nodes.inventory + " has no node of stack " + s.stack() + " (instances labelled"
-                    + " stack=" + s.stack() + " and component=fleet); from: " + NodeTarget.inventoryCommand(s.stack()));
         }
         StackConfig c = s.config();
         return context.withDrainer(new EslNodeDrainer(inventory, c.controller().eslPort(), nodes.login(c, clients),

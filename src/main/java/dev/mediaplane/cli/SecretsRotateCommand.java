@@ -114,19 +114,13 @@ public final class SecretsRotateCommand implements Callable<Integer> {
         ManagedSecret secret = SecretsCommand.secret(cmd, c, name);
         Duration g = DrainCommand.duration(cmd, "--grace", grace, Duration.ofHours(1), Duration.ofDays(30));
         Duration nt = DrainCommand.duration(cmd, "--node-timeout", nodeTimeout, Duration.ofSeconds(1), Duration.ofMinutes(30));
-        List<NodeTarget> nodes = new ArrayList<>();
+        List<NodeTarget> nodes = List.of();
         int eslPort = c.controller().eslPort();
         if (!noApply && secret.apply() != ManagedSecret.Apply.BOOT_ONLY) {
-            if (nodeOptions.address != null) {
-                DrainCommand.Resolved r = nodeOptions.one(cmd, c, null);
-                nodes.add(r.node());
-                eslPort = r.eslPort();
-            } else if (nodeOptions.inventory != null) {
-                nodes.addAll(NodeTarget.inventory(nodeOptions.inventory, c.stack()));
-            } else {
-                throw new ParameterException(cmd, "give the nodes to apply " + secret.name() + " to (--inventory FILE from: "
-                        + NodeTarget.inventoryCommand(c.stack()) + ", or --address HOST[:PORT]), or --no-apply");
-            }
+            DrainCommand.Fleet fleet = nodeOptions.all(cmd, c, "give the nodes to apply " + secret.name() + " to (--inventory"
+                    + " FILE from: " + NodeTarget.inventoryCommand(c.stack()) + ", or --address HOST[:PORT]), or --no-apply");
+            nodes = fleet.nodes();
+            eslPort = fleet.eslPort();
         }
         JsonObject json = new JsonObject();
         json.addProperty("command", "secrets rotate");

@@ -98,22 +98,10 @@ public final class SmokeCommand implements Callable<Integer> {
         if (noVerify && caFile != null) {
             throw new ParameterException(cmd, "--no-verify and --ca-file exclude each other");
         }
-        List<NodeTarget> nodes = new ArrayList<>();
-        int eslPort = c.controller().eslPort();
-        if (nodeOptions.address != null) {
-            DrainCommand.Resolved r = nodeOptions.one(cmd, c, null);
-            nodes.add(r.node());
-            eslPort = r.eslPort();
-        } else if (nodeOptions.inventory != null) {
-            nodes.addAll(NodeTarget.inventory(nodeOptions.inventory, c.stack()));
-            if (nodes.isEmpty()) {
-                throw new ParameterException(cmd, nodeOptions.inventory + " has no node of stack " + c.stack()
-                        + " (labels stack=" + c.stack() + ", component=fleet)");
-            }
-        } else {
-            throw new ParameterException(cmd, "give --inventory FILE (from: " + NodeTarget.inventoryCommand(c.stack())
-                    + ") or --address HOST[:PORT]");
-        }
+        DrainCommand.Fleet fleet = nodeOptions.all(cmd, c, "give --inventory FILE (from: "
+                + NodeTarget.inventoryCommand(c.stack()) + ") or --address HOST[:PORT]");
+        List<NodeTarget> nodes = fleet.nodes();
+        int eslPort = fleet.eslPort();
         String[] sip = sipAddress == null ? null : DrainCommand.NodeOptions.hostPort(cmd, sipAddress, c.trunk().sipTlsPort());
         SipTlsProbe.Trust trust = noVerify ? new SipTlsProbe.NoVerify() : caFile != null ? new SipTlsProbe.CaFile(caFile)
                 : new SipTlsProbe.SystemTrust();

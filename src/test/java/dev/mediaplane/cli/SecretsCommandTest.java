@@ -206,6 +206,18 @@ class SecretsCommandTest {
     }
 
     @Test
+    void anInventoryWithoutANodeOfTheStackIsRefusedBeforeAnyCall() throws IOException {
+        // Applying to "every node" of an inventory that holds none of the stack's would otherwise report success.
+        Path inv = dir.resolve("nodes.json");
+        Files.writeString(inv, "[{\"name\":\"mp-other-node-1\",\"labels\":{\"stack\":\"other\",\"component\":\"fleet\"},"
+                + "\"networkInterfaces\":[{\"networkIP\":\"127.0.0.1\"}]}]");
+        Result r = run(NEW_ESL, "secrets", "rotate", "--stack", "test", "sip-trunk-password", "--inventory", inv.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains(inv + " has no node of stack test (instances labelled stack=test and component=fleet)"), r.err());
+        assertEquals(List.of(), sm.calls);
+    }
+
+    @Test
     void aTerminalOnStdinOrABadValueIsRefusedBeforeAnyCall() {
         Result r = run("", true, TOKEN, T0, "secrets", "rotate", "--stack", "test", "esl-password", "--no-apply");
         assertEquals(4, r.code(), r.toString());
