@@ -53,11 +53,8 @@ public final class CanaryStartCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "Ask no Google API: no serving-release lookup, no publication check.")
     boolean offline;
 
-    @Option(names = "--dry-run", description = "Print the checks and the stack-file diff; write nothing, run nothing.")
-    boolean dryRun;
-
-    @Option(names = "--apply", description = "After the edit, run `pulumi up` through the Automation API (needs pulumi on PATH).")
-    boolean apply;
+    @Mixin
+    MoveOptions move;
 
     @ParentCommand
     CanaryCommand parent;
@@ -83,7 +80,7 @@ public final class CanaryStartCommand implements Callable<Integer> {
                 checks.add("offline: publication of " + ReleaseState.short12(serving) + " not checked");
             }
             m = new ReleaseMoves.Move(m.command(), m.before(), m.changes(), m.after(), checks);
-            return ReleaseSupport.finish(spec, parent.context, m, dryRun, apply, output.json);
+            return ReleaseSupport.finish(spec, parent.context, m, move, output.json);
         });
     }
 }

@@ -42,11 +42,8 @@ public final class PromoteCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "Ask no Google API: skip the check that the canary nodes run this render.")
     boolean offline;
 
-    @Option(names = "--dry-run", description = "Print the checks and the stack-file diff; write nothing, run nothing.")
-    boolean dryRun;
-
-    @Option(names = "--apply", description = "After the edit, run `pulumi up` through the Automation API (needs pulumi on PATH).")
-    boolean apply;
+    @Mixin
+    MoveOptions move;
 
     @Spec
     CommandSpec spec;
@@ -63,7 +60,7 @@ public final class PromoteCommand implements Callable<Integer> {
                 ReleaseChecks.requireCanaryDeployed(context, s, checks);
             }
             m = new ReleaseMoves.Move(m.command(), m.before(), m.changes(), m.after(), checks);
-            return ReleaseSupport.finish(spec, context, m, dryRun, apply, output.json);
+            return ReleaseSupport.finish(spec, context, m, move, output.json);
         });
     }
 }

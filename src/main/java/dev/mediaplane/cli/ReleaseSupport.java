@@ -71,7 +71,9 @@ final class ReleaseSupport {
      * Prints the move, writes it unless {@code dryRun}, then with {@code apply} runs {@code pulumi up}
      * through the Automation API, or says the exact command to run.
      */
-    static int finish(CommandSpec spec, ReleaseContext ctx, Move m, boolean dryRun, boolean apply, boolean asJson) {
+    static int finish(CommandSpec spec, ReleaseContext ctx, Move m, MoveOptions move, boolean asJson) {
+        boolean dryRun = move.dryRun;
+        boolean apply = move.apply;
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path dir = projectDir(spec);

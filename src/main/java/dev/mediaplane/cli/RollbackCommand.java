@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code mediaplane rollback}: the canary becomes the stable release everywhere. */
@@ -36,11 +35,8 @@ public final class RollbackCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--dry-run", description = "Print the checks and the stack-file diff; write nothing, run nothing.")
-    boolean dryRun;
-
-    @Option(names = "--apply", description = "After the edit, run `pulumi up` through the Automation API (needs pulumi on PATH).")
-    boolean apply;
+    @Mixin
+    MoveOptions move;
 
     @Spec
     CommandSpec spec;
@@ -49,7 +45,7 @@ public final class RollbackCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         return ReleaseSupport.guarded(spec, () -> {
             ReleaseState s = ReleaseState.read(ReleaseSupport.projectDir(spec), stack.stackName());
-            return ReleaseSupport.finish(spec, context, ReleaseMoves.rollback(s), dryRun, apply, output.json);
+            return ReleaseSupport.finish(spec, context, ReleaseMoves.rollback(s), move, output.json);
         });
     }
 }
