@@ -49,13 +49,6 @@ import picocli.CommandLine.Spec;
             "  1:error (usage, stack config, git, internal; nothing on stdout)"})
 public final class DiffCommand implements Callable<Integer> {
 
-    /** Exit code when the two sides plan the same. */
-    static final int NO_CHANGES = 0;
-    /** Exit code when anything differs. */
-    static final int CHANGES = 2;
-    /** Exit code of every error, usage errors included: 2 must only ever mean "changes". */
-    static final int ERROR = 1;
-
     enum Format { text, markdown, json }
 
     @Option(names = {"-s", "--stack"}, required = true, paramLabel = "STACK",
@@ -143,7 +136,7 @@ public final class DiffCommand implements Callable<Integer> {
             stdout.print(text);
         }
         stdout.flush();
-        return diffs.stream().allMatch(PlanDiff::isEmpty) ? NO_CHANGES : CHANGES;
+        return diffs.stream().allMatch(PlanDiff::isEmpty) ? ExitCode.OK.code() : ExitCode.DIFF_CHANGES.code();
     }
 
     /** Writes beside the target and moves into place, so a reader never sees half a diff. */
