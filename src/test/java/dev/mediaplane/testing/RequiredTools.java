@@ -17,9 +17,7 @@ public final class RequiredTools {
 
     /** Tool -> Debian package, for the message. */
     private static final Map<String, String> PACKAGES = Map.ofEntries(
-            Map.entry("bash", "bash"), Map.entry("curl", "curl"), Map.entry("jq", "jq"),
-            Map.entry("inotifywait", "inotify-tools"), Map.entry("flock", "util-linux"),
-            Map.entry("shellcheck", "shellcheck"), Map.entry("xmllint", "libxml2-utils"),
+            Map.entry("bash", "bash"), Map.entry("curl", "curl"), Map.entry("shellcheck", "shellcheck"), Map.entry("xmllint", "libxml2-utils"),
             Map.entry("realpath", "coreutils"), Map.entry("md5sum", "coreutils"), Map.entry("sha256sum", "coreutils"),
             Map.entry("base64", "coreutils"), Map.entry("mktemp", "coreutils"), Map.entry("od", "coreutils"),
             Map.entry("stat", "coreutils"), Map.entry("df", "coreutils"), Map.entry("mkfifo", "coreutils"),
