@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
             "Metrics: call failures, packet loss, MOS, recording upload failures and latency, CPU, memory. Too few"
                     + " samples on either side is hold: it never says promote on no data.",
             "Exit code: 0 promote, 5 hold, 6 roll back (CI gates on it). Uses application default credentials.",
+            "Thresholds: the built-in rules, then the stack's mediaplane:canaryThresholds, then --threshold.",
             "",
             "Examples:",
             "  mediaplane canary status --stack prod",
@@ -62,7 +63,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
     String window;
 
     @Option(names = "--threshold", paramLabel = "ID.FIELD=VALUE",
-            description = "Override a rule: ID one of call-failures, packet-loss, mos, upload-failures, upload-latency, cpu,"
+            description = "Override a rule for this run, over the stack's mediaplane:canaryThresholds: ID one of call-failures, packet-loss, mos, upload-failures, upload-latency, cpu,"
                     + " memory; FIELD hold, roll-back or min-samples. Repeatable.")
     Map<String, Double> thresholds = new LinkedHashMap<>();
 
@@ -82,15 +83,18 @@ public final class CanaryStatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration w = parseWindow(spec, window);
-        List<CanaryAnalysis.Rule> rules;
         try {
-            rules = CanaryAnalysis.rules(thresholds);
+            CanaryAnalysis.rules(thresholds);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         return ReleaseSupport.guarded(spec, () -> {
             ReleaseContext ctx = parent.context;
             ReleaseState s = ReleaseState.read(ReleaseSupport.projectDir(spec), stack.stackName());
+            // The stack's thresholds first, then --threshold on top: the command line wins for this run.
+            Map<String, Double> overrides = new LinkedHashMap<>(s.config().canary().overrides());
+            overrides.putAll(thresholds);
+            List<CanaryAnalysis.Rule> rules = CanaryAnalysis.rules(overrides);
             if (s.canary().isEmpty()) {
                 throw new RefusedException("no canary runs on stack " + s.stack() + " (" + ReleaseState.CANARY_SIZE_KEY
                         + " is 0): nothing to analyse; start one with 'mediaplane canary start'");

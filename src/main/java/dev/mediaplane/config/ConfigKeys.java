@@ -194,6 +194,13 @@ public final class ConfigKeys {
         r.add(key("mediaplane:alertsPacketLossPercent", INTEGER, value(5), new Range(1, 50),
                 "RTCP packet loss percent that raises the packet-loss alert."));
 
+        r.add(key("mediaplane:canaryThresholds", ARRAY, absent("none: the built-in rules (canary status --dry-run --json lists them)"),
+                new EachMatches("(" + String.join("|", StackConfig.Canary.RULE_IDS) + ")\\.(hold|roll-back)=[0-9]{1,6}(\\.[0-9]{1,6})?"
+                        + "|(" + String.join("|", StackConfig.Canary.RULE_IDS) + ")\\.min-samples=[1-9][0-9]{0,6}",
+                        "ID.hold=N, ID.roll-back=N (a decimal number) or ID.min-samples=N (a whole number >= 1), with ID one of "
+                                + String.join(", ", StackConfig.Canary.RULE_IDS)),
+                "Canary-analysis thresholds as ID.FIELD=VALUE over the built-in rules; canary status --threshold overrides them."));
+
         r.add(key("mediaplane:streamProvider", STRING, value("none"), OneOf.ofEnum(StreamProvider.class),
                 "Speech-to-text service the node agent streams live call audio to; its API key secret (deepgramApiKey, assemblyaiApiKey) must be set. 'none' streams nothing."));
 

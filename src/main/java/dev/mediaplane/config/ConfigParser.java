@@ -3,6 +3,7 @@ package dev.mediaplane.config;
 import dev.mediaplane.config.ConfigKey.Default;
 import dev.mediaplane.config.StackConfig.AddressMode;
 import dev.mediaplane.config.StackConfig.Alerts;
+import dev.mediaplane.config.StackConfig.Canary;
 import dev.mediaplane.config.StackConfig.Autoscaling;
 import dev.mediaplane.config.StackConfig.Controller;
 import dev.mediaplane.config.StackConfig.Fleet;
@@ -138,6 +139,7 @@ public final class ConfigParser {
         SecretsPolicy secrets = secretsPolicy();
         Alerts alerts = bind(Alerts.class, "alerts", Map.of());
         Stream stream = stream(provided);
+        Canary canary = bind(Canary.class, "canary", Map.of());
 
         // Every rule runs; each one is skipped only when one of its own inputs was refused.
         crossChecks(trunk, controller, rtp, fleet, network);
@@ -147,7 +149,7 @@ public final class ConfigParser {
             throw new ConfigException(problems);
         }
         return new StackConfig(stack, project, region, prefix, zones, labels, network, trunk, controller, rtp, fleet,
-                release, recordings, secrets, alerts, stream, provided);
+                release, recordings, secrets, alerts, stream, canary, provided);
     }
 
     /**

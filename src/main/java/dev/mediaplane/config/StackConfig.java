@@ -46,6 +46,8 @@ public record StackConfig(
         Alerts alerts,
         /** {@code mediaplane:stream}: live call audio to a speech-to-text service; defaults to none. */
         Stream stream,
+        /** {@code mediaplane:canary}: canary-analysis thresholds; defaults to the built-in rules. */
+        Canary canary,
         /** Secret values given through {@code pulumi config set --secret}; values never held here. */
         Set<NodeSecret> providedSecrets) {
 
@@ -275,6 +277,36 @@ public record StackConfig(
             StreamProvider provider) {
         public Stream {
             java.util.Objects.requireNonNull(provider, "provider");
+        }
+    }
+
+    /** Automated canary analysis ({@code mediaplane canary status}). */
+    public record Canary(
+            /** Threshold overrides as ID.FIELD=VALUE, applied over the built-in rules; defaults to none. */
+            List<String> thresholds) {
+
+        /**
+         * The rules canary analysis knows, in its order; {@code CanaryAnalysis.DEFAULT_RULES} has one
+         * rule per id (a test holds the two together), so a misspelt id fails at config parse.
+         */
+        public static final List<String> RULE_IDS = List.of("call-failures", "packet-loss", "mos", "upload-failures",
+                "upload-latency", "cpu", "memory");
+
+        /** What a threshold entry may set on a rule. */
+        public static final List<String> FIELDS = List.of("hold", "roll-back", "min-samples");
+
+        public Canary {
+            thresholds = List.copyOf(thresholds);
+        }
+
+        /** The entries as ID.FIELD -> value, later entries winning; entries were checked at parse. */
+        public java.util.Map<String, Double> overrides() {
+            java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+            for (String t : thresholds) {
+                int eq = t.indexOf('=');
+                m.put(t.substring(0, eq), Double.parseDouble(t.substring(eq + 1)));
+            }
+            return m;
         }
     }
 

@@ -20,7 +20,9 @@ import dev.mediaplane.ops.release.ReleaseChecks;
 import dev.mediaplane.ops.release.ReleaseFixtures;
 import dev.mediaplane.ops.release.ReleaseState;
 import dev.mediaplane.render.NodeContract;
+import dev.mediaplane.ops.release.CanaryAnalysis;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,6 +166,40 @@ class CanaryStatusCommandTest {
         // The same evidence under a looser, overridden threshold is only a hold.
         Result loose = run("canary", "status", "--stack", "prod", "--threshold", "call-failures.roll-back=10");
         assertEquals(ExitCode.CANARY_HOLD.code(), loose.code(), loose.out());
+    }
+
+    @Test
+    void theStacksThresholdsApplyAndTheCommandLineWinsOverThem() throws IOException {
+        Node bad = new Node(node("b"), 400, 5.0, 0.4, 4.2, 300, 0.0, 1.2, 0.5, 600e6);
+        window(healthy("a"), bad, healthy("c"));
+        java.nio.file.Path file = dir.resolve("Pulumi.prod.yaml");
+        Files.writeString(file, Files.readString(file) + "  mediaplane:canaryThresholds:\n    - call-failures.roll-back=10\n");
+        // 4 points worse: under the stack's roll-back of 10 it is a hold, not the built-in roll back.
+        Result stack = run("canary", "status", "--stack", "prod");
+        assertEquals(ExitCode.CANARY_HOLD.code(), stack.code(), stack.err() + stack.out());
+        Result plan = run("canary", "status", "--stack", "prod", "--dry-run", "--json");
+        JsonObject rule = JsonParser.parseString(plan.out()).getAsJsonObject().getAsJsonArray("rules").get(0).getAsJsonObject();
+        assertEquals("call-failures", rule.get("id").getAsString(), plan.out());
+        assertEquals(10.0, rule.get("rollBack").getAsDouble(), plan.out());
+        // --threshold goes over the stack file for this run.
+        Result cli = run("canary", "status", "--stack", "prod", "--threshold", "call-failures.roll-back=3");
+        assertEquals(ExitCode.CANARY_ROLL_BACK.code(), cli.code(), cli.out());
+    }
+
+    @Test
+    void aMisspeltStackThresholdIsAConfigErrorNamingTheKey() throws IOException {
+        java.nio.file.Path file = dir.resolve("Pulumi.prod.yaml");
+        Files.writeString(file, Files.readString(file) + "  mediaplane:canaryThresholds:\n    - jitter.hold=1\n");
+        Result r = run("canary", "status", "--stack", "prod");
+        assertEquals(ExitCode.CONFIG_ERROR.code(), r.code(), r.err() + r.out());
+        assertTrue(r.err().contains("mediaplane:canaryThresholds[0] must be ID.hold=N"), r.err());
+        assertTrue(r.err().contains("got 'jitter.hold=1'"), r.err());
+    }
+
+    @Test
+    void theConfigKnowsExactlyTheRulesTheAnalysisHas() {
+        assertEquals(dev.mediaplane.config.StackConfig.Canary.RULE_IDS,
+                CanaryAnalysis.DEFAULT_RULES.stream().map(CanaryAnalysis.Rule::id).toList());
     }
 
     @Test

@@ -232,7 +232,8 @@ class ConfigKeysTest {
             Map.entry("mediaplane:releaseStable", List.of("a".repeat(64))),
             Map.entry("mediaplane:recordingsLocation", List.of("US")),
             Map.entry("mediaplane:recordingsEventSubscribers", List.of("[coe=coe-engine@mediaplane-dev-000000.iam.gserviceaccount.com]")),
-            Map.entry("mediaplane:alertsNotificationChannels", List.of("[projects/mediaplane-dev-000000/notificationChannels/42]")));
+            Map.entry("mediaplane:alertsNotificationChannels", List.of("[projects/mediaplane-dev-000000/notificationChannels/42]")),
+            Map.entry("mediaplane:canaryThresholds", List.of("[cpu.hold=1.1, mos.min-samples=200]")));
 
     /** README key table: full key to the text of its default column. */
     private static Map<String, String> readmeDefaults() {

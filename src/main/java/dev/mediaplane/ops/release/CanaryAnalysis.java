@@ -80,9 +80,9 @@ public final class CanaryAnalysis {
     }
 
     /**
-     * The default rules: the one place the thresholds live until they are stack config (the
-     * proposed keys are in the README section on canary analysis). {@code --threshold ID.FIELD=V}
-     * overrides one ({@link #rules(Map)}).
+     * The built-in rules: the one place the default thresholds live; a stack's
+     * {@code mediaplane:canaryThresholds} and then {@code --threshold ID.FIELD=V} override them
+     * ({@link #rules(Map)}). Their ids are {@code StackConfig.Canary.RULE_IDS}, in this order.
      */
     public static final List<Rule> DEFAULT_RULES = List.of(
             new Rule("call-failures", "failed share of finished calls", "%", Direction.HIGHER_IS_WORSE, Basis.DIFFERENCE, 0.5, 2.0, 50),
