@@ -2,7 +2,7 @@
 # Benchmark (not a test): p50/p95 latency from RECORD_STOP (hangup) to verified GCS object for the Java node
 # agent (dev.mediaplane.agent.AgentMain, a child JVM fed by a fake FreeSWITCH over ESL) against the loopback
 # GCS/metadata/Pub/Sub stand-in, with the agent's CPU and RSS. The README's comparison with the retired bash
-# uploader was measured by this script at commit 24b4bb6^ (the last tree with that uploader and its bench).
+# uploader was measured by this script at commit c0f0dc5 (the last tree with that uploader beside this bench).
 #   bench/agent-upload-latency.sh [count=200] [interval_ms=250] [length_ms=10000]
 # Needs: JDK 17, Maven (./mvnw).
 set -euo pipefail
