@@ -94,23 +94,8 @@ public final class SmokeCommand implements Callable<Integer> {
     @Mixin
     CallOptions call;
 
-    /** The test call's login and timing; synthetic takes the same. */
-    static final class CallOptions {
-        @Option(names = "--no-call", description = "No test call (and so no recording, event or transcript check).")
-        boolean noCall;
-
-        @Option(names = "--call-esl-user", paramLabel = "USER@DOMAIN", defaultValue = "operator@mediaplane",
-                description = "ESL user placing the call; must be allowed originate, uuid_kill, uuid_setvar (default: ${DEFAULT-VALUE}).")
-        String user;
-
-        @Option(names = "--call-esl-password-file", paramLabel = "FILE",
-                description = "File holding that user's password (owner-only mode). Without it: Secret Manager.")
-        Path passwordFile;
-
-        @Option(names = "--call-esl-secret", paramLabel = "SUFFIX", defaultValue = "esl-operator-password",
-                description = "Secret Manager secret <prefix>-SUFFIX with that password (default: ${DEFAULT-VALUE}).")
-        String secret;
-
+    /** A test call's timing; smoke and synthetic take it. */
+    static class CallTiming {
         @Option(names = "--hold", paramLabel = "DURATION", defaultValue = "5s",
                 description = "How long a test call stays up after the answer (1s..10m; default ${DEFAULT-VALUE}).")
         String hold;
@@ -122,11 +107,6 @@ public final class SmokeCommand implements Callable<Integer> {
         @Option(names = "--upload-timeout", paramLabel = "DURATION", defaultValue = "60s",
                 description = "How long after the last call its evidence event may take (upload, publish; 1s..15m; default ${DEFAULT-VALUE}).")
         String uploadTimeout;
-
-        EslLogin login(StackConfig c, SecretManagerClients clients) {
-            return new EslLogin(user, passwordFile != null ? new EslLogin.PasswordFile(passwordFile)
-                    : new EslLogin.SecretManagerSecret(c.project(), c.prefix() + "-" + secret, clients));
-        }
 
         Duration hold(CommandLine cmd) {
             return DrainCommand.duration(cmd, "--hold", hold, Duration.ofSeconds(1), Duration.ofMinutes(10));
@@ -144,6 +124,29 @@ public final class SmokeCommand implements Callable<Integer> {
         static dev.mediaplane.ops.smoke.RecordingCheck.Setup recordings(StackConfig c, String kind) {
             return new dev.mediaplane.ops.smoke.RecordingCheck.Setup(c.project(), c.recordingsBucketName(), c.eventsTopicName(),
                     c.prefix() + "-" + kind + "-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        }
+    }
+
+    /** The test call's login, and whether there is one. */
+    static final class CallOptions extends CallTiming {
+        @Option(names = "--no-call", description = "No test call (and so no recording, event or transcript check).")
+        boolean noCall;
+
+        @Option(names = "--call-esl-user", paramLabel = "USER@DOMAIN", defaultValue = "operator@mediaplane",
+                description = "ESL user placing the call; must be allowed originate, uuid_kill, uuid_setvar (default: ${DEFAULT-VALUE}).")
+        String user;
+
+        @Option(names = "--call-esl-password-file", paramLabel = "FILE",
+                description = "File holding that user's password (owner-only mode). Without it: Secret Manager.")
+        Path passwordFile;
+
+        @Option(names = "--call-esl-secret", paramLabel = "SUFFIX", defaultValue = "esl-operator-password",
+                description = "Secret Manager secret <prefix>-SUFFIX with that password (default: ${DEFAULT-VALUE}).")
+        String secret;
+
+        EslLogin login(StackConfig c, SecretManagerClients clients) {
+            return new EslLogin(user, passwordFile != null ? new EslLogin.PasswordFile(passwordFile)
+                    : new EslLogin.SecretManagerSecret(c.project(), c.prefix() + "-" + secret, clients));
         }
     }
 
