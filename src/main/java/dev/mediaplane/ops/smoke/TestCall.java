@@ -107,24 +107,27 @@ public final class TestCall implements AutoCloseable {
 
     /** The originate command placing {@code ids} with A's uuid {@code uuid}. */
     public static String originate(Ids ids, String uuid, Spec spec) {
+        return originate(ids.org(), ids.callSid(), ids.recordingId(), uuid, spec);
+    }
+
+    private static String originate(String org, String callSid, String recordingId, String uuid, Spec spec) {
         String vars = String.join(",", "origination_uuid=" + uuid,
                 "originate_timeout=" + Math.max(1, spec.answerTimeout().toSeconds()),
-                "origination_caller_id_number=" + ids.org(),
-                "sip_h_X-Organization-Id=" + ids.org(),
-                "sip_h_X-Call-Sid=" + ids.callSid(),
-                "sip_h_X-Recording-Id=" + ids.recordingId());
+                "origination_caller_id_number=" + org,
+                "sip_h_X-Organization-Id=" + org,
+                "sip_h_X-Call-Sid=" + callSid,
+                "sip_h_X-Recording-Id=" + recordingId);
         String host = spec.sipHost().contains(":") ? "[" + spec.sipHost() + "]" : spec.sipHost();
-        return "originate {" + vars + "}sofia/external/" + ids.org() + "@" + host + ":" + spec.sipPort()
+        return "originate {" + vars + "}sofia/external/" + org + "@" + host + ":" + spec.sipPort()
                 + ";transport=tls &playback(" + PLAYBACK + ")";
     }
 
     /** The ESL calls one test call makes, for --dry-run. */
     public static List<String> plan(Spec spec, String org) {
-        Ids sample = new Ids(org, "<call-sid>", "<recording-id>");
         return List.of(
                 "event plain " + String.join(" ", EVENTS) + " BACKGROUND_JOB; filter Event-Name BACKGROUND_JOB;"
                         + " filter variable_sip_h_X-Organization-Id " + org,
-                "bgapi " + originate(sample, "<uuid>", spec),
+                "bgapi " + originate(org, "<call-sid>", "<recording-id>", "<uuid>", spec),
                 (spec.stream() ? "api uuid_setvar <B uuid> mp_stream_to_ai on; " : "") + "after " + spec.hold().toMillis()
                         + " ms: api uuid_kill <uuid>; wait for CHANNEL_HANGUP_COMPLETE of both legs");
     }
