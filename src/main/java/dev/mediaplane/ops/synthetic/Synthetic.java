@@ -145,8 +145,9 @@ public final class Synthetic {
             AtomicInteger answered = new AtomicInteger();
             AtomicInteger ended = new AtomicInteger();
             List<Future<Call>> futures = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<EslException> refused = new java.util.concurrent.atomic.AtomicReference<>();
             long start = System.nanoTime();
-            for (int k = 0; k < total; k++) {
+            for (int k = 0; k < total && refused.get() == null; k++) {
                 long due = start + k * settings.interval().toNanos();
                 long wait = due - System.nanoTime();
                 if (wait > 0) {
@@ -166,6 +167,9 @@ public final class Synthetic {
                         }
                         c = new Call(node.name(), o, null, null, null);
                     } catch (EslException e) {
+                        if (dev.mediaplane.ops.node.NodeControl.permissionDenied(e)) {
+                            refused.compareAndSet(null, e); // the login cannot place calls: no point in placing more
+                        }
                         c = new Call(node.name(), new TestCall.Outcome(ids, null, null, false, e.getMessage(), null, -1, -1, -1, null),
                                 e.getMessage(), null, null);
                     }
@@ -188,6 +192,9 @@ public final class Synthetic {
                 }
             }
             listener.progress(total, answered.get(), ended.get(), total);
+            if (refused.get() != null) {
+                throw refused.get();
+            }
             Set<String> want = new HashSet<>();
             placed.stream().filter(Call::answered).forEach(c -> want.add(c.outcome().ids().callSid()));
             long deadline = System.nanoTime() + settings.eventTimeout().toNanos();
