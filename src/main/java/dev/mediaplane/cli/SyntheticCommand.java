@@ -212,11 +212,20 @@ public final class SyntheticCommand implements Callable<Integer> {
         PrintWriter out = cmd.getOut();
         if (dryRun) {
             calls.add(RecordingCheck.plan(setup).get(0));
-            for (NodeTarget n : nodes) {
-                calls.add(n.name() + ": userauth " + login.describe() + " at " + n.internal() + ":" + fleet.eslPort());
+            if (canary) {
+                calls.add("the inventory's nodes on the canary template (of " + String.join(", ", nodes.stream()
+                        .map(NodeTarget::name).toList()) + "): userauth " + login.describe() + " at <internal address>:"
+                        + fleet.eslPort());
+                calls.add(String.format(Locale.ROOT, "%d call%s, one every %d ms, round robin over those nodes, each:",
+                        settings.calls(), settings.calls() == 1 ? "" : "s", settings.interval().toMillis()));
+            } else {
+                for (NodeTarget n : nodes) {
+                    calls.add(n.name() + ": userauth " + login.describe() + " at " + n.internal() + ":" + fleet.eslPort());
+                }
+                calls.add(String.format(Locale.ROOT, "%d call%s, one every %d ms, round robin over %d node%s, each:",
+                        settings.calls(), settings.calls() == 1 ? "" : "s", settings.interval().toMillis(), nodes.size(),
+                        nodes.size() == 1 ? "" : "s"));
             }
-            calls.add(String.format(Locale.ROOT, "%d call%s, one every %d ms, round robin over %d node%s, each:", settings.calls(),
-                    settings.calls() == 1 ? "" : "s", settings.interval().toMillis(), nodes.size(), nodes.size() == 1 ? "" : "s"));
             for (String s : TestCall.plan(new TestCall.Spec("<node internal address>", c.trunk().sipTlsPort(), hold, answer, false),
                     Synthetic.ORG)) {
                 calls.add("  " + s);

@@ -1166,19 +1166,6 @@ public final class GcpStandIn implements AutoCloseable {
         return t == null ? List.of() : List.copyOf(t.subscriptions);
     }
 
-    /** Publishes as the node would, without the REST call (no IAM): delivered to the subscriptions that exist now. */
-    public String publishDirect(String topicId, byte[] data, Map<String, String> attributes) {
-        Topic topic = topics.get(topicId);
-        if (topic == null) {
-            throw new IllegalStateException("no topic " + topicId);
-        }
-        Message m = new Message(String.valueOf(messageIds.incrementAndGet()), data.clone(), Map.copyOf(attributes));
-        for (String sub : topic.subscriptions) {
-            subscriptions.get(sub).queue.add(m);
-        }
-        return m.id();
-    }
-
     private void pullOrAck(HttpExchange ex, String projectInPath, String subId, String verb) throws IOException {
         String email = authenticate(ex, false, null);
         if (email == null) {
