@@ -16,6 +16,7 @@ import dev.mediaplane.ops.smoke.RecordingClients;
 import dev.mediaplane.testing.GcpStandIn;
 import java.util.Date;
 import java.util.Optional;
+import java.util.Set;
 import dev.mediaplane.ops.smoke.OldTlsServer;
 import dev.mediaplane.ops.smoke.SipTlsResponder;
 import dev.mediaplane.plan.PlanFixtures;
@@ -358,5 +359,26 @@ class SmokeCommandTest {
         assertEquals("nothing was contacted (--dry-run)", lines.get(lines.size() - 1));
         assertEquals(0, node.calls());
         assertTrue(gcp.requests().isEmpty(), gcp.requests().toString());
+    }
+
+    @Test
+    void aStreamingStackAsksForTheStreamAndChecksTheTranscript() throws IOException {
+        Files.writeString(dir.resolve("Pulumi.test.yaml"), PlanFixtures.STACK_YAML
+                + "  mediaplane:streamProvider: deepgram\n  mediaplane:deepgramApiKey:\n    secure: v1:MARKER-opaque\n");
+        Result r = run(smoke(sip.port(), "--no-verify", "--json"));
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of("sip-options-tls", "tls-certificate", "esl-login", "freeswitch-ready", "test-call", "recording-gcs",
+                "recording-event", "transcript"), names(r), r.out());
+        assertEquals(1, node.streamed.size(), "uuid_setvar <B> mp_stream_to_ai on, the control message");
+        assertTrue(r.check("transcript").get("detail").getAsString().matches("gs://" + BUCKET
+                + "/org/mediaplane-smoke/recordings/smoke-.*\\.transcript\\.jsonl, \\d+ bytes, sha256 matches the manifest"), r.out());
+        assertEquals(2, r.json().getAsJsonArray("notChecked").size());
+        // Without the stream the manifest names no transcript, and the check fails.
+        esl.allowed.put(CallingNode.OPERATOR_USER, Set.of("status", "show", "originate", "uuid_kill"));
+        r = run(smoke(sip.port(), "--no-verify", "--json"));
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.check("test-call").get("detail").getAsString().matches("uuid_setvar [0-9a-f-]{36} mp_stream_to_ai on: api uuid_setvar: -ERR permission denied; answered, .*hangup NORMAL_CLEARING.*"), r.out());
+        assertTrue(r.check("transcript").get("detail").getAsString().endsWith("names no transcript (the stream to the provider did"
+                + " not start or produced nothing)"), r.out());
     }
 }

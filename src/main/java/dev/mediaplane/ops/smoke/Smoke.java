@@ -217,7 +217,8 @@ public final class Smoke {
             return o;
         } catch (EslException e) {
             String why = NodeControl.permissionDenied(e) ? e.getMessage() + ": the login " + login.user()
-                    + " may not run originate (the controller user may not; see docs/operations.md, smoke)" : e.getMessage();
+                    + " may not run originate, uuid_kill or uuid_setvar (the controller user may not run originate;"
+                    + " see docs/operations.md, smoke)" : e.getMessage();
             add.accept(new Check(t.node(), "test-call", false, why, ms(t0)));
             return null;
         }

@@ -218,9 +218,14 @@ public final class TestCall implements AutoCloseable {
             }
             String failure = null;
             if (spec.stream()) {
-                String out = connection.api("uuid_setvar " + b + " mp_stream_to_ai on").strip();
-                if (!out.startsWith("+OK")) {
-                    failure = "uuid_setvar " + b + " mp_stream_to_ai on answered '" + out + "'";
+                // A refused stream is the call's failure, not a reason to leave the call up.
+                try {
+                    String out = connection.api("uuid_setvar " + b + " mp_stream_to_ai on").strip();
+                    if (!out.startsWith("+OK")) {
+                        failure = "uuid_setvar " + b + " mp_stream_to_ai on answered '" + out + "'";
+                    }
+                } catch (EslException e) {
+                    failure = "uuid_setvar " + b + " mp_stream_to_ai on: " + e.getMessage();
                 }
             }
             // Ended early (the node hung up): that is a failed call, and its events say why.

@@ -76,6 +76,8 @@ public final class CallingNode implements AutoCloseable {
     public final List<String> published = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger calls = new AtomicInteger();
     private final List<Thread> agents = Collections.synchronizedList(new ArrayList<>());
+    /** B legs the control message asked to stream: their recordings get a transcript. */
+    public final Set<String> streamed = ConcurrentHashMap.newKeySet();
     private final Map<String, Call> live = new ConcurrentHashMap<>();
     private final Path dir;
     private final GoogleClients clients;
@@ -133,6 +135,10 @@ public final class CallingNode implements AutoCloseable {
             return "+OK\n";
         }
         if (cmd.startsWith("uuid_setvar ")) {
+            String[] w = cmd.split(" ");
+            if (w.length == 4 && w[2].equals("mp_stream_to_ai") && w[3].equals("on")) {
+                streamed.add(w[1]);
+            }
             return "+OK\n";
         }
         return null;
@@ -203,8 +209,16 @@ public final class CallingNode implements AutoCloseable {
             ObjectStore.LocalDigest claimed = c.how().wrongSha()
                     ? new ObjectStore.LocalDigest(d.size(), d.md5Base64(), d.crc32cBase64(), sha256(new byte[] {1, 2, 3})) : d;
             Instant now = Instant.now();
+            dev.mediaplane.agent.recordings.TranscriptSource.Transcript transcript = null;
+            if (streamed.contains(c.b())) {
+                // As the bridge does: {rec}.transcript.jsonl next to the recording, named in the manifest.
+                byte[] t = ("{\"transcript\":\"hello\",\"is_final\":true}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                String name = "org/" + ids.org() + "/recordings/" + ids.callSid() + "/" + ids.recordingId() + ".transcript.jsonl";
+                ObjectStore.StoredObject ts = store.createIfAbsent(name, t, "application/jsonl", digest(t));
+                transcript = new dev.mediaplane.agent.recordings.TranscriptSource.Transcript(name, ts.generation(), sha256(t), t.length);
+            }
             byte[] manifest = Manifest.build(new Manifest.Origin(bucket, "node-1", "0".repeat(64), "test", gcp.project), rp, so,
-                    claimed, WavInfo.read(f), new Manifest.EslFacts(c.b(), now.minusSeconds(1), now), now, now);
+                    claimed, WavInfo.read(f), new Manifest.EslFacts(c.b(), now.minusSeconds(1), now), now, now, transcript);
             store.createIfAbsent(rp.manifestObject(), manifest, "application/json", digest(manifest));
             if (c.how().publish()) {
                 Map<String, String> attributes = new LinkedHashMap<>();
