@@ -189,17 +189,24 @@ public final class SmokeCommand implements Callable<Integer> {
         if (!dryRun) {
             try {
                 first = login.credentials(nodes.get(0).internal(), eslPort);
-                if (!call.noCall) {
-                    testCall = new Smoke.Call(callLogin.credentials(nodes.get(0).internal(), eslPort), c.trunk().sipTlsPort(), hold,
-                            answer, upload, stream, recordings, setup);
-                }
             } catch (EslLogin.LoginUnavailable e) {
                 cmd.getErr().println("mediaplane smoke: " + e.getMessage());
                 return ExitCode.UNAVAILABLE.code();
             }
+            if (!call.noCall) {
+                // Without the call login the other checks still run; the test call fails saying why.
+                EslCredentials caller = null;
+                String why = null;
+                try {
+                    caller = callLogin.credentials(nodes.get(0).internal(), eslPort);
+                } catch (EslLogin.LoginUnavailable e) {
+                    why = "no test call: " + e.getMessage() + " (or pass --no-call)";
+                }
+                testCall = new Smoke.Call(caller, why, c.trunk().sipTlsPort(), hold, answer, upload, stream, recordings, setup);
+            }
         } else if (!call.noCall) {
-            testCall = new Smoke.Call(EslCredentials.userauth(nodes.get(0).internal(), eslPort, call.user, "-"), c.trunk().sipTlsPort(),
-                    hold, answer, upload, stream, recordings, setup);
+            testCall = new Smoke.Call(EslCredentials.userauth(nodes.get(0).internal(), eslPort, call.user, "-"), null,
+                    c.trunk().sipTlsPort(), hold, answer, upload, stream, recordings, setup);
         }
         for (NodeTarget n : nodes) {
             String host = sip != null ? sip[0] : n.external().orElse(null);
@@ -228,7 +235,7 @@ public final class SmokeCommand implements Callable<Integer> {
                     plan.add(tg.node() + ": " + s);
                 }
                 if (testCall != null) {
-                    for (String s : Smoke.callPlan(testCall, tg.controller().host())) {
+                    for (String s : Smoke.callPlan(testCall, tg.controller().host(), callLogin.describe())) {
                         plan.add(tg.node() + ": " + s);
                     }
                 }

@@ -350,7 +350,8 @@ class SmokeCommandTest {
         assertEquals("smoke test would check:", lines.get(0));
         assertTrue(lines.get(1).matches("  recordings: Pub/Sub CreateSubscription projects/mediaplane-test-000000/subscriptions/"
                 + "mp-test-smoke-[0-9a-f]{8} on projects/mediaplane-test-000000/topics/" + TOPIC + " .*before any call"), lines.get(1));
-        assertTrue(r.out().contains("  10.42.0.7: test-call: userauth operator@mediaplane at 10.42.0.7:8021\n"), r.out());
+        assertTrue(r.out().contains("  10.42.0.7: test-call: userauth user operator@mediaplane, password from Secret Manager"
+                + " projects/mediaplane-test-000000/secrets/mp-test-esl-operator-password (latest) at 10.42.0.7:8021\n"), r.out());
         assertTrue(r.out().contains("  10.42.0.7: test-call: bgapi originate {origination_uuid=<uuid>,originate_timeout=10,"
                 + "origination_caller_id_number=mediaplane-smoke,sip_h_X-Organization-Id=mediaplane-smoke,sip_h_X-Call-Sid=<call-sid>,"
                 + "sip_h_X-Recording-Id=<recording-id>}sofia/external/mediaplane-smoke@10.42.0.7:5061;transport=tls"
@@ -380,5 +381,17 @@ class SmokeCommandTest {
         assertTrue(r.check("test-call").get("detail").getAsString().matches("uuid_setvar [0-9a-f-]{36} mp_stream_to_ai on: api uuid_setvar: -ERR permission denied; answered, .*hangup NORMAL_CLEARING.*"), r.out());
         assertTrue(r.check("transcript").get("detail").getAsString().endsWith("names no transcript (the stream to the provider did"
                 + " not start or produced nothing)"), r.out());
+    }
+
+    @Test
+    void withoutTheCallLoginTheOtherChecksStillRunAndTheCallFailsSayingWhy() throws IOException {
+        Files.setPosixFilePermissions(operatorPwFile, PosixFilePermissions.fromString("rw-r--r--"));
+        Result r = run(smoke(sip.port(), "--no-verify", "--json"));
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.check("esl-login").get("pass").getAsBoolean(), r.out());
+        String d = r.check("test-call").get("detail").getAsString();
+        assertTrue(d.startsWith("no test call: --call-esl-password-file ") || d.startsWith("no test call: --esl-password-file "), d);
+        assertTrue(d.endsWith("allowed: owner only (chmod 600) (or pass --no-call)"), d);
+        assertEquals(0, node.calls());
     }
 }

@@ -51,7 +51,8 @@ public final class Smoke {
      * The test call and its recording checks.
      *
      * @param caller the login placing the call on a node (host and port replaced per node); it must be allowed
-     *     originate, uuid_kill and uuid_setvar
+     *     originate, uuid_kill and uuid_setvar; null when its password could not be read
+     * @param callerUnavailable why there is no caller (the test call then fails with it), else null
      * @param internalSipPort trunk.sipTlsPort on the node's internal address
      * @param hold how long the call stays up
      * @param answerTimeout how long the call may take to be answered
@@ -59,8 +60,8 @@ public final class Smoke {
      * @param stream whether the stack streams (then a transcript is checked)
      * @param recordings where the recording checks look; null: not checked (listed as such)
      */
-    public record Call(EslCredentials caller, int internalSipPort, Duration hold, Duration answerTimeout, Duration eventTimeout,
-                       boolean stream, RecordingClients clients, RecordingCheck.Setup recordings) {
+    public record Call(EslCredentials caller, String callerUnavailable, int internalSipPort, Duration hold, Duration answerTimeout,
+                       Duration eventTimeout, boolean stream, RecordingClients clients, RecordingCheck.Setup recordings) {
         public TestCall.Spec spec(String host) {
             return new TestCall.Spec(host, internalSipPort, hold, answerTimeout, stream);
         }
@@ -90,9 +91,9 @@ public final class Smoke {
     }
 
     /** The ESL and Google calls of the test call, for --dry-run. */
-    public static List<String> callPlan(Call call, String internalHost) {
+    public static List<String> callPlan(Call call, String internalHost, String login) {
         List<String> p = new ArrayList<>();
-        p.add("test-call: userauth " + call.caller().user() + " at " + internalHost + ":" + call.caller().port());
+        p.add("test-call: userauth " + login + " at " + internalHost + ":" + call.caller().port());
         for (String s : TestCall.plan(call.spec(internalHost), ORG)) {
             p.add("test-call: " + s);
         }
@@ -207,6 +208,10 @@ public final class Smoke {
 
     private TestCall.Outcome testCall(Target t, TestCall.Ids ids, Consumer<Check> add) throws InterruptedException {
         long t0 = System.nanoTime();
+        if (call.caller() == null) {
+            add.accept(new Check(t.node(), "test-call", false, call.callerUnavailable(), 0));
+            return null;
+        }
         EslCredentials login = new EslCredentials(t.controller().host(), t.controller().port(), call.caller().user(),
                 call.caller().password());
         EslConnection.Settings esl = new EslConnection.Settings(settings.timeout(), settings.timeout().plus(call.answerTimeout()),
