@@ -96,7 +96,8 @@ public final class RecordingCheck implements AutoCloseable {
             c.closeClients();
             throw new IOException("cannot create the subscription " + c.subscription + " on topic " + setup.topic() + ": "
                     + e.getStatusCode().getCode() + " " + e.getMessage()
-                    + " (needs pubsub.subscriptions.create on the project and pubsub.topics.attachSubscription on the topic)", e);
+                    + (e.getStatusCode().getCode() == com.google.api.gax.rpc.StatusCode.Code.PERMISSION_DENIED
+                    ? " (needs pubsub.subscriptions.create on the project and pubsub.topics.attachSubscription on the topic)" : ""), e);
         }
         return c;
     }
