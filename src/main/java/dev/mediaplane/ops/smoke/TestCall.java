@@ -210,7 +210,7 @@ public final class TestCall implements AutoCloseable {
                 EslEvent a = await(t.aHangup, 2_000);
                 return finish(ids, t, false, "originate answered '" + result + "'", a, null);
             }
-            String b = awaitValue(t.bUuid, 5_000);
+            String b = await(t.bUuid, 5_000);
             if (b == null) {
                 hangup(uuid);
                 return finish(ids, t, true, "A answered but the external profile's inbound leg was never seen (no"
@@ -291,14 +291,6 @@ public final class TestCall implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
-    }
-
-    private static String awaitValue(CompletableFuture<String> f, long ms) throws InterruptedException {
-        return await(f, ms);
-    }
-
-    public String where() {
-        return connection.toString();
     }
 
     @Override
