@@ -143,6 +143,11 @@ public final class SyntheticCommand implements Callable<Integer> {
         Duration answer = timing.answerTimeout(cmd);
         Duration upload = timing.uploadTimeout(cmd);
         Duration esl = DrainCommand.duration(cmd, "--timeout", eslTimeout, Duration.ofMillis(100), Duration.ofMinutes(1));
+        Synthetic.Settings settings = new Synthetic.Settings(perSecond, d, hold, answer, upload, c.trunk().sipTlsPort(), esl);
+        if (settings.calls() > Synthetic.MAX_CALLS) {
+            throw new ParameterException(cmd, "--rate " + rate + " for --duration " + duration + " is " + settings.calls()
+                    + " calls, more than one run places (" + Synthetic.MAX_CALLS + "); lower --rate or split the window");
+        }
         if (maxShare < 1 || maxShare > 50) {
             throw new ParameterException(cmd, "--max-share must be 1..50 (percent), got " + maxShare);
         }
@@ -202,7 +207,6 @@ public final class SyntheticCommand implements Callable<Integer> {
                     + " than half of fleet.sessionsPerSecond %d; lower --rate", rate, 2 * perNode, c.fleet().sessionsPerSecond()),
                     ExitCode.REFUSED);
         }
-        Synthetic.Settings settings = new Synthetic.Settings(perSecond, d, hold, answer, upload, c.trunk().sipTlsPort(), esl);
         RecordingCheck.Setup setup = SmokeCommand.CallTiming.recordings(c, "synthetic");
         EslLogin login = nodeOptions.login(c, clients);
         JsonArray names = new JsonArray();

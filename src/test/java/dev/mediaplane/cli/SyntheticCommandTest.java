@@ -200,6 +200,9 @@ class SyntheticCommandTest {
         r = run(synthetic("--rate", "1/s", "--duration", "73h"));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--duration"), r.err());
+        r = run(synthetic("--rate", "1/s", "--duration", "15h"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--rate 1/s for --duration 15h is 54000 calls, more than one run places (50000)"), r.err());
         r = run(synthetic("--rate", "1/s", "--duration", "1m", "--canary"));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--canary needs --inventory FILE"), r.err());

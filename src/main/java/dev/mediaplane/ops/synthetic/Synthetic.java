@@ -34,6 +34,11 @@ import java.util.function.Consumer;
  */
 public final class Synthetic {
 
+    /** Most calls one run places (the events and figures of each are kept until the end). */
+    public static final int MAX_CALLS = 50_000;
+
+    private static final long PULL_EVERY_NANOS = 5_000_000_000L;
+
     /** The organization id of synthetic calls. */
     public static final String ORG = "mediaplane-synthetic";
 
@@ -147,11 +152,18 @@ public final class Synthetic {
             List<Future<Call>> futures = new ArrayList<>();
             java.util.concurrent.atomic.AtomicReference<EslException> refused = new java.util.concurrent.atomic.AtomicReference<>();
             long start = System.nanoTime();
+            long lastPull = start;
             for (int k = 0; k < total && refused.get() == null; k++) {
                 long due = start + k * settings.interval().toNanos();
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                // Pull while waiting: the subscription keeps unacknowledged events 10 minutes only.
+                for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                    if (System.nanoTime() - lastPull > PULL_EVERY_NANOS) {
+                        rec.pull();
+                        lastPull = System.nanoTime();
+                        continue;
+                    }
+                    long nap = Math.min(wait, PULL_EVERY_NANOS);
+                    Thread.sleep(nap / 1_000_000, (int) (nap % 1_000_000));
                 }
                 Node node = nodes.get(k % nodes.size());
                 TestCall line = lines.get(k % nodes.size());
@@ -186,6 +198,10 @@ public final class Synthetic {
                         break;
                     } catch (java.util.concurrent.TimeoutException e) {
                         listener.progress(total, answered.get(), ended.get(), total);
+                        if (System.nanoTime() - lastPull > PULL_EVERY_NANOS) {
+                            rec.pull();
+                            lastPull = System.nanoTime();
+                        }
                     } catch (ExecutionException e) {
                         throw new IllegalStateException(e.getCause());
                     }
