@@ -259,7 +259,7 @@ public final class SmokeCommand implements Callable<Integer> {
         Progress progress = new Progress(cmd.getErr(), false, 1);
         Smoke smoke = new Smoke(new Smoke.Settings(trust, t, certMinDays), clock::instant, testCall);
         List<Smoke.Check> all = smoke.runAll(targets,
-                ch -> progress.step("smoke " + ch.node() + " " + ch.name() + ": " + (ch.pass() ? "pass" : "FAIL")));
+                ch -> progress.step("smoke " + ch.node() + " " + ch.name() + ": " + (ch.pass() ? "pass" : "FAIL")), progress::step);
         smoke.notes().forEach(n -> progress.step("smoke: " + n));
         boolean pass = all.stream().allMatch(Smoke.Check::pass);
         JsonArray checks = new JsonArray();

@@ -173,6 +173,8 @@ class SmokeCommandTest {
         assertTrue(r.check("recording-event").get("detail").getAsString().matches("message \\d+ on " + TOPIC
                 + ", data equal to the stored manifest"), r.out());
         assertEquals(0, r.json().getAsJsonArray("notes").size());
+        assertTrue(r.err().contains("smoke 127.0.0.1 test-call: pass\nsmoke: waiting up to 3s for the evidence event of 1 test call on "
+                + TOPIC + "\nsmoke 127.0.0.1 recording-gcs: pass\n"), r.err());
     }
 
     static List<String> names(Result r) {

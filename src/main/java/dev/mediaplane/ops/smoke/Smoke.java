@@ -102,6 +102,11 @@ public final class Smoke {
 
     /** Every node's checks, then the recordings of every answered test call. */
     public List<Check> runAll(List<Target> targets, Consumer<Check> each) throws InterruptedException {
+        return runAll(targets, each, s -> { });
+    }
+
+    /** As {@link #runAll(List, Consumer)}; {@code waiting} hears what is being waited for (the evidence events). */
+    public List<Check> runAll(List<Target> targets, Consumer<Check> each, Consumer<String> waiting) throws InterruptedException {
         List<Check> checks = new ArrayList<>();
         Consumer<Check> add = c -> {
             checks.add(c);
@@ -137,6 +142,11 @@ public final class Smoke {
                 return checks;
             }
             if (rec != null) {
+                long answered = calls.stream().filter(o -> o != null && o.answered()).count();
+                if (answered > 0) {
+                    waiting.accept("smoke: waiting up to " + call.eventTimeout().toSeconds() + "s for the evidence event of "
+                            + answered + " test call" + (answered == 1 ? "" : "s") + " on " + call.recordings().topic());
+                }
                 awaitEvents(rec, calls);
             }
             for (int k = 0; k < calls.size(); k++) {
