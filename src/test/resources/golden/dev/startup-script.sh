@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release f4780fc2c5a87a56c5af6a762e540d86325887260b04cd4570846665899f1fd2 of stack dev.
+# mediaplane node boot, release 61f4e332e12f41952bb0d3aef63808c4f4aa8c885f8e6e2890835f6754d6a27e of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='f4780fc2c5a87a56c5af6a762e540d86325887260b04cd4570846665899f1fd2'
+readonly RELEASE_HASH='61f4e332e12f41952bb0d3aef63808c4f4aa8c885f8e6e2890835f6754d6a27e'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release c8f8da0d59fa546f1d9d4772b8a225b6bdb1f1f4b2661cba377218b1642dc1e2 of stack prod.
+# mediaplane node boot, release c81c0e365986cf1b3bb50ae4d8d1f9e2f0ada067d3e52dfe060facce19c9a324 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='c8f8da0d59fa546f1d9d4772b8a225b6bdb1f1f4b2661cba377218b1642dc1e2'
+readonly RELEASE_HASH='c81c0e365986cf1b3bb50ae4d8d1f9e2f0ada067d3e52dfe060facce19c9a324'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

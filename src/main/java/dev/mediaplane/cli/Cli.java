@@ -52,7 +52,8 @@ public final class Cli {
                 .addSubcommand(new CommandLine(new DrainCommand()))
                 .addSubcommand(new CommandLine(new UndrainCommand()))
                 .addSubcommand(SecretsCommand.line())
-                .addSubcommand(new CommandLine(new SmokeCommand()));
+                .addSubcommand(new CommandLine(new SmokeCommand()))
+                .addSubcommand(new CommandLine(new SyntheticCommand()));
         cli.setExecutionExceptionHandler(Cli::onError);
         addExitCodes(cli);
         return cli;
@@ -143,7 +144,8 @@ public final class Cli {
             Map.entry(SecretsRotateCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
             Map.entry(SecretsStatusCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.UNAVAILABLE)),
             Map.entry(SecretsDisableOldCommand.class, Codes.stack(ExitCode.REFUSED, ExitCode.UNAVAILABLE)),
-            Map.entry(SmokeCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.UNAVAILABLE)));
+            Map.entry(SmokeCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.UNAVAILABLE)),
+            Map.entry(SyntheticCommand.class, Codes.stack(ExitCode.FAILED, ExitCode.REFUSED, ExitCode.UNAVAILABLE)));
 
     /** The exit codes of {@code cmd}; a command without an entry is a bug caught when the CLI is built. */
     static Codes codes(CommandLine cmd) {

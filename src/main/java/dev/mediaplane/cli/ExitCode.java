@@ -13,7 +13,8 @@ import java.util.Map;
 public enum ExitCode {
     OK(0, "success (check: every policy passed; drain: no channel left; smoke: every check passed)"),
     POLICY_VIOLATION(1, "check found at least one policy violation"),
-    FAILED(1, "ran, and the outcome is a failure (drain: calls still up at --timeout; smoke: a check failed;"
+    FAILED(1, "ran, and the outcome is a failure (drain: calls still up at --timeout; smoke: a check failed; synthetic: a call"
+            + " not answered, a recording incomplete or the loss over alerts.packetLossPercent;"
             + " secrets rotate: a node did not take the new value; secrets status: a required secret without version"
             + " or a rotation overdue)"),
     DIFF_ERROR(1, "error (usage, stack config, git, internal; nothing on stdout)"),

@@ -49,6 +49,11 @@ public final class FakeFreeSwitchAccess implements AutoCloseable {
         }
     }
 
+    /** The text/event-plain or text/event-json frame mod_event_socket writes for an event (for other stand-ins). */
+    public static byte[] eventFrame(java.util.Map<String, String> headers, String body, String format) {
+        return FakeFreeSwitch.Session.frame(headers, body, format);
+    }
+
     @Override
     public void close() throws IOException {
         fs.close();

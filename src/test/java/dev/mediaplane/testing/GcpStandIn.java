@@ -328,6 +328,7 @@ public final class GcpStandIn implements AutoCloseable {
     private static final Pattern SECRET = Pattern.compile("/v1/projects/([^/]+)/secrets/([^/]+)/versions/([^/:]+):access");
     private static final Pattern PUBLISH = Pattern.compile("/v1/projects/([^/]+)/topics/([^/:]+):publish");
     private static final Pattern PULL = Pattern.compile("/v1/projects/([^/]+)/subscriptions/([^/:]+):(pull|acknowledge)");
+    private static final Pattern SUBSCRIPTION = Pattern.compile("/v1/projects/([^/]+)/subscriptions/([^/:]+)");
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
@@ -366,6 +367,10 @@ public final class GcpStandIn implements AutoCloseable {
                 publish(ex, m.group(1), m.group(2));
             } else if ((m = PULL.matcher(path)).matches() && method.equals("POST")) {
                 pullOrAck(ex, m.group(1), m.group(2), m.group(3));
+            } else if ((m = SUBSCRIPTION.matcher(path)).matches() && method.equals("PUT")) {
+                createSubscription(ex, m.group(1), m.group(2));
+            } else if ((m = SUBSCRIPTION.matcher(path)).matches() && method.equals("DELETE")) {
+                deleteSubscription(ex, m.group(1), m.group(2));
             } else {
                 drain(ex);
                 googleError(ex, 404, "NOT_FOUND", "The stand-in has no API at " + method + " " + path);
@@ -1060,6 +1065,105 @@ public final class GcpStandIn implements AutoCloseable {
         JsonObject resp = new JsonObject();
         resp.add("messageIds", ids);
         json(ex, 200, resp);
+    }
+
+    /**
+     * CreateSubscription ({@code PUT /v1/projects/P/subscriptions/S}, body a Subscription): needs
+     * pubsub.subscriptions.create on the project and pubsub.topics.attachSubscription on the topic; 404 for a
+     * missing topic, 409 for a taken name, 400 for a retention outside 10m..7d or an expiration ttl under 1 day.
+     * Messages published before it exists are not delivered to it (without topic retention).
+     */
+    private void createSubscription(HttpExchange ex, String projectInPath, String subId) throws IOException {
+        String email = authenticate(ex, false, null);
+        if (email == null) {
+            return;
+        }
+        JsonObject req;
+        try {
+            req = JsonParser.parseString(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (RuntimeException e) {
+            googleError(ex, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. " + e.getMessage());
+            return;
+        }
+        if (!projectInPath.equals(project)
+                || !iam.allowed(sa(email), "pubsub.subscriptions.create", subscriptionResource(subId), "projects/" + project)) {
+            refusals.add(new Refusal(403, email, "create subscription " + subId, "pubsub.subscriptions.create"));
+            googleError(ex, 403, "PERMISSION_DENIED", "User not authorized to perform this action.");
+            return;
+        }
+        String topicName = req.has("topic") ? req.get("topic").getAsString() : "";
+        String prefix = "projects/" + project + "/topics/";
+        String topicId = topicName.startsWith(prefix) ? topicName.substring(prefix.length()) : null;
+        Topic topic = topicId == null ? null : topics.get(topicId);
+        if (topic == null) {
+            googleError(ex, 404, "NOT_FOUND", "Resource not found (resource=" + topicName + ").");
+            return;
+        }
+        if (!iam.allowed(sa(email), "pubsub.topics.attachSubscription", topicResource(topicId), "projects/" + project)) {
+            refusals.add(new Refusal(403, email, "attach subscription " + subId + " to " + topicId, "pubsub.topics.attachSubscription"));
+            googleError(ex, 403, "PERMISSION_DENIED", "User not authorized to perform this action.");
+            return;
+        }
+        Long retention = seconds(req, "messageRetentionDuration");
+        if (retention != null && (retention < 600 || retention > 7 * 86_400)) {
+            googleError(ex, 400, "INVALID_ARGUMENT", "Invalid message_retention_duration: must be between 10 minutes and 7 days.");
+            return;
+        }
+        Long ttl = req.has("expirationPolicy") ? seconds(req.getAsJsonObject("expirationPolicy"), "ttl") : null;
+        if (ttl != null && ttl < 86_400) {
+            googleError(ex, 400, "INVALID_ARGUMENT", "Invalid expiration_policy.ttl: must be at least 1 day.");
+            return;
+        }
+        Subscription sub = new Subscription(topicId);
+        if (subscriptions.putIfAbsent(subId, sub) != null) {
+            googleError(ex, 409, "ALREADY_EXISTS", "Resource already exists in the project (resource=" + subId + ").");
+            return;
+        }
+        topic.subscriptions.add(subId);
+        JsonObject resp = req.deepCopy();
+        resp.addProperty("name", subscriptionResource(subId));
+        if (!resp.has("ackDeadlineSeconds")) {
+            resp.addProperty("ackDeadlineSeconds", 10);
+        }
+        resp.addProperty("state", "ACTIVE");
+        json(ex, 200, resp);
+    }
+
+    private static Long seconds(JsonObject o, String field) {
+        if (!o.has(field)) {
+            return null;
+        }
+        String v = o.get(field).getAsString();
+        return (long) Double.parseDouble(v.endsWith("s") ? v.substring(0, v.length() - 1) : v);
+    }
+
+    /** DeleteSubscription: needs pubsub.subscriptions.delete; 404 when there is none. */
+    private void deleteSubscription(HttpExchange ex, String projectInPath, String subId) throws IOException {
+        String email = authenticate(ex, false, null);
+        if (email == null) {
+            return;
+        }
+        drain(ex);
+        if (!projectInPath.equals(project)
+                || !iam.allowed(sa(email), "pubsub.subscriptions.delete", subscriptionResource(subId), "projects/" + project)) {
+            refusals.add(new Refusal(403, email, "delete subscription " + subId, "pubsub.subscriptions.delete"));
+            googleError(ex, 403, "PERMISSION_DENIED", "User not authorized to perform this action.");
+            return;
+        }
+        Subscription s = subscriptions.remove(subId);
+        if (s == null) {
+            googleError(ex, 404, "NOT_FOUND", "Resource not found (resource=" + subId + ").");
+            return;
+        }
+        topics.get(s.topic).subscriptions.remove(subId);
+        iam.forget(subscriptionResource(subId));
+        json(ex, 200, new JsonObject());
+    }
+
+    /** The subscriptions a topic has now (what a publish would deliver to). */
+    public List<String> subscriptionsOf(String topic) {
+        Topic t = topics.get(topic);
+        return t == null ? List.of() : List.copyOf(t.subscriptions);
     }
 
     private void pullOrAck(HttpExchange ex, String projectInPath, String subId, String verb) throws IOException {

@@ -37,7 +37,13 @@ public final class Iam {
             "roles/secretmanager.secretAccessor", Set.of("secretmanager.versions.access"),
             "roles/pubsub.publisher", Set.of("pubsub.topics.publish"),
             "roles/pubsub.subscriber", Set.of("pubsub.subscriptions.consume", "pubsub.topics.attachSubscription",
-                    "pubsub.snapshots.seek"));
+                    "pubsub.snapshots.seek"),
+            // Editor: everything on topics, subscriptions and snapshots but their IAM policies.
+            "roles/pubsub.editor", Set.of("pubsub.subscriptions.create", "pubsub.subscriptions.delete",
+                    "pubsub.subscriptions.consume", "pubsub.subscriptions.get", "pubsub.subscriptions.list",
+                    "pubsub.subscriptions.update", "pubsub.topics.attachSubscription", "pubsub.topics.publish",
+                    "pubsub.topics.create", "pubsub.topics.delete", "pubsub.topics.get", "pubsub.topics.list",
+                    "pubsub.topics.update", "pubsub.snapshots.seek"));
 
     /**
      * One role binding: member (e.g. serviceAccount:x@p.iam.gserviceaccount.com) has role on

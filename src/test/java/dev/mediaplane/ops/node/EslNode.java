@@ -30,6 +30,14 @@ import java.util.function.Function;
  * {@code +OK bye} and a disconnect notice. The API outputs are mod_commands': {@code fsctl pause
  * inbound} "+OK", {@code fsctl pause_check inbound} "true"/"false", {@code show channels count}
  * "\n<n> total.\n".
+ *
+ * <p>Events as mod_event_socket sends them: {@code event plain|json <names>} answered
+ * {@code +OK event listener enabled <format>}; {@code filter <header> <value>} answered
+ * {@code +OK filter added. [h]=[v]}, and with filters set an event passes only when one of its headers
+ * equals one filter's value (event_handler's loop: alternatives); {@code bgapi <cmd>} (with an optional
+ * {@code Job-UUID} header) checked against the API list like {@code api}, answered
+ * {@code +OK Job-UUID: <uuid>} at once and its output later as a BACKGROUND_JOB event. {@link #emit} sends
+ * an event to every session subscribed to it.
  */
 public final class EslNode implements AutoCloseable {
 
@@ -56,6 +64,58 @@ public final class EslNode implements AutoCloseable {
     /** Called with each api command before it is answered; may cut the connection (return false). */
     public volatile Function<String, Boolean> beforeApi = cmd -> true;
     private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
+    private final List<Listener> listeners = Collections.synchronizedList(new ArrayList<>());
+
+    /** One logged-in session's event subscription. */
+    private static final class Listener {
+        final OutputStream out;
+        Socket socket;
+        final Set<String> events = ConcurrentHashMap.newKeySet();
+        final List<String[]> filters = Collections.synchronizedList(new ArrayList<>());
+        volatile String format = "plain";
+
+        Listener(OutputStream out) {
+            this.out = out;
+        }
+
+        boolean wants(Map<String, String> e) {
+            if (!events.contains(e.get("Event-Name")) && !events.contains("ALL")) {
+                return false;
+            }
+            synchronized (filters) {
+                if (filters.isEmpty()) {
+                    return true;
+                }
+                for (String[] f : filters) {
+                    if (f[1].equalsIgnoreCase(e.getOrDefault(f[0], "\0none"))) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+    }
+
+    /** Sends an event (headers in order; body for BACKGROUND_JOB output) to every session that subscribed to it and whose filters pass. */
+    public void emit(Map<String, String> headers, String body) {
+        List<Listener> all;
+        synchronized (listeners) {
+            all = List.copyOf(listeners);
+        }
+        for (Listener l : all) {
+            if (l.wants(headers)) {
+                try {
+                    byte[] frame = dev.mediaplane.esl.FakeFreeSwitchAccess.eventFrame(headers, body, l.format);
+                    synchronized (l.out) {
+                        l.out.write(frame);
+                        l.out.flush();
+                    }
+                } catch (IOException e) {
+                    // that session is gone
+                }
+            }
+        }
+    }
 
     public EslNode() throws IOException {
         this(InetAddress.getLoopbackAddress(), 0);
@@ -115,8 +175,10 @@ public final class EslNode implements AutoCloseable {
             InputStream in = s.getInputStream();
             send(out, "Content-Type: auth/request\n\n");
             String user = null;
+            Listener listener = null;
             while (true) {
-                String line = readCommand(in);
+                Map<String, String> headers = new java.util.LinkedHashMap<>();
+                String line = readCommand(in, headers);
                 if (line == null) {
                     return;
                 }
@@ -141,6 +203,9 @@ public final class EslNode implements AutoCloseable {
                     if (pass != null && pass.equals(passwords.get(who))) {
                         user = who;
                         logins.incrementAndGet();
+                        listener = new Listener(out);
+                        listener.socket = s;
+                        listeners.add(listener);
                         send(out, "Content-Type: command/reply\nReply-Text: +OK accepted\nAllowed-Events: all\nAllowed-API: "
                                 + (allowed.containsKey(who) ? String.join(" ", allowed.get(who)) : "all") + "\nAllowed-LOG: false\n\n");
                         continue;
@@ -149,6 +214,41 @@ public final class EslNode implements AutoCloseable {
                     reply(out, "-ERR invalid");
                     send(out, "Content-Type: text/disconnect-notice\nContent-Length: " + GOODBYE.length() + "\n\n" + GOODBYE);
                     return;
+                }
+                if (line.startsWith("event ")) {
+                    String[] w = line.split(" ");
+                    listener.format = w[1];
+                    listener.events.addAll(List.of(w).subList(2, w.length));
+                    reply(out, "+OK event listener enabled " + w[1]);
+                    continue;
+                }
+                if (line.startsWith("filter ")) {
+                    String[] w = line.split(" ", 3);
+                    listener.filters.add(new String[] {w[1], w[2]});
+                    reply(out, "+OK filter added. [" + w[1] + "]=[" + w[2] + "]");
+                    continue;
+                }
+                if (line.startsWith("bgapi ")) {
+                    String cmd = line.substring(6);
+                    apiCalls.add(cmd);
+                    Set<String> api = allowed.get(user);
+                    if (api != null && !api.contains(cmd.split(" ", 2)[0])) {
+                        reply(out, "-ERR permission denied");
+                        continue;
+                    }
+                    String job = headers.getOrDefault("Job-UUID", java.util.UUID.randomUUID().toString());
+                    send(out, "Content-Type: command/reply\nReply-Text: +OK Job-UUID: " + job + "\nJob-UUID: " + job + "\n\n");
+                    Thread bg = new Thread(() -> {
+                        Map<String, String> ev = new java.util.LinkedHashMap<>();
+                        ev.put("Event-Name", "BACKGROUND_JOB");
+                        ev.put("Core-UUID", "stand-in-core");
+                        ev.put("Job-UUID", job);
+                        ev.put("Job-Command", cmd.split(" ", 2)[0]);
+                        emit(ev, answer(cmd));
+                    }, "esl-node-bgapi");
+                    bg.setDaemon(true);
+                    bg.start();
+                    continue;
                 }
                 if (!line.startsWith("api ")) {
                     reply(out, "-ERR command not found");
@@ -172,8 +272,14 @@ public final class EslNode implements AutoCloseable {
             }
         } catch (IOException e) {
             // client went away, or the test cut the connection
+        } finally {
+            synchronized (listeners) {
+                listeners.removeIf(l -> l.socket == s);
+            }
         }
     }
+
+
 
     private String answer(String cmd) {
         int n = channels.get();
@@ -211,8 +317,8 @@ public final class EslNode implements AutoCloseable {
         }
     }
 
-    /** read_packet: lines up to an empty line; only the first (the command) matters here. */
-    private static String readCommand(InputStream in) throws IOException {
+    /** read_packet: lines up to an empty line; the first is the command, the others headers (Job-UUID). */
+    private static String readCommand(InputStream in, Map<String, String> headers) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         String first = null;
         while (true) {
@@ -235,6 +341,12 @@ public final class EslNode implements AutoCloseable {
             }
             if (first == null) {
                 first = line.toString(StandardCharsets.UTF_8);
+            } else {
+                String h = line.toString(StandardCharsets.UTF_8);
+                int c = h.indexOf(':');
+                if (c > 0) {
+                    headers.put(h.substring(0, c), h.substring(c + 1).strip());
+                }
             }
             line.reset();
         }
