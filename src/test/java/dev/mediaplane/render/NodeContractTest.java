@@ -118,14 +118,15 @@ class NodeContractTest {
         String unit = after.get("node/mp-agent-renamed.service");
         assertTrue(unit.contains("\nUser=mp-agent-user-renamed\n"), unit);
         assertTrue(unit.contains("-jar /opt/mediaplane/node/mp-agent-renamed.jar --node-env /etc/mediaplane/node.env\n"), unit);
-        assertTrue(unit.contains("\nReadWritePaths=/var/lib/mediaplane/recordings /srv/agent-renamed /run/mp-renamed/streams\n"), unit);
+        assertTrue(unit.contains("\nReadWritePaths=/var/lib/mediaplane/recordings /srv/agent-renamed /run/mp-renamed/streams"
+                + " /etc/mediaplane/freeswitch /etc/mediaplane/tls /etc/mediaplane/agent\n"), unit);
         assertTrue(unit.contains("\nExecStartPre=+/usr/bin/install -d -m 2770 -o freeswitch -g mp-agent-user-renamed /run/mp-renamed/streams\n"),
                 unit);
         assertTrue(after.get("startup-script").contains("printf 'STREAMS_DIR=%s\\n' '/run/mp-renamed/streams'"));
         assertTrue(Renderer.render(DEV, RENAMED).files().containsKey("node/mp-agent-renamed.jar"), "the jar follows its name");
         assertTrue(after.get("node/mediaplane-drain.sh").contains("RUN_DIR=\"$R/run/mp-renamed\""));
         assertTrue(after.get("freeswitch/sip_profiles/external.xml").contains("$${mp_nic_renamed}"));
-        assertTrue(after.get("startup-script").contains("data=\"mp_nic_renamed=%s\""));
+        assertTrue(after.get("startup-script").contains("data=\"%s=%s\"/>\\n' 'mp_nic_renamed' "));
         assertTrue(after.get("startup-script").contains("printf 'ESL_CONF=%s\\n' '/etc/mp-renamed/esl.conf'"));
         assertTrue(after.get("startup-script").contains("AGENT_USER=\"${MP_AGENT_USER:-mp-agent-user-renamed}\""));
     }

@@ -189,7 +189,7 @@ class StartupScriptRunTest {
             String[] kv = line.split("=", 2);
             env.put(kv[0], kv[1]);
         }
-        assertEquals(Map.ofEntries(Map.entry("STACK", "dev"), Map.entry("PROJECT", "mediaplane-dev-000000"), Map.entry("ZONE", "europe-west1-b"), Map.entry("NODE_NAME", "mp-dev-node-x1z2"), Map.entry("RELEASE_HASH", hash), Map.entry("RELEASES_BUCKET", releasesBucket), Map.entry("RECORDINGS_DIR", "/var/lib/mediaplane/recordings"), Map.entry("RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings"), Map.entry("EVENTS_TOPIC", "mp-dev-recording-events"), Map.entry("HEALTH_PORT", "8088"), Map.entry("INTERNAL_IP", "10.42.0.5"), Map.entry("ESL_CONF", "/etc/mediaplane/agent-esl.conf"), Map.entry("AGENT_STATE_DIR", "/var/lib/mediaplane/agent"), Map.entry("SIP_PROFILES", "external,internal"), Map.entry("STREAMS_DIR", "/run/mediaplane/streams"), Map.entry("STT_KEYS_DIR", "/etc/mediaplane/agent"), Map.entry("STREAM_PROVIDER", "none")), env);
+        assertEquals(Map.ofEntries(Map.entry("STACK", "dev"), Map.entry("PROJECT", "mediaplane-dev-000000"), Map.entry("ZONE", "europe-west1-b"), Map.entry("NODE_NAME", "mp-dev-node-x1z2"), Map.entry("RELEASE_HASH", hash), Map.entry("RELEASES_BUCKET", releasesBucket), Map.entry("RECORDINGS_DIR", "/var/lib/mediaplane/recordings"), Map.entry("RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings"), Map.entry("EVENTS_TOPIC", "mp-dev-recording-events"), Map.entry("HEALTH_PORT", "8088"), Map.entry("INTERNAL_IP", "10.42.0.5"), Map.entry("ESL_CONF", "/etc/mediaplane/agent-esl.conf"), Map.entry("AGENT_STATE_DIR", "/var/lib/mediaplane/agent"), Map.entry("SECRET_PREFIX", "mp-dev"), Map.entry("SIP_PROFILES", "external,internal"), Map.entry("STREAMS_DIR", "/run/mediaplane/streams"), Map.entry("STT_KEYS_DIR", "/etc/mediaplane/agent"), Map.entry("STREAM_PROVIDER", "none")), env);
 
         assertTrue(Files.isRegularFile(at("etc/systemd/system/freeswitch.service.d/mediaplane.conf")));
         String agentUnit = Files.readString(at("etc/systemd/system/mediaplane-agent.service"));
@@ -201,10 +201,12 @@ class StartupScriptRunTest {
         List<String> unitLines = agentUnit.lines().toList();
         for (String line : List.of("SuccessExitStatus=143",
                 "ExecStartPre=+/usr/bin/install -d -m 2770 -o freeswitch -g mediaplane-agent /run/mediaplane/streams",
-                "AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE", "CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE",
+                "AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE CAP_CHOWN",
+                "CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE CAP_CHOWN",
                 "SystemCallFilter=~ptrace process_vm_readv process_vm_writev",
-                "ReadWritePaths=/var/lib/mediaplane/recordings /var/lib/mediaplane/agent /run/mediaplane/streams",
-                "InaccessiblePaths=-/etc/mediaplane/secrets -/etc/mediaplane/tls -/etc/mediaplane/freeswitch/secrets.xml -/etc/fs_cli.conf")) {
+                "ReadWritePaths=/var/lib/mediaplane/recordings /var/lib/mediaplane/agent /run/mediaplane/streams"
+                        + " /etc/mediaplane/freeswitch /etc/mediaplane/tls /etc/mediaplane/agent",
+                "InaccessiblePaths=-/etc/mediaplane/secrets -/etc/fs_cli.conf")) {
             assertTrue(unitLines.contains(line), line + " in the installed unit:\n" + agentUnit);
         }
         try (var units = Files.list(at("etc/systemd/system"))) {
