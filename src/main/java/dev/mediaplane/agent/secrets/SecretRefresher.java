@@ -583,23 +583,12 @@ public final class SecretRefresher {
             last = lastRun;
         }
         Map<String, Integer> versions = new LinkedHashMap<>();
-        com.google.gson.JsonObject doc = new com.google.gson.JsonObject();
-        doc.addProperty("refresh", "on");
-        doc.addProperty("lastRefresh", last);
-        com.google.gson.JsonObject secrets = new com.google.gson.JsonObject();
         now.forEach((name, st) -> {
             if (st.version() > 0) {
                 versions.put(name, st.version());
             }
-            com.google.gson.JsonObject o = new com.google.gson.JsonObject();
-            o.addProperty("version", st.version());
-            o.addProperty("installed", st.installed());
-            o.addProperty("state", st.state());
-            o.addProperty("detail", st.detail());
-            secrets.add(name, o);
         });
-        doc.add("secrets", secrets);
-        String json = doc.toString();
+        String json = reportJson(now, last);
         return new Telemetry.SecretsReport() {
             @Override
             public Map<String, Integer> versions() {
@@ -611,6 +600,28 @@ public final class SecretRefresher {
                 return json;
             }
         };
+    }
+
+    /**
+     * The {@code /secrets} document: {@code {"refresh":"on","lastRefresh":...,"secrets":{"<suffix>":{"version":applied,
+     * "installed":n,"state":"applied|installing|waiting|failed|absent|unknown","detail":...}}}}; what
+     * {@code secrets rotate} waits on (ops/secrets/NodeSecretWait).
+     */
+    public static String reportJson(Map<String, Status> status, String lastRefresh) {
+        com.google.gson.JsonObject doc = new com.google.gson.JsonObject();
+        doc.addProperty("refresh", "on");
+        doc.addProperty("lastRefresh", lastRefresh);
+        com.google.gson.JsonObject secrets = new com.google.gson.JsonObject();
+        status.forEach((name, st) -> {
+            com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+            o.addProperty("version", st.version());
+            o.addProperty("installed", st.installed());
+            o.addProperty("state", st.state());
+            o.addProperty("detail", st.detail());
+            secrets.add(name, o);
+        });
+        doc.add("secrets", secrets);
+        return doc.toString();
     }
 
     static List<String> names(List<NodeContract.Secret> l) {
