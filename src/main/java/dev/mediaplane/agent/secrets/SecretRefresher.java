@@ -232,6 +232,23 @@ public final class SecretRefresher {
             }
             pem.writeBytes(l.value()); // boot: cat cert key > agent.pem
         }
+        SecretSource.Latest cert = latest.get(group.stream().filter(x -> x.check() == NodeContract.Check.PEM_CERTIFICATE)
+                .findFirst().orElseThrow().suffix());
+        SecretSource.Latest key = latest.get(group.stream().filter(x -> x.check() == NodeContract.Check.PEM_PRIVATE_KEY)
+                .findFirst().orElseThrow().suffix());
+        Boolean pair = TlsPair.matches(cert.value(), key.value());
+        if (Boolean.FALSE.equals(pair)) {
+            // Rotated one at a time: keep the old pair until the other half arrives.
+            String why = "certificate version " + cert.version() + " and key version " + key.version() + " do not belong together:"
+                    + " the old pair stays until both are rotated (rotate the other one too)";
+            group.forEach(sec -> set(sec.suffix(), "waiting", why));
+            log.warn("secret_tls_pair_mismatch", Map.of("certificate_version", cert.version(), "key_version", key.version()));
+            return;
+        }
+        if (pair == null && !AtomicFiles.holds(tlsFile(), pem.toByteArray())) {
+            log.warn("secret_tls_pair_unchecked", Map.of("detail", "the key is not PKCS#8 (BEGIN PRIVATE KEY) or the certificate"
+                    + " did not parse: installed without checking that they belong together"));
+        }
         Path file = tlsFile();
         byte[] want = pem.toByteArray();
         if (!AtomicFiles.holds(file, want)) {

@@ -258,6 +258,43 @@ class SecretRefresherTest {
         assertEquals(List.of(), calls, "restarted once");
     }
 
+    /** A self-signed certificate and its PKCS#8 key, from openssl. */
+    String[] pair(String cn) throws Exception {
+        Path k = root.resolve(cn + ".key");
+        Path c = root.resolve(cn + ".crt");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", k.toString(), "-out", c.toString(), "-subj", "/CN=" + cn, "-days", "2").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        return new String[] {Files.readString(c), Files.readString(k)};
+    }
+
+    @Test
+    void aCertificateRotatedBeforeItsKeyWaitsForTheKeyInsteadOfBreakingTls() throws Exception {
+        String[] a = pair("node-a");
+        String[] b = pair("node-b");
+        sm.plant("mp-dev-tls-certificate", a[0].getBytes(StandardCharsets.US_ASCII), Instant.now());
+        sm.plant("mp-dev-tls-private-key", a[1].getBytes(StandardCharsets.US_ASCII), Instant.now());
+        SecretRefresher r = booted();
+        Path pem = at(C.paths().tlsDir() + "/agent.pem");
+        assertEquals(a[0] + a[1], Files.readString(pem));
+
+        sm.plant("mp-dev-tls-certificate", b[0].getBytes(StandardCharsets.US_ASCII), Instant.now());
+        r.refresh();
+        assertEquals(a[0] + a[1], Files.readString(pem), "a certificate with the old key is never installed");
+        assertEquals(List.of(), calls, "nor the profile restarted");
+        assertEquals("waiting", r.status().get("tls-certificate").state());
+        assertTrue(r.status().get("tls-certificate").detail().contains("do not belong together"));
+
+        sm.plant("mp-dev-tls-private-key", b[1].getBytes(StandardCharsets.US_ASCII), Instant.now());
+        r.refresh();
+        assertEquals(b[0] + b[1], Files.readString(pem));
+        assertTrue(calls.contains("sofia profile external restart"), calls.toString());
+        assertEquals(3, r.status().get("tls-certificate").version());
+        assertEquals(3, r.status().get("tls-private-key").version());
+        assertFalse(logBytes.toString(StandardCharsets.UTF_8).contains("PRIVATE KEY"), "no key material in the log");
+    }
+
     @Test
     void aDrainingNodeStaysPausedAfterTheRestart() throws Exception {
         SecretRefresher r = booted();
