@@ -243,7 +243,12 @@ public final class Telemetry implements AutoCloseable {
                 streamLost.labelValues(p.id(), r);
             }
         }
-        gaugeCb(m.secretVersion(), cb -> secrets.get().versions().forEach((name, v) -> cb.call(v, name)));
+        // One series per node secret from the start (0: no version known applied yet, or the refresh is off).
+        gaugeCb(m.secretVersion(), cb -> {
+            Map<String, Integer> v = secrets.get().versions();
+            contract.secrets().stream().filter(x -> x.lands() != NodeContract.Lands.APT)
+                    .forEach(x -> cb.call(v.getOrDefault(x.suffix(), 0), x.suffix()));
+        });
         if (!registered.equals(new java.util.LinkedHashSet<>(m.all().stream().map(NodeContract.Metric::name).toList()))) {
             throw new IllegalStateException("telemetry registers " + registered + ", the contract declares "
                     + m.all().stream().map(NodeContract.Metric::name).toList());
