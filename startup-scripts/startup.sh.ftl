@@ -308,7 +308,7 @@ fi
 {
   printf '<include>\n'
 <#list c.vars.nodeVars() as v>
-  printf '[=c.vars.includeLine()]\n' '[=v.name]' "$[=v.fact]"
+  printf '[=c.vars.includePrintf(v.name)]\n' "$[=v.fact]"
 </#list>
   printf '</include>\n'
 } > "$WORK/node.xml"
@@ -317,7 +317,7 @@ install_file "$WORK/node.xml" "$R[=c.paths.nodeInclude]" <@access c.files.nodeIn
 {
   printf '<include>\n'
 <#list c.vars.secretVars() as v>
-  printf '[=c.vars.includeLine()]\n' '[=v.name]' "$(< "<#if v.fromSecretManager()>$WORK/[=v.secret]<#else>$SECRETS_DIR/[=v.localFile]</#if>")"
+  printf '[=c.vars.includePrintf(v.name)]\n' "$(< "<#if v.fromSecretManager()>$WORK/[=v.secret]<#else>$SECRETS_DIR/[=v.localFile]</#if>")"
 </#list>
   printf '</include>\n'
 } > "$WORK/secrets.xml"

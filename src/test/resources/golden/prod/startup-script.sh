@@ -289,19 +289,19 @@ fi
 
 {
   printf '<include>\n'
-  printf '  <X-PRE-PROCESS cmd="set" data="%s=%s"/>\n' 'mp_internal_ip' "$INTERNAL_IP"
-  printf '  <X-PRE-PROCESS cmd="set" data="%s=%s"/>\n' 'mp_external_ip' "$EXTERNAL_IP"
-  printf '  <X-PRE-PROCESS cmd="set" data="%s=%s"/>\n' 'mp_hostname' "$NODE_NAME"
-  printf '  <X-PRE-PROCESS cmd="set" data="%s=%s"/>\n' 'mp_ilb_vip' "$ILB_VIP"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_internal_ip=%s"/>\n' "$INTERNAL_IP"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_external_ip=%s"/>\n' "$EXTERNAL_IP"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_hostname=%s"/>\n' "$NODE_NAME"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_ilb_vip=%s"/>\n' "$ILB_VIP"
   printf '</include>\n'
 } > "$WORK/node.xml"
 install_file "$WORK/node.xml" "$R/etc/mediaplane/freeswitch/node.xml" 644 "$ROOT_USER:$ROOT_GROUP"
 
 {
   printf '<include>\n'
-  printf '  <X-PRE-PROCESS cmd="set" data="%s=%s"/>\n' 'mp_esl_password' "$(< "$WORK/esl-password")"
-  printf '  <X-PRE-PROCESS cmd="set" data="%s=%s"/>\n' 'mp_esl_admin_password' "$(< "$SECRETS_DIR/esl-admin-password")"
-  printf '  <X-PRE-PROCESS cmd="set" data="%s=%s"/>\n' 'mp_sip_trunk_password' "$(< "$WORK/sip-trunk-password")"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_password=%s"/>\n' "$(< "$WORK/esl-password")"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_admin_password=%s"/>\n' "$(< "$SECRETS_DIR/esl-admin-password")"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_sip_trunk_password=%s"/>\n' "$(< "$WORK/sip-trunk-password")"
   printf '</include>\n'
 } > "$WORK/secrets.xml"
 # A secret is not a reason to restart a running FreeSWITCH (that drops every call): the steps it needs go to the

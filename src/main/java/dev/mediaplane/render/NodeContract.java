@@ -630,9 +630,12 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         public static final String INCLUDE_OPEN = "<include>";
         public static final String INCLUDE_CLOSE = "</include>";
 
-        /** {@link #INCLUDE_LINE} for boot's printf (FreeMarker reads no static fields). */
-        public String includeLine() {
-            return INCLUDE_LINE;
+        /** {@link #INCLUDE_LINE} with the variable's name in, as boot's printf format of its value. */
+        public String includePrintf(String name) {
+            if (!name.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException("include variable names are of a-z 0-9 _, got '" + name + "'");
+            }
+            return String.format(INCLUDE_LINE, name, "%s");
         }
 
         /**

@@ -126,7 +126,7 @@ class NodeContractTest {
         assertTrue(Renderer.render(DEV, RENAMED).files().containsKey("node/mp-agent-renamed.jar"), "the jar follows its name");
         assertTrue(after.get("node/mediaplane-drain.sh").contains("RUN_DIR=\"$R/run/mp-renamed\""));
         assertTrue(after.get("freeswitch/sip_profiles/external.xml").contains("$${mp_nic_renamed}"));
-        assertTrue(after.get("startup-script").contains("data=\"%s=%s\"/>\\n' 'mp_nic_renamed' "));
+        assertTrue(after.get("startup-script").contains("data=\"mp_nic_renamed=%s\""));
         assertTrue(after.get("startup-script").contains("printf 'ESL_CONF=%s\\n' '/etc/mp-renamed/esl.conf'"));
         assertTrue(after.get("startup-script").contains("AGENT_USER=\"${MP_AGENT_USER:-mp-agent-user-renamed}\""));
     }
