@@ -69,8 +69,12 @@ public final class SecretsRotateCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Mixin
-    DrainCommand.NodeOptions nodeOptions;
+    @Option(names = "--inventory", paramLabel = "FILE",
+            description = "gcloud compute instances list JSON; every node of --stack in it must apply the version.")
+    Path inventory;
+
+    @Option(names = "--address", paramLabel = "HOST", description = "One node's internal address (instead of --inventory).")
+    String address;
 
     @Parameters(index = "0", paramLabel = "NAME", description = "The secret (see mediaplane secrets --help).")
     String name;
@@ -120,9 +124,7 @@ public final class SecretsRotateCommand implements Callable<Integer> {
             throw new ParameterException(cmd, "--agent-port must be a TCP port 1..65535, got " + port);
         }
         if (!noApply && secret.apply() != ManagedSecret.Apply.BOOT_ONLY) {
-            DrainCommand.Fleet fleet = nodeOptions.all(cmd, c, "give the nodes that must take " + secret.name() + " (--inventory"
-                    + " FILE from: " + NodeTarget.inventoryCommand(c.stack()) + ", or --address HOST), or --no-apply");
-            nodes = fleet.nodes();
+            nodes = nodes(cmd, c.stack(), secret);
         }
         NodeSecretWait wait = new NodeSecretWait(new NodeSecretWait.Settings(nt, pollInterval, port), System::nanoTime,
                 d -> Thread.sleep(d.toMillis()));
@@ -247,6 +249,31 @@ public final class SecretsRotateCommand implements Callable<Integer> {
         }
         out.flush();
         return allTook ? ExitCode.OK.code() : ExitCode.FAILED.code();
+    }
+
+    /** The node of --address, or every node of the stack in --inventory (none there is a usage error, never "done"). */
+    private List<NodeTarget> nodes(CommandLine cmd, String stack, ManagedSecret secret) throws IOException {
+        if (address != null && inventory != null) {
+            throw new ParameterException(cmd, "give --address HOST or --inventory FILE, not both");
+        }
+        if (address != null) {
+            if (!address.matches("[A-Za-z0-9.-]+|\\[?[0-9A-Fa-f:.]+]?")) {
+                throw new ParameterException(cmd, "--address must be a host name or IP address (the agent's port is"
+                        + " --agent-port), got '" + address + "'");
+            }
+            String host = address.startsWith("[") ? address.substring(1, address.length() - 1) : address;
+            return List.of(new NodeTarget(host, host, java.util.Optional.empty()));
+        }
+        if (inventory == null) {
+            throw new ParameterException(cmd, "give the nodes that must take " + secret.name() + " (--inventory FILE from: "
+                    + NodeTarget.inventoryCommand(stack) + ", or --address HOST), or --no-apply");
+        }
+        List<NodeTarget> nodes = NodeTarget.inventory(inventory, stack);
+        if (nodes.isEmpty()) {
+            throw new ParameterException(cmd, inventory + " has no node of stack " + stack + " (instances labelled"
+                    + " stack=" + stack + " and component=fleet); from: " + NodeTarget.inventoryCommand(stack));
+        }
+        return nodes;
     }
 
     private int fail(JsonObject json, String why, ExitCode code) {
