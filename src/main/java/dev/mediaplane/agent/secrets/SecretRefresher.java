@@ -100,11 +100,12 @@ public final class SecretRefresher {
     private final JsonLog log;
     private final LongSupplier nanoTime;
     private final Sleeper sleeper;
-    private final Map<String, Status> status = new LinkedHashMap<>();
+    /** Read by telemetry's HTTP threads while a refresh runs (a step may wait 30 s): never behind the refresh's lock. */
+    private final Map<String, Status> status = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Integer> installed = new LinkedHashMap<>();
     private boolean gatewayUnverified;
     private long idleWaitSince = Long.MIN_VALUE;
-    private String lastRun = "never";
+    private volatile String lastRun = "never";
     /** Secrets whose state this refresh already set (a read failed, a value was refused, their file waits). */
     private final Set<String> reported = new java.util.HashSet<>();
 
@@ -158,12 +159,21 @@ public final class SecretRefresher {
             }
         }
         EnumSet<Step> pending = readPending();
+        // Each file on its own: one that cannot be written leaves the others to go ahead.
         try {
             installInclude(latest, absent, failed, pending);
+        } catch (IOException e) {
+            log.error("secret_install_failed", Map.of("file", "secrets include", "error", String.valueOf(e.getMessage())));
+        }
+        try {
             installTls(latest, failed, pending);
+        } catch (IOException e) {
+            log.error("secret_install_failed", Map.of("file", "tls", "error", String.valueOf(e.getMessage())));
+        }
+        try {
             installKeys(latest, absent, failed);
         } catch (IOException e) {
-            log.error("secret_install_failed", Map.of("error", String.valueOf(e.getMessage())));
+            log.error("secret_install_failed", Map.of("file", "speech-to-text keys", "error", String.valueOf(e.getMessage())));
         }
         runSteps(readPending());
         lastRun = java.time.Instant.now().toString();
@@ -587,18 +597,22 @@ public final class SecretRefresher {
         return l.length() > 120 ? l.substring(0, 120) + "..." : l;
     }
 
-    /** The state per secret, by suffix. */
-    public synchronized Map<String, Status> status() {
-        return new LinkedHashMap<>(status);
+    /** The state per secret, by suffix, in the contract's order; does not wait for a refresh in progress. */
+    public Map<String, Status> status() {
+        Map<String, Status> out = new LinkedHashMap<>();
+        for (NodeContract.Secret sec : managed()) {
+            Status st = status.get(sec.suffix());
+            if (st != null) {
+                out.put(sec.suffix(), st);
+            }
+        }
+        return out;
     }
 
     /** For telemetry: applied versions (the gauge) and the /secrets document. */
     public Telemetry.SecretsReport report() {
         Map<String, Status> now = status();
-        String last;
-        synchronized (this) {
-            last = lastRun;
-        }
+        String last = lastRun;
         Map<String, Integer> versions = new LinkedHashMap<>();
         now.forEach((name, st) -> {
             if (st.version() > 0) {

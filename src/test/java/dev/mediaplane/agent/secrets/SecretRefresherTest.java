@@ -296,6 +296,39 @@ class SecretRefresherTest {
     }
 
     @Test
+    void theReportNeverWaitsForARefreshInProgress() throws Exception {
+        SecretRefresher r = booted();
+        fs.api = cmd -> {
+            String a = freeswitch(cmd);
+            if (cmd.endsWith("rescan")) {
+                gateway.set("TRYING"); // the gateway takes its time: the refresh polls for gatewayWait (2 s)
+            }
+            return a;
+        };
+        sm.plant("mp-dev-sip-trunk-password", "trunkPassword-v2-ghijkl".getBytes(StandardCharsets.UTF_8), Instant.now());
+        Thread refresh = new Thread(() -> {
+            try {
+                r.refresh();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        refresh.start();
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (!calls.contains("sofia status gateway signalwire") && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        long t0 = System.nanoTime();
+        r.report().json();
+        r.report().versions();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(refresh.isAlive(), "the refresh is still waiting for the gateway");
+        assertTrue(ms < 500, "a scrape waited " + ms + " ms for the refresh (health checks share those threads)");
+        refresh.join();
+        assertEquals("failed", r.status().get("sip-trunk-password").state());
+    }
+
+    @Test
     void aDrainingNodeStaysPausedAfterTheRestart() throws Exception {
         SecretRefresher r = booted();
         paused.set(true);
