@@ -61,15 +61,20 @@ SupplementaryGroups=freeswitch
 # the agent attach to FreeSWITCH: SystemCallFilter below denies ptrace(2) and process_vm_readv/writev, so
 # what is left of it is reading /proc (which, with DAC_OVERRIDE, includes FreeSWITCH's /proc/<pid>/mem
 # and environ: the same trust DAC_OVERRIDE already gives over its files).
-AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE
-CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE
+# CAP_CHOWN: the secret refresh (agent/secrets) replaces secrets.xml, agent.pem and the speech-to-text keys with
+# the owners boot gives them (root:freeswitch, root:<agent>): a file it creates is its own until chowned. It
+# already holds the node account's token (so every secret) and the full ESL login, so writing these files adds
+# no reach FreeSWITCH's own configuration did not already give it.
+AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE CAP_CHOWN
+CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE CAP_CHOWN
 SystemCallFilter=~ptrace process_vm_readv process_vm_writev
 NoNewPrivileges=yes
 ProtectSystem=strict
 # The agent's state (the outbox of unpublished events) is on disk and survives restarts and reboots: boot
 # creates it 0700 for the agent's user; not StateDirectory=, whose path is fixed under /var/lib.
-ReadWritePaths=[=c.paths.recordingsDir] [=c.paths.agentStateDir] [=c.paths.streamsDir()]
-InaccessiblePaths=-[=c.paths.secretsDir] -[=c.paths.tlsDir] -[=c.paths.secretsInclude] -[=c.paths.fsCliConf]
+# The include, TLS and speech-to-text key directories: the secret refresh renames new files into them.
+ReadWritePaths=[=c.paths.recordingsDir] [=c.paths.agentStateDir] [=c.paths.streamsDir()] [=c.paths.includeDir] [=c.paths.tlsDir] [=c.paths.sttKeysDir]
+InaccessiblePaths=-[=c.paths.secretsDir] -[=c.paths.fsCliConf]
 ProtectHome=yes
 # The JVM's scratch (java.io.tmpdir: netty's and conscrypt's native libraries are unpacked there).
 PrivateTmp=yes

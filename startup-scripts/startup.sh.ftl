@@ -308,7 +308,7 @@ fi
 {
   printf '<include>\n'
 <#list c.vars.nodeVars() as v>
-  printf '  <X-PRE-PROCESS cmd="set" data="[=v.name]=%s"/>\n' "$[=v.fact]"
+  printf '[=c.vars.includePrintf(v.name)]\n' "$[=v.fact]"
 </#list>
   printf '</include>\n'
 } > "$WORK/node.xml"
@@ -317,14 +317,24 @@ install_file "$WORK/node.xml" "$R[=c.paths.nodeInclude]" <@access c.files.nodeIn
 {
   printf '<include>\n'
 <#list c.vars.secretVars() as v>
-  printf '  <X-PRE-PROCESS cmd="set" data="[=v.name]=%s"/>\n' "$(< "<#if v.fromSecretManager()>$WORK/[=v.secret]<#else>$SECRETS_DIR/[=v.localFile]</#if>")"
+  printf '[=c.vars.includePrintf(v.name)]\n' "$(< "<#if v.fromSecretManager()>$WORK/[=v.secret]<#else>$SECRETS_DIR/[=v.localFile]</#if>")"
 </#list>
   printf '</include>\n'
 } > "$WORK/secrets.xml"
-install_file "$WORK/secrets.xml" "$R[=c.paths.secretsInclude]" <@access c.files.secretsInclude/>
+# A secret is not a reason to restart a running FreeSWITCH (that drops every call): the steps it needs go to the
+# node agent's secret refresh (agent/secrets), written before the file is replaced so a crash in between loses
+# none; the agent runs them without dropping a call. A start or restart below reads every file and drops them.
+secrets_pending() { # step...
+  local p="$R[=c.paths.secretsPending()]"
+  { if [[ -f "$p" ]]; then cat -- "$p"; fi; printf '%s\n' "$@"; } | sort -u > "$WORK/secrets-pending"
+  install_aside "$WORK/secrets-pending" "$p" <@access c.secretsPendingAccess()/>
+}
+cmp -s -- "$WORK/secrets.xml" "$R[=c.paths.secretsInclude]" || secrets_pending reloadxml gateway
+install_aside "$WORK/secrets.xml" "$R[=c.paths.secretsInclude]" <@access c.files.secretsInclude/>
 
 cat<#list c.secrets as s><#if s.lands.name() == "TLS"> "$WORK/[=s.suffix]"</#if></#list> > "$WORK/agent.pem"
-install_file "$WORK/agent.pem" "$TLS_DIR/agent.pem" <@access c.files.tlsFile/>
+cmp -s -- "$WORK/agent.pem" "$TLS_DIR/agent.pem" || secrets_pending tls
+install_aside "$WORK/agent.pem" "$TLS_DIR/agent.pem" <@access c.files.tlsFile/>
 ca_bundle="${MP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 [[ -s "$ca_bundle" ]] || fail "no CA bundle at $ca_bundle to verify the trunk's certificate (install ca-certificates)"
 install_file "$ca_bundle" "$TLS_DIR/cafile.pem" <@access c.files.caFile/>
@@ -377,6 +387,7 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'INTERNAL_IP=%s\n' "$INTERNAL_IP"
   printf 'ESL_CONF=%s\n' '[=c.paths.agentEslConf]'
   printf 'AGENT_STATE_DIR=%s\n' '[=c.paths.agentStateDir]'
+  printf 'SECRET_PREFIX=%s\n' "$SECRET_PREFIX"
   printf 'SIP_PROFILES=%s\n' '<#list m.sipProfiles() as p>[=p]<#sep>,</#list>'
   printf 'STREAMS_DIR=%s\n' '[=c.paths.streamsDir()]'
   printf 'STT_KEYS_DIR=%s\n' '[=c.paths.sttKeysDir]'
@@ -533,10 +544,14 @@ for unit in "${units[@]}"; do
   fi
 done
 if ! systemctl is-active --quiet [=c.units.freeswitch]; then
+  rm -f -- "$R[=c.paths.secretsPending()]" # the start reads every secret file
   systemctl start [=c.units.freeswitch] || fail "[=c.units.freeswitch] did not start; see journalctl -u freeswitch"
 elif [[ "$changed" == 1 ]]; then
   log "configuration changed: restarting FreeSWITCH"
   systemctl restart [=c.units.freeswitch] || fail "[=c.units.freeswitch] did not restart; see journalctl -u freeswitch"
+  rm -f -- "$R[=c.paths.secretsPending()]" # the restart read every secret file
+elif [[ -f "$R[=c.paths.secretsPending()]" ]]; then
+  log "secrets changed: the node agent applies them to the running FreeSWITCH without a restart ($(tr '\n' ' ' < "$R[=c.paths.secretsPending()]"))"
 fi
 
 ready() {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 61f4e332e12f41952bb0d3aef63808c4f4aa8c885f8e6e2890835f6754d6a27e of stack dev.
+# mediaplane node boot, release 211c96e8b66aacdcd11ce52edf11cb5eb725e21ff759f658d8ca0cb9e5dead7d of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='61f4e332e12f41952bb0d3aef63808c4f4aa8c885f8e6e2890835f6754d6a27e'
+readonly RELEASE_HASH='211c96e8b66aacdcd11ce52edf11cb5eb725e21ff759f658d8ca0cb9e5dead7d'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -299,10 +299,20 @@ install_file "$WORK/node.xml" "$R/etc/mediaplane/freeswitch/node.xml" 644 "$ROOT
   printf '  <X-PRE-PROCESS cmd="set" data="mp_sip_trunk_password=%s"/>\n' "$(< "$WORK/sip-trunk-password")"
   printf '</include>\n'
 } > "$WORK/secrets.xml"
-install_file "$WORK/secrets.xml" "$R/etc/mediaplane/freeswitch/secrets.xml" 640 "$ROOT_USER:$FS_GROUP"
+# A secret is not a reason to restart a running FreeSWITCH (that drops every call): the steps it needs go to the
+# node agent's secret refresh (agent/secrets), written before the file is replaced so a crash in between loses
+# none; the agent runs them without dropping a call. A start or restart below reads every file and drops them.
+secrets_pending() { # step...
+  local p="$R/var/lib/mediaplane/agent/secrets-pending"
+  { if [[ -f "$p" ]]; then cat -- "$p"; fi; printf '%s\n' "$@"; } | sort -u > "$WORK/secrets-pending"
+  install_aside "$WORK/secrets-pending" "$p" 600 "$AGENT_USER:$AGENT_GROUP"
+}
+cmp -s -- "$WORK/secrets.xml" "$R/etc/mediaplane/freeswitch/secrets.xml" || secrets_pending reloadxml gateway
+install_aside "$WORK/secrets.xml" "$R/etc/mediaplane/freeswitch/secrets.xml" 640 "$ROOT_USER:$FS_GROUP"
 
 cat "$WORK/tls-certificate" "$WORK/tls-private-key" > "$WORK/agent.pem"
-install_file "$WORK/agent.pem" "$TLS_DIR/agent.pem" 640 "$ROOT_USER:$FS_GROUP"
+cmp -s -- "$WORK/agent.pem" "$TLS_DIR/agent.pem" || secrets_pending tls
+install_aside "$WORK/agent.pem" "$TLS_DIR/agent.pem" 640 "$ROOT_USER:$FS_GROUP"
 ca_bundle="${MP_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 [[ -s "$ca_bundle" ]] || fail "no CA bundle at $ca_bundle to verify the trunk's certificate (install ca-certificates)"
 install_file "$ca_bundle" "$TLS_DIR/cafile.pem" 644 "$ROOT_USER:$ROOT_GROUP"
@@ -355,6 +365,7 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'INTERNAL_IP=%s\n' "$INTERNAL_IP"
   printf 'ESL_CONF=%s\n' '/etc/mediaplane/agent-esl.conf'
   printf 'AGENT_STATE_DIR=%s\n' '/var/lib/mediaplane/agent'
+  printf 'SECRET_PREFIX=%s\n' "$SECRET_PREFIX"
   printf 'SIP_PROFILES=%s\n' 'external,internal'
   printf 'STREAMS_DIR=%s\n' '/run/mediaplane/streams'
   printf 'STT_KEYS_DIR=%s\n' '/etc/mediaplane/agent'
@@ -520,10 +531,14 @@ for unit in "${units[@]}"; do
   fi
 done
 if ! systemctl is-active --quiet freeswitch.service; then
+  rm -f -- "$R/var/lib/mediaplane/agent/secrets-pending" # the start reads every secret file
   systemctl start freeswitch.service || fail "freeswitch.service did not start; see journalctl -u freeswitch"
 elif [[ "$changed" == 1 ]]; then
   log "configuration changed: restarting FreeSWITCH"
   systemctl restart freeswitch.service || fail "freeswitch.service did not restart; see journalctl -u freeswitch"
+  rm -f -- "$R/var/lib/mediaplane/agent/secrets-pending" # the restart read every secret file
+elif [[ -f "$R/var/lib/mediaplane/agent/secrets-pending" ]]; then
+  log "secrets changed: the node agent applies them to the running FreeSWITCH without a restart ($(tr '\n' ' ' < "$R/var/lib/mediaplane/agent/secrets-pending"))"
 fi
 
 ready() {

@@ -99,6 +99,7 @@ public final class AgentMain {
     public static void main(String[] args) {
         AgentMain agent = new AgentMain();
         agent.addExtension(new BridgeExtension());
+        agent.addExtension(new dev.mediaplane.agent.secrets.SecretsExtension());
         System.exit(agent.run(args, System.getenv(), System.out, System.err));
     }
 

@@ -42,12 +42,17 @@ import java.util.regex.Pattern;
  *     ({@code STT_KEYS_DIR}); default /etc/mediaplane/agent (the agent's unit hides /etc/mediaplane/secrets)
  * @param streamProvider the stack's provider for {@code mp_stream_to_ai=on} ({@code STREAM_PROVIDER} deepgram,
  *     assemblyai or none); null when none or absent: a call must then name its provider
+ * @param secretPrefix the prefix of the node's Secret Manager secret ids ({@code SECRET_PREFIX}, boot writes it from the
+ *     instance attribute); empty when absent: the secret refresh is then off
+ * @param secretRefresh how often the secret refresh reads each secret's latest version ({@code SECRET_REFRESH_SECONDS},
+ *     0 off); default 60 s
  * @param tuning the environment overrides ({@link Tuning})
  */
 public record NodeEnv(String stack, String project, String zone, String nodeName, String releaseHash,
                       String releasesBucket, Path recordingsDir, String recordingsBucket, String eventsTopic,
                       int healthPort, InetAddress internalIp, Path eslConf, Path stateDir, List<String> sipProfiles,
-                      Path streamsDir, Path sttKeysDir, Provider streamProvider, Tuning tuning) {
+                      Path streamsDir, Path sttKeysDir, Provider streamProvider, String secretPrefix, Duration secretRefresh,
+                      Tuning tuning) {
 
     /** Exit code for bad configuration (sysexits.h EX_CONFIG), as the bash uploader used. */
     public static final int EX_CONFIG = 78;
@@ -55,7 +60,8 @@ public record NodeEnv(String stack, String project, String zone, String nodeName
     /** The keys node.env may carry; others are ignored (boot may add keys other services read). */
     public static final Set<String> KEYS = Set.of("STACK", "PROJECT", "ZONE", "NODE_NAME", "RELEASE_HASH", "RELEASES_BUCKET",
             "RECORDINGS_DIR", "RECORDINGS_BUCKET", "EVENTS_TOPIC", "HEALTH_PORT", "INTERNAL_IP", "ESL_CONF",
-            "AGENT_STATE_DIR", "SIP_PROFILES", "STREAMS_DIR", "STT_KEYS_DIR", "STREAM_PROVIDER");
+            "AGENT_STATE_DIR", "SIP_PROFILES", "STREAMS_DIR", "STT_KEYS_DIR", "STREAM_PROVIDER",
+            "SECRET_PREFIX", "SECRET_REFRESH_SECONDS");
 
     /** STREAMS_DIR's default, agreed with boot (which creates it on tmpfs every boot). */
     public static final String DEFAULT_STREAMS_DIR = "/run/mediaplane/streams";
@@ -226,10 +232,18 @@ public record NodeEnv(String stack, String project, String zone, String nodeName
                 throw new ConfigException("STREAM_PROVIDER", providerText, "one of deepgram, assemblyai, none");
             }
         }
+        String secretPrefix = kv.getOrDefault("SECRET_PREFIX", "");
+        if (!secretPrefix.isEmpty() && !secretPrefix.matches("[a-z][a-z0-9-]{0,40}")) {
+            throw new ConfigException("SECRET_PREFIX", secretPrefix, "a secret id prefix of a-z 0-9 - (the stack's prefix)");
+        }
+        String refreshText = kv.getOrDefault("SECRET_REFRESH_SECONDS", "60");
+        if (!refreshText.matches("[0-9]{1,6}") || (Integer.parseInt(refreshText) != 0 && Integer.parseInt(refreshText) < 10)) {
+            throw new ConfigException("SECRET_REFRESH_SECONDS", refreshText, "0 (off) or 10..999999 seconds");
+        }
         return new NodeEnv(kv.getOrDefault("STACK", ""), project, kv.getOrDefault("ZONE", ""), node,
                 release.isEmpty() ? "unknown" : release, kv.getOrDefault("RELEASES_BUCKET", ""), recordings, bucket, topic,
                 Integer.parseInt(portText), internal, Path.of(eslConf), state, List.of(profiles.split(",")), streams, keys,
-                provider, Tuning.from(environment));
+                provider, secretPrefix, Duration.ofSeconds(Integer.parseInt(refreshText)), Tuning.from(environment));
     }
 
     /** The addresses the health port binds: the internal address and loopback (once when they are the same). */

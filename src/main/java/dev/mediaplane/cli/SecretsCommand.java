@@ -20,8 +20,7 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  mediaplane secrets status --stack prod",
-            "  openssl rand -base64 32 | tr -d '\\n' | mediaplane secrets rotate --stack prod esl-password --inventory nodes.json"
-                    + " --esl-user operator@mediaplane --esl-password-file ~/.mediaplane/operator",
+            "  openssl rand -base64 32 | tr -d '\\n' | mediaplane secrets rotate --stack prod esl-password --inventory nodes.json",
             "  mediaplane secrets disable-old --stack prod esl-password"
         })
 public final class SecretsCommand implements Callable<Integer> {

@@ -142,7 +142,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                           Metric recordingsDiskUsed, Metric processCpu, Metric processMemory, Metric eslConnected,
                           Metric eslEventsDropped, Metric ready, Metric streamsActive, Metric streamsFinished,
                           Metric streamAudioSeconds, Metric streamAudioLost, Metric streamReconnects,
-                          Metric streamResults) {
+                          Metric streamResults, Metric secretVersion) {
         public static final Metrics STANDARD = new Metrics(
                 m("mediaplane_active_calls", MetricKind.GAUGE, "Calls up on this node (CHANNEL_ANSWER..CHANNEL_HANGUP_COMPLETE of the A leg)."),
                 m("mediaplane_active_sessions", MetricKind.GAUGE, "FreeSWITCH sessions (channels) up on this node."),
@@ -170,14 +170,16 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                         "Tap audio never sent or not re-sent, by reason (overflow, reconnect, restart, close).", "provider", "reason"),
                 m("mediaplane_stream_reconnects_total", MetricKind.COUNTER, "Provider websocket sessions reconnected after a drop.", "provider"),
                 m("mediaplane_stream_results_total", MetricKind.COUNTER, "Transcript results received, by kind (interim, final).",
-                        "provider", "kind"));
+                        "provider", "kind"),
+                m("mediaplane_secret_version", MetricKind.GAUGE,
+                        "Secret Manager version of each node secret FreeSWITCH has taken (a number, never the value).", "secret"));
 
         /** Every family, in declaration order. */
         public List<Metric> all() {
             return List.of(activeCalls, activeSessions, callsStarted, callsFinished, callPacketLoss, callJitter, callMos,
                     recordingsUploaded, uploadLatency, uploadFailures, outboxDepth, recordingsPending, recordingsDiskUsed,
                     processCpu, processMemory, eslConnected, eslEventsDropped, ready, streamsActive, streamsFinished,
-                    streamAudioSeconds, streamAudioLost, streamReconnects, streamResults);
+                    streamAudioSeconds, streamAudioLost, streamReconnects, streamResults, secretVersion);
         }
 
         private static Metric m(String name, MetricKind kind, String help, String... labels) {
@@ -306,6 +308,15 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
             return runDir + "/streams";
         }
 
+        /**
+         * The secret steps FreeSWITCH still has to take (one word a line: reloadxml, gateway, tls; never a value):
+         * written before a secret file is replaced, by boot on a running node and by the agent's secret refresh,
+         * cleared by the agent once each step is done, so a crash between the two does not lose a step.
+         */
+        public String secretsPending() {
+            return agentStateDir + "/secrets-pending";
+        }
+
         /** Where units start node scripts from: a link into the current release's {@code node/}. */
         public String nodeDir() {
             return optDir + "/node";
@@ -391,6 +402,25 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         public String shell() {
             return shell;
         }
+
+        /** The owner's user name on a node whose agent runs as {@code agentUser} (the agent's secret refresh chowns to it). */
+        public String user(String agentUser) {
+            return name(shell.substring(0, shell.indexOf(':')), agentUser);
+        }
+
+        /** The owner's group name on a node whose agent runs as {@code agentUser}. */
+        public String group(String agentUser) {
+            return name(shell.substring(shell.indexOf(':') + 1), agentUser);
+        }
+
+        private static String name(String var, String agentUser) {
+            return switch (var) {
+                case "$ROOT_USER", "$ROOT_GROUP" -> "root";
+                case "$FS_USER", "$FS_GROUP" -> "freeswitch";
+                case "$AGENT_USER", "$AGENT_GROUP" -> agentUser;
+                default -> throw new IllegalStateException("unknown owner variable " + var);
+            };
+        }
     }
 
     /**
@@ -449,6 +479,14 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                     rootPublic, rootPublic, new Access("2770", Owner.FREESWITCH_AGENT), new Access("750", Owner.ROOT_AGENT),
                     new Access("640", Owner.ROOT_AGENT));
         }
+    }
+
+    /** {@link Paths#secretsPending()}: the agent's alone, like the rest of its state. */
+    public static final Access SECRETS_PENDING = new Access("600", Owner.AGENT);
+
+    /** {@link #SECRETS_PENDING}, for templates. */
+    public Access secretsPendingAccess() {
+        return SECRETS_PENDING;
     }
 
     /** When boot reads a secret. */
@@ -581,6 +619,39 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         public List<NodeVar> nodeVars() {
             return List.of(new NodeVar(internalIp, NodeFact.INTERNAL_IP), new NodeVar(externalIp, NodeFact.EXTERNAL_IP),
                     new NodeVar(hostname, NodeFact.NODE_NAME), new NodeVar(ilbVip, NodeFact.ILB_VIP));
+        }
+
+        /**
+         * One line of the node and secrets includes, a printf format of the variable's name and value: boot's
+         * {@code printf} and the agent's secret refresh ({@code String.format}) write the same bytes from it.
+         */
+        public static final String INCLUDE_LINE = "  <X-PRE-PROCESS cmd=\"set\" data=\"%s=%s\"/>";
+        /** The first and last lines of an include. */
+        public static final String INCLUDE_OPEN = "<include>";
+        public static final String INCLUDE_CLOSE = "</include>";
+
+        /** {@link #INCLUDE_LINE} with the variable's name in, as boot's printf format of its value. */
+        public String includePrintf(String name) {
+            if (!name.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException("include variable names are of a-z 0-9 _, got '" + name + "'");
+            }
+            return String.format(INCLUDE_LINE, name, "%s");
+        }
+
+        /**
+         * The secrets include's bytes for {@code values} (variable name -> value), in {@link #secretVars()} order, as boot
+         * writes it: {@link #INCLUDE_OPEN}, one {@link #INCLUDE_LINE} each, {@link #INCLUDE_CLOSE}, each line ending in \n.
+         */
+        public String secretsInclude(java.util.Map<String, String> values) {
+            StringBuilder b = new StringBuilder(INCLUDE_OPEN).append('\n');
+            for (SecretVar v : secretVars()) {
+                String value = values.get(v.name());
+                if (value == null) {
+                    throw new IllegalArgumentException("secrets include: no value for " + v.name());
+                }
+                b.append(String.format(INCLUDE_LINE, v.name(), value)).append('\n');
+            }
+            return b.append(INCLUDE_CLOSE).append('\n').toString();
         }
 
         /** The secrets include's variables, in the order boot writes them. */

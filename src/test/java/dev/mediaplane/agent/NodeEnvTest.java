@@ -42,6 +42,27 @@ class NodeEnvTest {
     }
 
     @Test
+    void theSecretRefreshKeys() {
+        NodeEnv off = NodeEnv.parse(good(), Map.of());
+        assertEquals("", off.secretPrefix(), "a boot before the refresh writes no SECRET_PREFIX: the refresh is off");
+        assertEquals(Duration.ofSeconds(60), off.secretRefresh());
+        List<String> lines = good();
+        lines.addAll(List.of("SECRET_PREFIX=mp-prod", "SECRET_REFRESH_SECONDS=0"));
+        NodeEnv e = NodeEnv.parse(lines, Map.of());
+        assertEquals("mp-prod", e.secretPrefix());
+        assertEquals(Duration.ZERO, e.secretRefresh());
+        for (String[] bad : new String[][] {{"SECRET_REFRESH_SECONDS", "5"}, {"SECRET_REFRESH_SECONDS", "1m"}, {"SECRET_PREFIX", "MP/x"}}) {
+            List<String> l = good();
+            l.add(bad[0] + "=" + bad[1]);
+            NodeEnv.ConfigException x = org.junit.jupiter.api.Assertions.assertThrows(NodeEnv.ConfigException.class,
+                    () -> NodeEnv.parse(l, Map.of()));
+            assertEquals(bad[0], x.key);
+            org.junit.jupiter.api.Assertions.assertTrue(x.getMessage().startsWith(bad[0] + " must be ")
+                    && x.getMessage().endsWith(", got '" + bad[1] + "'"), x.getMessage());
+        }
+    }
+
+    @Test
     void theBridgeKeysAsAgreedWithBoot() {
         List<String> lines = good();
         lines.addAll(List.of("STREAMS_DIR=/dev/shm/s/", "STT_KEYS_DIR=/etc/k", "STREAM_PROVIDER=assemblyai"));

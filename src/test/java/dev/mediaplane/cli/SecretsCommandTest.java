@@ -10,7 +10,10 @@ import com.google.cloud.secretmanager.v1.SecretVersion;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.mediaplane.config.StackFileLoader;
-import dev.mediaplane.ops.node.EslNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.mediaplane.agent.secrets.SecretRefresher;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import dev.mediaplane.ops.secrets.ManagedSecret;
 import dev.mediaplane.ops.secrets.SecretManagerStandIn;
 import dev.mediaplane.ops.secrets.SecretStore;
@@ -43,7 +46,7 @@ import picocli.CommandLine;
 
 /**
  * secrets rotate, status and disable-old through the CLI factory, on the real Secret Manager
- * client against an in-process stand-in as strict as the API, and nodes speaking ESL. Planted
+ * client against an in-process stand-in as strict as the API, and node agents' /secrets on loopback. Planted
  * marker values must never reach stdout, stderr, logs, exceptions or argv.
  */
 class SecretsCommandTest {
@@ -59,7 +62,6 @@ class SecretsCommandTest {
     Path dir;
 
     SecretManagerStandIn sm;
-    EslNode node;
     String prefix;
     Path operatorFile;
     final List<String> logs = new ArrayList<>();
@@ -99,7 +101,6 @@ class SecretsCommandTest {
         sm.plant(prefix + "-esl-password", OLD_ESL.getBytes(StandardCharsets.UTF_8), T0.minus(Duration.ofDays(30)));
         sm.grant(null, OPS, SecretManagerStandIn.ROTATOR);
         sm.grant(null, "user:viewer@example.com", SecretManagerStandIn.VIEWER);
-        node = new EslNode().user("operator@mediaplane", OPERATOR_PW, null).user("controller@mediaplane", OLD_ESL, EslNode.CONTROLLER_API);
         operatorFile = dir.resolve("operator");
         Files.writeString(operatorFile, OPERATOR_PW);
         Files.setPosixFilePermissions(operatorFile, PosixFilePermissions.fromString("rw-------"));
@@ -112,7 +113,6 @@ class SecretsCommandTest {
         Logger.getLogger("").removeHandler(capture);
         Logger.getLogger("").setLevel(Level.INFO);
         sm.close();
-        node.close();
     }
 
     Result run(String stdin, boolean terminal, String token, Instant now, String... args) {
@@ -140,9 +140,13 @@ class SecretsCommandTest {
         }
         int code = cli.execute(all.toArray(String[]::new));
         Result r = new Result(code, out.toString(), err.toString());
-        String everything = r.out() + r.err() + String.join("\n", logs) + String.join("\n", sm.calls);
+        String logged;
+        synchronized (logs) {
+            logged = String.join("\n", logs);
+        }
+        String everything = r.out() + r.err() + logged + String.join("\n", sm.calls);
         for (String marker : List.of(NEW_ESL, OLD_ESL, OPERATOR_PW, "MARKER")) {
-            assertFalse(everything.contains(marker), "a secret value leaked (" + marker + "):\n" + r + "\nlogs: " + logs);
+            assertFalse(everything.contains(marker), "a secret value leaked (" + marker + "):\n" + r + "\nlogs: " + logged);
         }
         return r;
     }
@@ -231,119 +235,157 @@ class SecretsCommandTest {
         assertEquals(List.of(), sm.calls);
     }
 
+    /**
+     * A node agent's /secrets on a loopback address, in the agent's own document format
+     * (SecretRefresher.reportJson): it reports Secret Manager's latest version of each secret applied
+     * {@code lag} polls after that version appears (the node's refresh period), or in {@code stuck} state.
+     */
+    final class AgentStandIn implements AutoCloseable {
+        final HttpServer server;
+        final AtomicInteger requests = new AtomicInteger();
+        volatile int lag;
+        volatile String stuck;
+        volatile boolean refreshOff;
+        final java.util.Map<String, Integer> seenAt = new java.util.concurrent.ConcurrentHashMap<>();
+
+        AgentStandIn(String address, int port) throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(address), port), 8);
+            server.createContext("/secrets", ex -> {
+                int n = requests.incrementAndGet();
+                String body = refreshOff ? "{\"refresh\":\"off\",\"secrets\":{}}" : document(n);
+                byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(200, b.length);
+                try (var o = ex.getResponseBody()) {
+                    o.write(b);
+                }
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        private String document(int poll) {
+            java.util.Map<String, SecretRefresher.Status> st = new java.util.LinkedHashMap<>();
+            for (String name : List.of("sip-trunk-password", "esl-password", "tls-certificate", "tls-private-key")) {
+                int latest = sm.versions(id(name));
+                int since = seenAt.computeIfAbsent(name + "@" + latest, k -> poll);
+                boolean caughtUp = poll - since >= lag;
+                if (stuck != null) {
+                    st.put(name, new SecretRefresher.Status(Math.max(0, latest - 1), latest, "waiting", stuck));
+                } else {
+                    st.put(name, new SecretRefresher.Status(caughtUp ? latest : Math.max(0, latest - 1), latest,
+                            caughtUp ? "applied" : "installing", caughtUp ? "reloadxml" : "owed: [RELOADXML]"));
+                }
+            }
+            return SecretRefresher.reportJson(st, "2026-12-02T10:00:00Z");
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    Path inventory(String... addresses) throws IOException {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < addresses.length; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"name\":\"mp-test-node-").append(i + 1)
+                    .append("\",\"labels\":{\"stack\":\"test\",\"component\":\"fleet\"},\"networkInterfaces\":[{\"networkIP\":\"")
+                    .append(addresses[i]).append("\"}]}");
+        }
+        Path inv = dir.resolve("nodes.json");
+        Files.writeString(inv, b.append("]").toString());
+        return inv;
+    }
+
     @Test
     void dryRunListsEveryCallAndMakesNone() throws IOException {
         Path f = dir.resolve("new");
         Files.writeString(f, NEW_ESL);
-        Result r = run("", "secrets", "rotate", "--stack", "test", "sip-trunk-password", "--from-file", f.toString(),
-                "--address", "127.0.0.1:" + node.port(), "--dry-run");
-        assertEquals(0, r.code(), r.toString());
-        for (String s : List.of("AddSecretVersion projects/", "(" + NEW_ESL.length() + " bytes, with their CRC32C)",
-                "sofia profile external killgw signalwire", "sofia status gateway signalwire until State REGED",
-                "nothing was changed (--dry-run)")) {
-            assertTrue(r.out().contains(s), s + " missing:\n" + r.out());
+        try (AgentStandIn a = new AgentStandIn("127.0.0.1", 0)) {
+            Result r = run("", "secrets", "rotate", "--stack", "test", "sip-trunk-password", "--from-file", f.toString(),
+                    "--address", "127.0.0.1", "--agent-port", Integer.toString(a.port()), "--dry-run");
+            assertEquals(0, r.code(), r.toString());
+            String get = "GET http://127.0.0.1:" + a.port() + "/secrets";
+            for (String s : List.of(get + " (127.0.0.1: its agent's secret refresh must be on)", "AddSecretVersion projects/",
+                    "(" + NEW_ESL.length() + " bytes, with their CRC32C)", get + " every 50ms until sip-trunk-password reports the new"
+                            + " version applied, at most 5m", "sofia profile external killgw signalwire + rescan until State REGED",
+                    "nothing was changed (--dry-run)")) {
+                assertTrue(r.out().contains(s), s + " missing:\n" + r.out());
+            }
+            assertTrue(r.out().indexOf(get) < r.out().indexOf("AddSecretVersion"), "the nodes are checked before a version is added");
+            assertEquals(List.of(), sm.calls);
+            assertEquals(0, a.requests.get());
         }
-        assertEquals(List.of(), sm.calls);
-        assertEquals(List.of(), node.apiCalls);
-    }
-
-    /** The node's refresh (docs/operations.md) lands version {@code n} after {@code afterReloads} reloadxml calls. */
-    private void nodeRefreshes(String variable, int n, int afterReloads, Runnable onInstall) {
-        AtomicInteger reloads = new AtomicInteger();
-        String[] current = {""};
-        node.otherApi = cmd -> {
-            if (cmd.equals("reloadxml")) {
-                if (reloads.incrementAndGet() == afterReloads) {
-                    current[0] = Integer.toString(n);
-                    onInstall.run();
-                }
-                return "+OK [Success]\n";
-            }
-            if (cmd.equals("global_getvar " + variable)) {
-                return current[0];
-            }
-            if (cmd.equals("sofia status gateway signalwire")) {
-                return "=================================================================================================\n"
-                        + "Name    \texternal::signalwire\nProfile \texternal\nState   \tREGED\nStatus  \tUP (ping)\n";
-            }
-            if (cmd.startsWith("sofia profile external")) {
-                return "+OK\n";
-            }
-            if (cmd.equals("sofia status profile external")) {
-                return "Name             \texternal\nCALLS-IN         \t1\nFAILED-CALLS-IN  \t0\nCALLS-OUT        \t0\n";
-            }
-            return null;
-        };
     }
 
     @Test
-    void anEslPasswordReachesTheNodeAndANewControllerLoginProvesIt() throws IOException {
-        nodeRefreshes("mp_secret_version_esl_password", 2, 2, () -> node.passwords.put("controller@mediaplane", NEW_ESL));
-        Path f = dir.resolve("new");
-        Files.writeString(f, NEW_ESL + "\n");
-        Result r = run("", "secrets", "rotate", "--stack", "test", "esl-password", "--from-file", f.toString(),
-                "--address", "127.0.0.1:" + node.port(), "--esl-user", "operator@mediaplane",
-                "--esl-password-file", operatorFile.toString(), "--json");
-        assertEquals(0, r.code(), r.toString());
-        JsonObject n = r.json().getAsJsonArray("nodes").get(0).getAsJsonObject();
-        assertEquals("applied", n.get("status").getAsString(), n.toString());
-        assertTrue(n.get("detail").getAsString().startsWith("a new login as controller@mediaplane with the new password succeeds"));
-        assertEquals("[\"reloadxml\",\"global_getvar mp_secret_version_esl_password\",\"reloadxml\","
-                + "\"global_getvar mp_secret_version_esl_password\",\"userauth controller@mediaplane:<new password>\"]",
-                n.get("calls").toString());
+    void rotateWaitsUntilEveryNodeReportsTheNewVersionAppliedThenOffersDisableOld() throws IOException {
+        try (AgentStandIn one = new AgentStandIn("127.0.0.1", 0); AgentStandIn two = new AgentStandIn("127.0.0.2", one.port())) {
+            two.lag = 3;
+            Result r = run(NEW_ESL + "\n", "secrets", "rotate", "--stack", "test", "esl-password",
+                    "--inventory", inventory("127.0.0.1", "127.0.0.2").toString(), "--agent-port", Integer.toString(one.port()), "--json");
+            assertEquals(0, r.code(), r.toString());
+            var nodes = r.json().getAsJsonArray("nodes");
+            assertEquals(2, nodes.size());
+            for (var n : nodes) {
+                assertEquals("applied", n.getAsJsonObject().get("status").getAsString(), n.toString());
+                assertEquals(2, n.getAsJsonObject().get("version").getAsInt());
+            }
+            assertTrue(r.json().get("allApplied").getAsBoolean());
+            assertTrue(two.requests.get() >= 4, "node 2 was polled until it caught up: " + two.requests.get());
+            assertTrue(r.err().contains("secrets rotate: mp-test-node-2 applied version 2 of esl-password"), r.err());
+            assertTrue(r.err().contains("secrets rotate: 1/2 nodes at version 2 of esl-password; mp-test-node-2: installing"), r.err());
+
+            Result text = run(NEW_ESL + "x", "secrets", "rotate", "--stack", "test", "esl-password",
+                    "--inventory", dir.resolve("nodes.json").toString(), "--agent-port", Integer.toString(one.port()));
+            assertEquals(0, text.code(), text.toString());
+            assertTrue(text.out().contains("  mp-test-node-1: applied (version 3, applied): reloadxml"), text.out());
+            assertTrue(text.out().contains("version 3 added and verified; every node applied it (2)"), text.out());
+            assertTrue(text.out().contains("mediaplane secrets disable-old --stack test esl-password"), text.out());
+        }
     }
 
     @Test
-    void aNodeThatNeverRefreshesIsReportedAndTheExitSaysSo() throws IOException {
-        nodeRefreshes("mp_secret_version_sip_trunk_password", 2, Integer.MAX_VALUE, () -> { });
-        Result r = run("MARKER-trunk-pw-000111", "secrets", "rotate", "--stack", "test", "sip-trunk-password",
-                "--address", "127.0.0.1:" + node.port(), "--esl-user", "operator@mediaplane",
-                "--esl-password-file", operatorFile.toString(), "--node-timeout", "1s");
-        assertEquals(1, r.code(), r.toString());
-        assertTrue(r.err().contains("failed: the node reports mp_secret_version_sip_trunk_password='', expected 1 within 1s:"
-                + " its secret refresh has not installed the new version"), r.err());
-        assertTrue(r.out().contains("NOT every node took it"), r.out());
-        assertFalse(node.apiCalls.stream().anyMatch(c -> c.contains("killgw")), "no re-registration before the node has the value");
+    void aCertificateWaitingForCallsIsReportedPerNodeAndTheOldVersionsMustStay() {
+        try (AgentStandIn a = new AgentStandIn("127.0.0.1", 0)) {
+            a.stuck = "1 call on profile external: the new certificate is in place, the profile restarts once it is idle";
+            String pem = "-----BEGIN CERTIFICATE-----\nMARKERcert\n-----END CERTIFICATE-----\n";
+            sm.plant(id("tls-certificate"), "-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n".getBytes(StandardCharsets.UTF_8), T0);
+            Result r = run(pem, "secrets", "rotate", "--stack", "test", "tls-certificate", "--address", "127.0.0.1",
+                    "--agent-port", Integer.toString(a.port()), "--node-timeout", "1s");
+            assertEquals(1, r.code(), r.toString());
+            assertTrue(r.out().contains("  127.0.0.1: waiting (version 1, waiting): 1 call on profile external: the new certificate"
+                    + " is in place, the profile restarts once it is idle (after 1s)"), r.out());
+            assertTrue(r.out().contains("NOT every node applied it"), r.out());
+            assertTrue(r.out().contains("older enabled versions [1] stay enabled: do not disable them before every node applied version 2"),
+                    r.out());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
-    void aLoginThatCannotDoTheNodeStepsStopsTheRotationBeforeAVersionIsAdded() throws IOException {
-        Path controllerFile = dir.resolve("controller");
-        Files.writeString(controllerFile, OLD_ESL);
-        Files.setPosixFilePermissions(controllerFile, PosixFilePermissions.fromString("rw-------"));
-        Result r = run(NEW_ESL, "secrets", "rotate", "--stack", "test", "esl-password", "--address", "127.0.0.1:" + node.port(),
-                "--esl-password-file", controllerFile.toString());
-        assertEquals(69, r.code(), r.toString());
-        assertTrue(r.err().contains("-ERR permission denied: the ESL login needs reloadxml, global_getvar, sofia, fsctl and show")
-                && r.err().endsWith("nothing was changed\n"), r.err());
+    void aNodeWithoutTheRefreshOrUnreachableStopsTheRotationBeforeAVersionIsAdded() throws IOException {
+        try (AgentStandIn a = new AgentStandIn("127.0.0.1", 0)) {
+            a.refreshOff = true;
+            Result r = run(NEW_ESL, "secrets", "rotate", "--stack", "test", "esl-password", "--address", "127.0.0.1",
+                    "--agent-port", Integer.toString(a.port()));
+            assertEquals(69, r.code(), r.toString());
+            assertTrue(r.err().contains("127.0.0.1: the node agent's secret refresh is off (node.env has no SECRET_PREFIX")
+                    && r.err().endsWith("nothing was changed\n"), r.err());
+            int free = a.port();
+            a.close();
+            Result gone = run(NEW_ESL, "secrets", "rotate", "--stack", "test", "esl-password", "--address", "127.0.0.1",
+                    "--agent-port", Integer.toString(free));
+            assertEquals(69, gone.code(), gone.toString());
+            assertTrue(gone.err().contains("GET http://127.0.0.1:" + free + "/secrets: ConnectException"), gone.err());
+            assertTrue(gone.err().contains("(run from controller.cidrs inside the VPC)"), gone.err());
+        }
         assertEquals(1, sm.versions(id("esl-password")));
         assertFalse(sm.calls.stream().anyMatch(c -> c.startsWith("AddSecretVersion")), sm.calls.toString());
-    }
-
-    @Test
-    void theTrunkPasswordReRegistersTheGateway() {
-        nodeRefreshes("mp_secret_version_sip_trunk_password", 1, 1, () -> { });
-        Result r = run("MARKER-trunk-pw-000111", "secrets", "rotate", "--stack", "test", "sip-trunk-password",
-                "--address", "127.0.0.1:" + node.port(), "--esl-user", "operator@mediaplane",
-                "--esl-password-file", operatorFile.toString(), "--json");
-        assertEquals(0, r.code(), r.toString());
-        assertTrue(node.apiCalls.containsAll(List.of("sofia profile external killgw signalwire", "sofia profile external rescan",
-                "sofia status gateway signalwire")), node.apiCalls.toString());
-    }
-
-    @Test
-    void aCertificateIsNotSwappedUnderACall() {
-        nodeRefreshes("mp_secret_version_tls_certificate", 1, 1, () -> { });
-        String pem = "-----BEGIN CERTIFICATE-----\nMARKERcert\n-----END CERTIFICATE-----\n";
-        Result r = run(pem, "secrets", "rotate", "--stack", "test", "tls-certificate", "--address", "127.0.0.1:" + node.port(),
-                "--esl-user", "operator@mediaplane", "--esl-password-file", operatorFile.toString(), "--json");
-        assertEquals(1, r.code(), r.toString());
-        JsonObject n = r.json().getAsJsonArray("nodes").get(0).getAsJsonObject();
-        assertEquals("skipped", n.get("status").getAsString());
-        assertTrue(n.get("detail").getAsString().startsWith("1 call on profile external: a restart would drop them"), n.toString());
-        assertFalse(node.apiCalls.contains("sofia profile external restart"));
-        assertFalse(node.paused.get(), "the pause taken for the check is released");
-        assertTrue(node.apiCalls.indexOf("fsctl pause inbound") < node.apiCalls.indexOf("sofia status profile external"));
     }
 
     @Test

@@ -44,7 +44,7 @@ class AgentJarIT {
             for (String f : List.of("com/pulumi/", "freemarker/", "picocli/", "org/snakeyaml/", "org/yaml/",
                     "com/github/difflib/", "templates/", "startup-scripts/", "kotlin/", "okhttp3/",
                     // gRPC-only runtime the pom excludes (the agent talks HTTP to GCS and Pub/Sub; AgentPackagedIT proves it)
-                    "io/grpc/xds/", "io/grpc/alts/", "io/grpc/netty/", "org/conscrypt/", "com/google/cloud/secretmanager/",
+                    "io/grpc/xds/", "io/grpc/alts/", "io/grpc/netty/", "org/conscrypt/",
                     "com/google/cloud/monitoring/", "com/google/monitoring/", "META-INF/native/libio_grpc_netty")) {
                 if (n.startsWith(f)) {
                     forbidden.add(f);

@@ -118,7 +118,8 @@ class NodeContractTest {
         String unit = after.get("node/mp-agent-renamed.service");
         assertTrue(unit.contains("\nUser=mp-agent-user-renamed\n"), unit);
         assertTrue(unit.contains("-jar /opt/mediaplane/node/mp-agent-renamed.jar --node-env /etc/mediaplane/node.env\n"), unit);
-        assertTrue(unit.contains("\nReadWritePaths=/var/lib/mediaplane/recordings /srv/agent-renamed /run/mp-renamed/streams\n"), unit);
+        assertTrue(unit.contains("\nReadWritePaths=/var/lib/mediaplane/recordings /srv/agent-renamed /run/mp-renamed/streams"
+                + " /etc/mediaplane/freeswitch /etc/mediaplane/tls /etc/mediaplane/agent\n"), unit);
         assertTrue(unit.contains("\nExecStartPre=+/usr/bin/install -d -m 2770 -o freeswitch -g mp-agent-user-renamed /run/mp-renamed/streams\n"),
                 unit);
         assertTrue(after.get("startup-script").contains("printf 'STREAMS_DIR=%s\\n' '/run/mp-renamed/streams'"));

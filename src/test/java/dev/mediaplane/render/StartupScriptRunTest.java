@@ -183,13 +183,18 @@ class StartupScriptRunTest {
         String admin = Files.readString(at("etc/mediaplane/secrets/esl-admin-password"));
         assertTrue(admin.matches("[A-Za-z0-9]{40}"), "admin password shape");
         assertTrue(secretsXml.contains("mp_esl_admin_password=" + admin + "\""));
+        // One format for boot and the agent's secret refresh (agent/secrets): the same bytes from the same values.
+        assertEquals(NodeContract.STANDARD.vars().secretsInclude(Map.of(NodeContract.STANDARD.vars().eslPassword(), ESL_PW,
+                NodeContract.STANDARD.vars().eslAdminPassword(), admin, NodeContract.STANDARD.vars().sipTrunkPassword(), SIP_PW)),
+                secretsXml);
+        assertFalse(Files.exists(at("var/lib/mediaplane/agent/secrets-pending")), "FreeSWITCH started on the files: nothing owed");
 
         Map<String, String> env = new HashMap<>();
         for (String line : Files.readAllLines(at("etc/mediaplane/node.env"))) {
             String[] kv = line.split("=", 2);
             env.put(kv[0], kv[1]);
         }
-        assertEquals(Map.ofEntries(Map.entry("STACK", "dev"), Map.entry("PROJECT", "mediaplane-dev-000000"), Map.entry("ZONE", "europe-west1-b"), Map.entry("NODE_NAME", "mp-dev-node-x1z2"), Map.entry("RELEASE_HASH", hash), Map.entry("RELEASES_BUCKET", releasesBucket), Map.entry("RECORDINGS_DIR", "/var/lib/mediaplane/recordings"), Map.entry("RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings"), Map.entry("EVENTS_TOPIC", "mp-dev-recording-events"), Map.entry("HEALTH_PORT", "8088"), Map.entry("INTERNAL_IP", "10.42.0.5"), Map.entry("ESL_CONF", "/etc/mediaplane/agent-esl.conf"), Map.entry("AGENT_STATE_DIR", "/var/lib/mediaplane/agent"), Map.entry("SIP_PROFILES", "external,internal"), Map.entry("STREAMS_DIR", "/run/mediaplane/streams"), Map.entry("STT_KEYS_DIR", "/etc/mediaplane/agent"), Map.entry("STREAM_PROVIDER", "none")), env);
+        assertEquals(Map.ofEntries(Map.entry("STACK", "dev"), Map.entry("PROJECT", "mediaplane-dev-000000"), Map.entry("ZONE", "europe-west1-b"), Map.entry("NODE_NAME", "mp-dev-node-x1z2"), Map.entry("RELEASE_HASH", hash), Map.entry("RELEASES_BUCKET", releasesBucket), Map.entry("RECORDINGS_DIR", "/var/lib/mediaplane/recordings"), Map.entry("RECORDINGS_BUCKET", "mediaplane-dev-000000-mp-dev-recordings"), Map.entry("EVENTS_TOPIC", "mp-dev-recording-events"), Map.entry("HEALTH_PORT", "8088"), Map.entry("INTERNAL_IP", "10.42.0.5"), Map.entry("ESL_CONF", "/etc/mediaplane/agent-esl.conf"), Map.entry("AGENT_STATE_DIR", "/var/lib/mediaplane/agent"), Map.entry("SECRET_PREFIX", "mp-dev"), Map.entry("SIP_PROFILES", "external,internal"), Map.entry("STREAMS_DIR", "/run/mediaplane/streams"), Map.entry("STT_KEYS_DIR", "/etc/mediaplane/agent"), Map.entry("STREAM_PROVIDER", "none")), env);
 
         assertTrue(Files.isRegularFile(at("etc/systemd/system/freeswitch.service.d/mediaplane.conf")));
         String agentUnit = Files.readString(at("etc/systemd/system/mediaplane-agent.service"));
@@ -201,10 +206,12 @@ class StartupScriptRunTest {
         List<String> unitLines = agentUnit.lines().toList();
         for (String line : List.of("SuccessExitStatus=143",
                 "ExecStartPre=+/usr/bin/install -d -m 2770 -o freeswitch -g mediaplane-agent /run/mediaplane/streams",
-                "AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE", "CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE",
+                "AmbientCapabilities=CAP_DAC_OVERRIDE CAP_SYS_PTRACE CAP_CHOWN",
+                "CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_SYS_PTRACE CAP_CHOWN",
                 "SystemCallFilter=~ptrace process_vm_readv process_vm_writev",
-                "ReadWritePaths=/var/lib/mediaplane/recordings /var/lib/mediaplane/agent /run/mediaplane/streams",
-                "InaccessiblePaths=-/etc/mediaplane/secrets -/etc/mediaplane/tls -/etc/mediaplane/freeswitch/secrets.xml -/etc/fs_cli.conf")) {
+                "ReadWritePaths=/var/lib/mediaplane/recordings /var/lib/mediaplane/agent /run/mediaplane/streams"
+                        + " /etc/mediaplane/freeswitch /etc/mediaplane/tls /etc/mediaplane/agent",
+                "InaccessiblePaths=-/etc/mediaplane/secrets -/etc/fs_cli.conf")) {
             assertTrue(unitLines.contains(line), line + " in the installed unit:\n" + agentUnit);
         }
         try (var units = Files.list(at("etc/systemd/system"))) {
@@ -678,6 +685,41 @@ class StartupScriptRunTest {
         assertEquals(0, b.exit(), b.output());
         assertEquals(2, count("systemctl.log", "restart mediaplane-agent.service"), "a new jar and node.env: restarted");
         assertTrue(Files.readString(at("etc/mediaplane/node.env")).contains("HEALTH_PORT=8090\n"));
+    }
+
+    @Test
+    void aSecretChangeOnARunningNodeIsLeftToTheAgentAndNeverRestartsFreeswitch() throws Exception {
+        Tools.Result first = boot(publish(config));
+        assertEquals(0, first.exit(), first.output());
+        long restarts = count("systemctl.log", "restart freeswitch.service");
+        assertEquals(1, count("systemctl.log", "start freeswitch.service") - restarts, "first boot starts it");
+
+        gcp.addSecretVersion("mp-dev-sip-trunk-password", (SIP_PW + "v2").getBytes(StandardCharsets.UTF_8));
+        Tools.Result second = boot(publish(config));
+        assertEquals(0, second.exit(), second.output());
+        assertTrue(Files.readString(at("etc/mediaplane/freeswitch/secrets.xml")).contains("mp_sip_trunk_password=" + SIP_PW + "v2\""));
+        assertEquals(restarts, count("systemctl.log", "restart freeswitch.service"), "a secret is not a restart any more");
+        assertEquals("gateway\nreloadxml\n", Files.readString(at("var/lib/mediaplane/agent/secrets-pending")));
+        assertEquals("rw------- " + node.group, mode("var/lib/mediaplane/agent/secrets-pending"));
+        assertTrue(second.output().contains("secrets changed: the node agent applies them to the running FreeSWITCH without a"
+                + " restart (gateway reloadxml )"), second.output());
+
+        gcp.addSecretVersion("mp-dev-tls-certificate",
+                ("-----BEGIN CERTIFICATE-----\n" + CERT + "2\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.UTF_8));
+        Tools.Result third = boot(publish(config));
+        assertEquals(0, third.exit(), third.output());
+        assertEquals("gateway\nreloadxml\ntls\n", Files.readString(at("var/lib/mediaplane/agent/secrets-pending")),
+                "steps still owed are kept, the new one added");
+        assertEquals(restarts, count("systemctl.log", "restart freeswitch.service"));
+
+        // A configuration change restarts FreeSWITCH, which reads every secret file: nothing is owed after it.
+        Tools.Result fourth = boot(publish(Scenarios.withExtra("dev", "  mediaplane:controllerInternalSipPort: 5092\n").config()));
+        assertEquals(0, fourth.exit(), fourth.output());
+        assertEquals(restarts + 1, count("systemctl.log", "restart freeswitch.service"));
+        assertFalse(Files.exists(at("var/lib/mediaplane/agent/secrets-pending")));
+        for (String m : MARKERS) {
+            assertFalse((second.output() + third.output()).contains(m), m + " in boot output");
+        }
     }
 
     @Test

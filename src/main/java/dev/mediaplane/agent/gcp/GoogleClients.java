@@ -63,6 +63,8 @@ public final class GoogleClients implements AutoCloseable {
     public static final String PUBSUB_ENDPOINT = "PUBSUB_ENDPOINT";
     /** {@code host:port} of the metadata server (google-auth's own variable); default {@value #DEFAULT_METADATA_HOST}. */
     public static final String GCE_METADATA_HOST = "GCE_METADATA_HOST";
+    /** Base URL of the Secret Manager REST API, e.g. {@code http://127.0.0.1:8080}; default Google's. */
+    public static final String SECRETMANAGER_ENDPOINT = "SECRETMANAGER_ENDPOINT";
     public static final String DEFAULT_METADATA_HOST = "metadata.google.internal:80";
 
     public static final RetrySettings STORAGE_RETRIES = RetrySettings.newBuilder()
@@ -115,10 +117,14 @@ public final class GoogleClients implements AutoCloseable {
     private final ComputeEngineCredentials credentials;
     private final Storage storage;
     private final String pubsubEndpoint;
+    private final String secretsEndpoint;
     private TopicAdminClient topicAdmin;
+    private com.google.cloud.secretmanager.v1.SecretManagerServiceClient secretManager;
     private boolean closed;
 
-    private GoogleClients(String project, ComputeEngineCredentials credentials, Storage storage, String pubsubEndpoint) {
+    private GoogleClients(String project, ComputeEngineCredentials credentials, Storage storage, String pubsubEndpoint,
+                          String secretsEndpoint) {
+        this.secretsEndpoint = secretsEndpoint;
         this.project = project;
         this.credentials = credentials;
         this.storage = storage;
@@ -139,6 +145,7 @@ public final class GoogleClients implements AutoCloseable {
         }
         String gcs = baseUrl(env, GCS_ENDPOINT);
         String pubsub = baseUrl(env, PUBSUB_ENDPOINT);
+        String secrets = baseUrl(env, SECRETMANAGER_ENDPOINT);
         String metadataHost = env.getOrDefault(GCE_METADATA_HOST, DEFAULT_METADATA_HOST);
         var hp = HOST_PORT.matcher(metadataHost);
         if (!hp.matches() || Integer.parseInt(hp.group(2)) > 65535) {
@@ -162,7 +169,7 @@ public final class GoogleClients implements AutoCloseable {
         if (gcs != null) {
             storageOptions.setHost(gcs);
         }
-        return new GoogleClients(project, credentials, storageOptions.build().getService(), pubsub);
+        return new GoogleClients(project, credentials, storageOptions.build().getService(), pubsub, secrets);
     }
 
     private static synchronized void redactTokenLogs() {
@@ -214,6 +221,29 @@ public final class GoogleClients implements AutoCloseable {
         return new PubSubEventPublisher(topicAdmin(), project, topic);
     }
 
+    /**
+     * One shared Secret Manager client over HTTP/JSON (the agent jar carries no gRPC transport), with the node's
+     * credentials; the secret refresh reads {@code versions/latest} with it (the node account's secretAccessor).
+     */
+    public synchronized com.google.cloud.secretmanager.v1.SecretManagerServiceClient secretManager() {
+        if (closed) {
+            throw new IllegalStateException("GoogleClients is closed");
+        }
+        if (secretManager == null) {
+            try {
+                var b = com.google.cloud.secretmanager.v1.SecretManagerServiceSettings.newHttpJsonBuilder()
+                        .setCredentialsProvider(FixedCredentialsProvider.create(credentials));
+                if (secretsEndpoint != null) {
+                    b.setEndpoint(secretsEndpoint);
+                }
+                secretManager = com.google.cloud.secretmanager.v1.SecretManagerServiceClient.create(b.build());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the Secret Manager client: " + e.getMessage(), e);
+            }
+        }
+        return secretManager;
+    }
+
     private synchronized Storage storage() {
         if (closed) {
             throw new IllegalStateException("GoogleClients is closed");
@@ -252,6 +282,9 @@ public final class GoogleClients implements AutoCloseable {
         closed = true;
         if (topicAdmin != null) {
             topicAdmin.close();
+        }
+        if (secretManager != null) {
+            secretManager.close();
         }
         try {
             storage.close();

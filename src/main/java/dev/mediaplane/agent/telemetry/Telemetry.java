@@ -243,12 +243,47 @@ public final class Telemetry implements AutoCloseable {
                 streamLost.labelValues(p.id(), r);
             }
         }
+        // One series per node secret from the start (0: no version known applied yet, or the refresh is off).
+        gaugeCb(m.secretVersion(), cb -> {
+            Map<String, Integer> v = secrets.get().versions();
+            contract.secrets().stream().filter(x -> x.lands() != NodeContract.Lands.APT)
+                    .forEach(x -> cb.call(v.getOrDefault(x.suffix(), 0), x.suffix()));
+        });
         if (!registered.equals(new java.util.LinkedHashSet<>(m.all().stream().map(NodeContract.Metric::name).toList()))) {
             throw new IllegalStateException("telemetry registers " + registered + ", the contract declares "
                     + m.all().stream().map(NodeContract.Metric::name).toList());
         }
         this.observer = new Observer();
         this.streamObserver = new Streams();
+    }
+
+    /**
+     * What the secret refresh has applied: the version per secret name ({@code mediaplane_secret_version}) and a JSON
+     * document for {@code /secrets}. Names and numbers only, never a value.
+     */
+    public interface SecretsReport {
+        Map<String, Integer> versions();
+
+        String json();
+
+        SecretsReport NONE = new SecretsReport() {
+            @Override
+            public Map<String, Integer> versions() {
+                return Map.of();
+            }
+
+            @Override
+            public String json() {
+                return "{\"refresh\":\"off\",\"secrets\":{}}";
+            }
+        };
+    }
+
+    private volatile Supplier<SecretsReport> secrets = () -> SecretsReport.NONE;
+
+    /** The agent's secret refresh reports here (metric and {@code /secrets}); before that: no series, refresh off. */
+    public void secrets(Supplier<SecretsReport> report) {
+        this.secrets = Objects.requireNonNull(report, "report");
     }
 
     /** The streaming bridge reports here ({@code mediaplane_stream*}). */
@@ -271,7 +306,8 @@ public final class Telemetry implements AutoCloseable {
                 server.createContext("/metrics", metrics);
                 server.createContext("/live", ex -> answer(ex, liveness()));
                 server.createContext("/ready", ex -> answer(ex, readiness()));
-                server.createContext("/", ex -> text(ex, 404, "use /metrics, /live or /ready"));
+                server.createContext("/secrets", ex -> json(ex, secrets.get().json()));
+                server.createContext("/", ex -> text(ex, 404, "use /metrics, /live, /ready or /secrets"));
                 server.setExecutor(http);
                 server.start();
                 servers.add(server);
@@ -648,6 +684,22 @@ public final class Telemetry implements AutoCloseable {
             text(ex, 200, ex.getHttpContext().getPath().equals("/live") ? "live" : "ready");
         } else {
             text(ex, 503, reason);
+        }
+    }
+
+    private static void json(HttpExchange ex, String body) throws IOException {
+        try (ex) {
+            if (!ex.getRequestMethod().equals("GET")) {
+                text(ex, 405, "GET only");
+                return;
+            }
+            byte[] b = (body + "\n").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.getResponseHeaders().set("Cache-Control", "no-store");
+            ex.sendResponseHeaders(200, b.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(b);
+            }
         }
     }
 

@@ -18,13 +18,13 @@ import java.util.Optional;
  */
 public record ManagedSecret(NodeSecret secret, NodeContract.Secret contract, String id) {
 
-    /** How a node takes a new value once its files carry it. */
+    /** How a node takes a new value; its agent's secret refresh does it (agent/secrets/SecretRefresher). */
     public enum Apply {
         /** The SIP trunk password: {@code sofia profile external killgw signalwire}, {@code rescan}; the gateway re-registers. */
         GATEWAY_REREGISTER,
-        /** The controllers' ESL password (directory user): {@code reloadxml}; read at each login, live sessions stay. */
+        /** The controllers' ESL password (a directory user's): {@code reloadxml}; read at each login, live sessions stay. */
         DIRECTORY_RELOAD,
-        /** The TLS certificate or key: {@code sofia profile external restart}, only while the profile has no call. */
+        /** The TLS certificate or key: {@code sofia profile external restart}, only once the profile has no call. */
         TLS_PROFILE_RESTART,
         /** A file the streaming bridge reads per connection: nothing to do in FreeSWITCH. */
         FILE_ONLY,
@@ -59,16 +59,6 @@ public record ManagedSecret(NodeSecret secret, NodeContract.Secret contract, Str
             case DEEPGRAM_API_KEY, ASSEMBLYAI_API_KEY -> Apply.FILE_ONLY;
             case SIGNALWIRE_REPO_TOKEN -> Apply.BOOT_ONLY;
         };
-    }
-
-    /**
-     * The FreeSWITCH global the node's secret refresh sets to the version number it installed
-     * ({@code mp_secret_version_esl_password}, a {@code X-PRE-PROCESS set} line of secrets.xml):
-     * the CLI reads it over ESL after {@code reloadxml} to know the node's files carry the new value.
-     * A number, never the value.
-     */
-    public String versionVariable() {
-        return "mp_secret_version_" + contract.suffix().replace('-', '_');
     }
 
     /** What the value must be, as boot checks it; null when acceptable. Never quotes the value. */

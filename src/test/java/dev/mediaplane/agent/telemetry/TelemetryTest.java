@@ -510,6 +510,35 @@ class TelemetryTest {
     }
 
     @Test
+    void secretVersionsAreAGaugeBySecretNameAndTheSecretsDocument() throws Exception {
+        PromParser.require();
+        started(10);
+        assertEquals("{\"refresh\":\"off\",\"secrets\":{}}\n", get("/secrets", null).body(), "before the refresh reports");
+        Map<String, PromParser.Family> before = scrape();
+        assertEquals(0, value(before, "mediaplane_secret_version", "mediaplane_secret_version", Map.of("secret", "esl-password")),
+                "0 before the refresh reports");
+        assertEquals(6, before.get("mediaplane_secret_version").samples().size(), "every node secret but the repository token");
+        t.secrets(() -> new Telemetry.SecretsReport() {
+            @Override
+            public Map<String, Integer> versions() {
+                return Map.of("esl-password", 4, "sip-trunk-password", 2);
+            }
+
+            @Override
+            public String json() {
+                return "{\"refresh\":\"on\",\"secrets\":{}}";
+            }
+        });
+        Map<String, PromParser.Family> f = scrape();
+        assertEquals(4, value(f, "mediaplane_secret_version", "mediaplane_secret_version", Map.of("secret", "esl-password")));
+        assertEquals(2, value(f, "mediaplane_secret_version", "mediaplane_secret_version", Map.of("secret", "sip-trunk-password")));
+        HttpResponse<String> doc = get("/secrets", null);
+        assertEquals(200, doc.statusCode());
+        assertEquals("application/json", doc.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("{\"refresh\":\"on\",\"secrets\":{}}\n", doc.body());
+    }
+
+    @Test
     void settingsRefuseTheWildcardAndBadNumbers() {
         Telemetry.Settings ok = settings(10);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Telemetry.Settings(
