@@ -19,6 +19,7 @@
 #     BRIDGE_CPUS   taskset cpu list for the bridge (default 0; "none" = not pinned)
 #     DRIVER_CPUS   taskset cpu list for the driver (default: every other cpu; "none" = not pinned)
 #     BRIDGE_JFR    a file: the bridge records a JFR profile there (settings=profile) over the whole run
+#     BRIDGE_JVM    extra JVM options for the bridge after the unit's (a later -XX flag wins), e.g. to compare flags
 # Needs: JDK 17, the Maven wrapper, taskset (util-linux) for pinning, 2+ cores for the split to mean anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,11 +33,11 @@ pin_driver=()
 if [[ $DRIVER_CPUS != none ]] && command -v taskset >/dev/null; then pin_driver=(taskset -c "$DRIVER_CPUS"); fi
 [[ $bridge_cpus == none ]] && bridge_cpus=""
 command -v taskset >/dev/null || bridge_cpus=""
-jvm_extra=""
-[[ -n ${BRIDGE_JFR:-} ]] && jvm_extra="-XX:StartFlightRecording=filename=$BRIDGE_JFR,settings=profile"
+jvm_extra=${BRIDGE_JVM:-}
+[[ -n ${BRIDGE_JFR:-} ]] && jvm_extra="$jvm_extra -XX:StartFlightRecording=filename=$BRIDGE_JFR,settings=profile"
 ./mvnw -B -ntp -q test-compile
 cp=$(./mvnw -B -ntp -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
-echo "command: bench/bridge-latency.sh $streams $seconds $runs $message  (bridge cpus '${bridge_cpus:-unpinned}', driver cpus '$DRIVER_CPUS')"
+echo "command: bench/bridge-latency.sh $streams $seconds $runs $message  (bridge cpus '${bridge_cpus:-unpinned}', driver cpus '$DRIVER_CPUS', bridge extra JVM options '$jvm_extra')"
 echo "host: $ncpu cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
