@@ -6,8 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Reads a headerless 16-bit PCM file while FreeSWITCH appends to it, in whole frames, no faster than real
@@ -23,8 +21,13 @@ import java.util.List;
  */
 final class AudioTailer implements AutoCloseable {
 
-    /** A frame of the file: its offset and bytes. */
-    record Frame(long offset, byte[] data) {}
+    /**
+     * Where read frames go. {@code buf} is the tailer's own buffer, reused by the next poll: a sink copies what it
+     * keeps (one copy per frame, and no allocation per frame: at 200 calls that is 10,000 frames a second).
+     */
+    interface FrameSink {
+        void frame(long offset, byte[] buf, int from, int length);
+    }
 
     private final Path file;
     private final int frameBytes;
@@ -36,6 +39,8 @@ final class AudioTailer implements AutoCloseable {
     private long position;
     private long t0;
     private long released;
+    /** Grows to the largest poll (normally the lead plus one frame); never shrinks. */
+    private ByteBuffer buf = ByteBuffer.allocate(0);
 
     /**
      * @param start the byte offset to begin at (rounded down to a sample frame): 0, or the file's end when picking up
@@ -68,40 +73,69 @@ final class AudioTailer implements AutoCloseable {
         }
     }
 
-    /** Whole frames written and due by now; empty while the file does not exist yet. */
-    List<Frame> poll(long nowNanos) throws IOException {
+    /**
+     * Hands {@code sink} the whole frames written and due by now, in order; none while the file does not exist
+     * yet. One read(2) per call whatever the number of frames (no stat first: a short read is the writer's end).
+     *
+     * @return frames handed over
+     */
+    int poll(long nowNanos, FrameSink sink) throws IOException {
         if (!open()) {
-            return List.of();
+            return 0;
         }
         long due = (nowNanos - t0) / frameNanos + 1 + lead - released;
         if (due > maxBurst) {
             t0 += (due - maxBurst) * frameNanos; // far behind: do not let the provider see more than a burst at once
             due = maxBurst;
         }
-        long available = (ch.size() - position) / frameBytes;
-        int n = (int) Math.min(due, available);
-        List<Frame> out = new ArrayList<>(Math.max(n, 0));
+        if (due <= 0) {
+            return 0;
+        }
+        int want = (int) due * frameBytes;
+        if (buf.capacity() < want) {
+            buf = ByteBuffer.allocate(want);
+        }
+        buf.clear().limit(want);
+        int got = ch.read(buf, position);
+        int n = Math.max(got, 0) / frameBytes; // a writer's partial frame stays in the file for the next poll
+        byte[] a = buf.array();
         for (int i = 0; i < n; i++) {
-            out.add(read(frameBytes));
+            sink.frame(position, a, i * frameBytes, frameBytes);
+            position += frameBytes;
         }
         released += n;
-        return out;
+        return n;
     }
 
-    /** Everything left in whole samples (the writer has stopped): frames, the last possibly shorter. */
-    List<Frame> drain() throws IOException {
+    /**
+     * Everything left in whole samples (the writer has stopped): frames, the last possibly shorter.
+     *
+     * @return bytes handed over
+     */
+    long drain(FrameSink sink) throws IOException {
         if (!open()) {
-            return List.of();
+            return 0;
         }
-        List<Frame> out = new ArrayList<>();
         long left = ch.size() - position;
         left -= left % blockAlign;
+        long total = 0;
+        if (buf.capacity() < frameBytes) {
+            buf = ByteBuffer.allocate(frameBytes);
+        }
         while (left > 0) {
             int n = (int) Math.min(frameBytes, left);
-            out.add(read(n));
+            buf.clear().limit(n);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, position + buf.position()) < 0) {
+                    throw new IOException("stream file " + file + " shrank under the reader at offset " + position);
+                }
+            }
+            sink.frame(position, buf.array(), 0, n);
+            position += n;
             left -= n;
+            total += n;
         }
-        return out;
+        return total;
     }
 
     private boolean open() throws IOException {
@@ -113,18 +147,6 @@ final class AudioTailer implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    private Frame read(int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (ch.read(b, position + b.position()) < 0) {
-                throw new IOException("stream file " + file + " shrank under the reader at offset " + position);
-            }
-        }
-        Frame f = new Frame(position, b.array());
-        position += n;
-        return f;
     }
 
     @Override

@@ -123,8 +123,10 @@ public record BridgeSettings(Path streamsDir, Path recordingsDir, Path secretsDi
      * @param base the endpoint; default wss://api.deepgram.com/v1/listen
      * @param model the {@code model} parameter; default nova-3
      * @param options further query parameters (e.g. punctuate=true, language=en); default interim_results=true, punctuate=true
-     * @param messageMillis audio per binary message, a multiple of the frame (20..250); fewer messages cost less CPU
-     *     and add up to {@code messageMillis - frame} latency; default 20
+     * @param messageMillis audio per binary message, rounded up to a multiple of the frame (Deepgram takes 20..250);
+     *     fewer messages cost less CPU (a websocket frame, a TLS record and a send chain each) and a frame waits up to
+     *     {@code messageMillis - frame} for its message; default 80 (write -> send p95 about 80 ms: inside the
+     *     100 ms target with room for the tick and a busy core; docs/streaming.md)
      */
     public record Deepgram(URI base, String model, Map<String, String> options, int messageMillis) {
         public Deepgram {
@@ -146,7 +148,7 @@ public record BridgeSettings(Path streamsDir, Path recordingsDir, Path secretsDi
 
         public static Deepgram defaults() {
             return new Deepgram(URI.create("wss://api.deepgram.com/v1/listen"), "nova-3",
-                    Map.of("interim_results", "true", "punctuate", "true"), 20);
+                    Map.of("interim_results", "true", "punctuate", "true"), 80);
         }
 
         Deepgram withBase(URI b) {

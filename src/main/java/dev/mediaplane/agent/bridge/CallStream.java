@@ -54,6 +54,12 @@ final class CallStream implements ProviderSession.Sink {
     private volatile String worstDetail = "";
     private volatile int worstStatus;
     private volatile boolean drained;
+    /** One sink for every poll (a lambda per tick would be an allocation per stream every 20 ms). */
+    private final AudioTailer.FrameSink toBuilders = (offset, buf, from, length) -> {
+        for (int i = 0; i < builders.size(); i++) {
+            builders.get(i).add(offset, buf, from, length);
+        }
+    };
 
     CallStream(CallInfo call, Provider provider, Path file, long startOffset, long t0Nanos, String key,
                BridgeSettings settings,
@@ -136,19 +142,15 @@ final class CallStream implements ProviderSession.Sink {
             if (ending) {
                 if (!drained) {
                     drained = true;
-                    for (AudioTailer.Frame f : tailer.drain()) {
-                        builders.forEach(b -> b.add(f));
-                    }
+                    tailer.drain(toBuilders);
                     builders.forEach(ChunkBuilder::flushPadded);
                     sessions.forEach(ProviderSession::finish);
                 }
                 return;
             }
-            for (AudioTailer.Frame f : tailer.poll(now)) {
-                builders.forEach(b -> b.add(f));
-            }
-            for (ProviderSession s : sessions) {
-                s.tick(now);
+            tailer.poll(now, toBuilders);
+            for (int i = 0; i < sessions.size(); i++) {
+                sessions.get(i).tick(now);
             }
         } catch (IOException | RuntimeException e) {
             log.error("stream_read_failed", fields("error", e.getClass().getSimpleName() + ": " + e.getMessage()));
@@ -243,6 +245,7 @@ final class CallStream implements ProviderSession.Sink {
         private byte[] buf;
         private int len;
         private long offset = -1;
+        private byte[] mono;
 
         ChunkBuilder(ProviderSession session, int channel, int channels) {
             this.session = session;
@@ -254,21 +257,24 @@ final class CallStream implements ProviderSession.Sink {
             this.buf = new byte[messageBytes];
         }
 
-        void add(AudioTailer.Frame f) {
-            byte[] d = f.data();
-            long off = channel < 0 ? f.offset() : f.offset() / channels;
+        /** A frame of the tap ({@code d} is the tailer's buffer: copied, not kept). */
+        void add(long frameOffset, byte[] d, int from, int length) {
+            long off = channel < 0 ? frameOffset : frameOffset / channels;
             if (offset < 0) {
                 offset = off;
             }
             if (channel < 0) {
-                append(d, 0, d.length);
+                append(d, from, length);
             } else {
-                byte[] mono = new byte[d.length / channels];
-                for (int i = 0, j = channel * 2; j + 1 < d.length; i += 2, j += 2 * channels) {
+                int n = length / channels;
+                if (mono == null || mono.length < n) {
+                    mono = new byte[n];
+                }
+                for (int i = 0, j = from + channel * 2; i + 1 < n; i += 2, j += 2 * channels) {
                     mono[i] = d[j];
                     mono[i + 1] = d[j + 1];
                 }
-                append(mono, 0, mono.length);
+                append(mono, 0, n);
             }
         }
 

@@ -753,7 +753,7 @@ public final class StreamBridge implements AutoCloseable {
         if (p != null) {
             attrs.put("provider", p.id());
         }
-        io.execute(() -> {
+        Runnable send = () -> {
             IOException last = null;
             for (int attempt = 1; attempt <= 3; attempt++) {
                 try {
@@ -768,7 +768,12 @@ public final class StreamBridge implements AutoCloseable {
             f.put("event_type", type);
             f.put("error", describe(last));
             log.error("transcript_publish_failed", f);
-        });
+        };
+        try {
+            io.execute(send);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            send.run(); // close() is draining the I/O thread: the evidence of a transcript uploaded just now still goes
+        }
     }
 
     // ---- helpers ----

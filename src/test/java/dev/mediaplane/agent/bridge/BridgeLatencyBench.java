@@ -1,120 +1,252 @@
 package dev.mediaplane.agent.bridge;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
+import dev.mediaplane.config.StackFileLoader;
+import dev.mediaplane.render.AgentJarTest;
+import dev.mediaplane.render.Bundle;
+import dev.mediaplane.render.Renderer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Benchmark (not a test; bench/bridge-latency.sh runs it): N concurrent stereo calls streamed through the real
- * StreamBridge (ESL stand-in, taps written every 20 ms, Deepgram stand-in over TLS on loopback) for S seconds.
- * Prints median and p95 of (a) a frame's write to the tap -> its arrival at the provider and (b) a frame's
- * write -> the final turn covering it published on the events topic, the bridge's own CPU (its threads and
- * the JDK HTTP client's, from ThreadMXBean; the stand-ins and the writers run in the same JVM and are not
- * counted) as a share of one core, and heap per stream.
+ * StreamBridge for S seconds, the bridge in a JVM of its own ({@link BridgeBenchProcess}, the JVM flags of the
+ * rendered mediaplane-agent.service, optionally pinned to its own cores with taskset), this driver holding
+ * everything else: the FreeSWITCH ESL stand-in, the tap writers (a 20 ms frame per call appended in one write,
+ * each call at its own phase, the write time of every frame kept) and the Deepgram stand-in over TLS (the
+ * arrival time and byte count of every message kept). Prints, for frames written inside the measured window:
+ * median/p95/max of frame written -> its last byte received by the stand-in (an upper bound of the bridge's
+ * send: the stand-in's TLS decryption is in it), and of frame written -> the final turn covering it published;
+ * the bridge process's CPU (/proc utime+stime) as a share of one core; its RSS (VmRSS sampled every second) at
+ * 0 and N streams and (RSS(N) - RSS(0)) / N; the driver's own CPU (near 100% of its core: the figures are
+ * the driver's, not the bridge's). Ends with one {@code result k=v ...} line the script takes medians of.
+ *
+ * <p>Arguments: streams, seconds, message ms (0: the bridge's default). System properties:
+ * {@code bench.bridgeCpus} (a taskset cpu list for the bridge; empty: not pinned), {@code bench.bridgeJvm}
+ * (extra JVM options for the bridge, space separated, e.g. a JFR recording).
  */
 public final class BridgeLatencyBench {
 
     public static void main(String[] args) throws Exception {
         int streams = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-        int messageMs = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        int messageMs = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+        int effectiveMs = messageMs > 0 ? messageMs : BridgeSettings.defaults().deepgram().messageMillis();
+        String cpus = System.getProperty("bench.bridgeCpus", "");
+        String extra = System.getProperty("bench.bridgeJvm", "");
+        List<String> flags = unitJvmFlags();
         Path root = Files.createTempDirectory("bridge-bench");
         Map<String, String> uuidOfCall = new ConcurrentHashMap<>();
-        List<long[]> turnArrivals = new CopyOnWriteArrayList<>(); // {call index, end_ms, nanos}
+        ScheduledExecutorService writers = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "tap-writer");
+            t.setDaemon(true);
+            return t;
+        });
         try (Harness h = new Harness(root)) {
             h.splitWrites = false;
-            h.settings = h.settings.withDeepgram(h.settings.deepgram().withMessageMillis(messageMs));
-            Doubles.Publisher timing = new Doubles.Publisher() {
-                @Override
-                public String publish(byte[] data, Map<String, String> attributes) throws java.io.IOException {
-                    long now = System.nanoTime();
-                    if ("transcript.turn".equals(attributes.get("event_type"))) {
-                        JsonObject o = JsonParser.parseString(new String(data, java.nio.charset.StandardCharsets.UTF_8))
-                                .getAsJsonObject();
-                        int call = Integer.parseInt(o.get("call_sid").getAsString().substring(2));
-                        turnArrivals.add(new long[] {call, o.get("end_ms").getAsLong(), now});
+            h.tapWriters = writers;
+            Path props = root.resolve("bridge.properties");
+            Path turnsFile = root.resolve("turns.txt");
+            Path err = root.resolve("bridge.err");
+            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(props))) {
+                w.println("streams.dir=" + h.streams);
+                w.println("recordings.dir=" + h.recordings);
+                w.println("secrets.dir=" + h.secrets);
+                w.println("esl.port=" + h.fs.port());
+                w.println("esl.password=" + Harness.ESL_PASSWORD);
+                w.println("deepgram.base=" + h.deepgram.base());
+                w.println("assemblyai.base=" + h.assemblyai.base());
+                w.println("tls.p12=" + TestTls.keyStoreFile());
+                w.println("message.ms=" + messageMs);
+                w.println("turns.file=" + turnsFile);
+                w.println("log.file=" + root.resolve("bridge.log"));
+            }
+            List<String> cmd = new ArrayList<>();
+            if (!cpus.isBlank()) {
+                cmd.addAll(List.of("taskset", "-c", cpus));
+            }
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(flags);
+            if (!extra.isBlank()) {
+                cmd.addAll(Arrays.asList(extra.trim().split("\\s+")));
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BridgeBenchProcess.class.getName(),
+                    props.toString()));
+            Process bridge = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            Thread pump = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(bridge.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        lines.add(l);
                     }
-                    return super.publish(data, attributes);
+                } catch (Exception ignored) {
+                    // the bridge is gone
                 }
-            };
-            h.bridge = new StreamBridge(h.settings, cmd -> h.esl.api(cmd), h.store, timing, h.log, h.observer);
-            h.connectEsl();
-            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-            System.gc();
-            long heap0 = used();
-            for (int i = 0; i < streams; i++) {
-                String uuid = String.format("%08x-0000-4000-8000-%012x", i, i);
-                uuidOfCall.put("CA" + i, uuid);
-                h.park(uuid, "org1", "CA" + i, "RE" + i);
-                h.streamToAi(uuid, "deepgram");
-            }
-            Harness.await("every session up", Duration.ofSeconds(300), () -> h.deepgram.conns.size() == streams);
-            Thread.sleep(2000); // connect storms settle; measure the steady state
-            Map<String, Long> by0 = new java.util.TreeMap<>();
-            long cpu0 = bridgeCpu(mx, by0);
-            long t0 = System.nanoTime();
-            Thread.sleep(seconds * 1000L);
-            Map<String, Long> by = new java.util.TreeMap<>();
-            long cpu = bridgeCpu(mx, by) - cpu0;
-            long wall = System.nanoTime() - t0;
-            System.gc();
-            long heap = used() - heap0;
-            for (int i = 0; i < streams; i++) {
-                h.hangup(uuidOfCall.get("CA" + i));
-            }
-            for (int i = 0; i < streams; i++) {
-                h.bridge.awaitTranscript("CA" + i, "RE" + i, Duration.ofSeconds(30));
-            }
-            List<Long> toProvider = new ArrayList<>();
-            Map<String, FakeSpeechServer.Conn> connOf = new ConcurrentHashMap<>();
-            for (FakeSpeechServer.Conn c : h.deepgram.conns) {
-                // the first bytes identify the tap: match by content
-                byte[] a = c.audioBytes();
-                for (Map.Entry<String, FakeTap> e : h.taps.entrySet()) {
-                    byte[] w = e.getValue().bytes();
-                    if (a.length >= 64 && w.length >= 64 && java.util.Arrays.equals(a, 0, 64, w, 0, 64)) {
-                        connOf.put(e.getKey(), c);
+            }, "bridge-output");
+            pump.setDaemon(true);
+            pump.start();
+            PrintWriter toBridge = new PrintWriter(bridge.getOutputStream(), true, StandardCharsets.UTF_8);
+            try {
+                h.fs.awaitSession();
+                expect(lines, "ready", 60, bridge, err);
+                long pid = bridge.pid();
+                Thread.sleep(3000);
+                long rss0 = medianRss(pid, 3);
+                // Calls start in batches of 20 (real calls arrive spread out; 200 TLS handshakes at once on one
+                // busy core can outlast the bridge's 10 s connect timeout and turn into a reconnect storm).
+                for (int i = 0; i < streams; i++) {
+                    String uuid = String.format("%08x-0000-4000-8000-%012x", i, i);
+                    uuidOfCall.put("CA" + i, uuid);
+                    h.park(uuid, "org1", "CA" + i, "RE" + i);
+                    h.streamToAi(uuid, "deepgram");
+                    int started = i + 1;
+                    if (started % 20 == 0 || started == streams) {
+                        Harness.await(started + " sessions up", Duration.ofSeconds(120), () -> h.deepgram.conns.size() >= started);
                     }
                 }
-            }
-            for (Map.Entry<String, FakeSpeechServer.Conn> e : connOf.entrySet()) {
-                toProvider.addAll(latenciesMs(h.taps.get(e.getKey()), e.getValue(), t0, t0 + wall));
-            }
-            List<Long> toTurn = new ArrayList<>();
-            for (long[] t : turnArrivals) {
-                FakeTap tap = h.taps.get(uuidOfCall.get("CA" + t[0]));
-                int frame = (int) (t[1] / 20) - 1;
-                if (frame >= 0 && frame < tap.frameDoneNanos.size() && t[1] % 500 == 0
-                        && tap.frameDoneNanos.get(frame) >= t0 && tap.frameDoneNanos.get(frame) <= t0 + wall) {
-                    toTurn.add((t[2] - tap.frameDoneNanos.get(frame)) / 1_000_000);
+                Thread.sleep(3000); // connect storms settle, the JIT has compiled the hot path: the steady state
+                ProcessHandle ph = ProcessHandle.of(pid).orElseThrow();
+                toBridge.println("window");
+                long cpu0 = cpuNanos(ph);
+                long self0 = cpuNanos(ProcessHandle.current());
+                long t0 = System.nanoTime();
+                List<Long> rss = new ArrayList<>();
+                for (int s = 0; s < seconds; s++) {
+                    Thread.sleep(Math.max(0, (t0 + (s + 1) * 1_000_000_000L - System.nanoTime()) / 1_000_000));
+                    rss.add(ProcStatus.kb(pid, "VmRSS:"));
                 }
+                long wall = System.nanoTime() - t0;
+                long cpu = cpuNanos(ph) - cpu0;
+                long self = cpuNanos(ProcessHandle.current()) - self0;
+                toBridge.println("end");
+                String threads = expect(lines, "threads", 30, bridge, err);
+                long hwm = ProcStatus.kb(pid, "VmHWM:");
+                for (int i = 0; i < streams; i++) {
+                    h.hangup(uuidOfCall.get("CA" + i));
+                }
+                toBridge.println("finish " + streams);
+                String finished = expect(lines, "finished", 120, bridge, err);
+                bridge.waitFor(30, TimeUnit.SECONDS);
+
+                List<Long> toProvider = new ArrayList<>();
+                for (FakeSpeechServer.Conn c : h.deepgram.conns) {
+                    byte[] a = c.audioBytes(); // the first bytes identify the tap: match by content
+                    for (FakeTap t : h.taps.values()) {
+                        byte[] w = t.bytes();
+                        if (a.length >= 64 && w.length >= 64 && Arrays.equals(a, 0, 64, w, 0, 64)) {
+                            toProvider.addAll(latenciesMs(t, c, t0, t0 + wall));
+                        }
+                    }
+                }
+                List<Long> toTurn = new ArrayList<>();
+                for (String l : Files.readAllLines(turnsFile)) {
+                    String[] w = l.split(" "); // call_sid end_ms nanos
+                    FakeTap tap = h.taps.get(uuidOfCall.get(w[0]));
+                    long endMs = Long.parseLong(w[1]);
+                    int frame = (int) (endMs / 20) - 1;
+                    if (tap != null && frame >= 0 && frame < tap.frameDoneNanos.size() && endMs % 500 == 0) {
+                        long written = tap.frameDoneNanos.get(frame);
+                        if (written >= t0 && written <= t0 + wall) {
+                            toTurn.add((Long.parseLong(w[2]) - written) / 1_000_000);
+                        }
+                    }
+                }
+                toProvider.sort(null);
+                toTurn.sort(null);
+                rss.sort(null);
+                long rssN = rss.get(rss.size() / 2);
+                double cpuPct = 100.0 * cpu / wall;
+                System.out.printf("bridge jvm: %s%s%s%n", String.join(" ", flags), extra.isBlank() ? "" : " " + extra.trim(), cpus.isBlank() ? "" : " (taskset -c " + cpus + ")");
+                System.out.printf("streams: %d stereo 8 kHz, %d ms per message, %d s measured, %d frames, %d final turns%n",
+                        streams, effectiveMs, seconds, toProvider.size(), toTurn.size());
+                System.out.printf("write->provider ms: median %d p95 %d max %d%n", q(toProvider, 50), q(toProvider, 95),
+                        q(toProvider, 100));
+                System.out.printf("write->final turn published ms: median %d p95 %d%n", q(toTurn, 50), q(toTurn, 95));
+                System.out.printf("bridge process CPU: %.1f%% of one core (%.3f%% per stream)%n", cpuPct, cpuPct / streams);
+                System.out.println("bridge CPU by thread (ms over the window): " + threads.substring("threads".length()).trim());
+                System.out.printf("bridge RSS: %d MiB at 0 streams, %d MiB at %d (median), peak %d MiB: %d KiB per stream%n",
+                        rss0 / 1024, rssN / 1024, streams, hwm / 1024, (rssN - rss0) / streams);
+                System.out.printf("driver CPU (writers, ESL and TLS stand-ins): %.1f%% of one core%n", 100.0 * self / wall);
+                System.out.println("bridge " + finished);
+                System.out.printf("result streams=%d message_ms=%d cpu_pct=%.1f p50_ms=%d p95_ms=%d max_ms=%d turn_p50_ms=%d "
+                                + "turn_p95_ms=%d rss0_mib=%d rssN_mib=%d rss_per_stream_kib=%d driver_cpu_pct=%.1f%n",
+                        streams, effectiveMs, cpuPct, q(toProvider, 50), q(toProvider, 95), q(toProvider, 100), q(toTurn, 50),
+                        q(toTurn, 95), rss0 / 1024, rssN / 1024, (rssN - rss0) / streams, 100.0 * self / wall);
+            } finally {
+                bridge.destroyForcibly();
+                bridge.waitFor(30, TimeUnit.SECONDS);
             }
-            toProvider.sort(null);
-            toTurn.sort(null);
-            System.out.printf("streams: %d stereo 8 kHz, %d ms per message, %d s measured, %d frames, %d final turns%n",
-                    streams, messageMs, seconds, toProvider.size(), toTurn.size());
-            System.out.printf("write->provider ms: median %d p95 %d max %d%n", q(toProvider, 50), q(toProvider, 95),
-                    q(toProvider, 100));
-            System.out.printf("write->final turn published ms: median %d p95 %d%n", q(toTurn, 50), q(toTurn, 95));
-            System.out.printf("bridge CPU: %.1f%% of one core (%.3f%% per stream)%n", 100.0 * cpu / wall,
-                    100.0 * cpu / wall / streams);
-            StringBuilder split = new StringBuilder();
-            by.forEach((k, v) -> split.append(String.format(" %s %.1f%%", k, 100.0 * (v - by0.getOrDefault(k, 0L)) / wall)));
-            System.out.println("bridge CPU by thread:" + split);
-            System.out.printf("heap after GC: %d KiB per stream%n", heap / 1024 / streams);
-            System.out.printf("lost bytes: overflow %d, reconnect %d, reconnects %d%n", h.observer.get("lost.overflow"),
-                    h.observer.get("lost.reconnect"), h.observer.get("reconnects"));
+        } finally {
+            writers.shutdownNow();
         }
+    }
+
+    private static String expect(BlockingQueue<String> lines, String prefix, int seconds, Process p, Path err)
+            throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            String l = lines.poll(200, TimeUnit.MILLISECONDS);
+            if (l != null && l.startsWith(prefix)) {
+                return l;
+            }
+            if (l == null && !p.isAlive() && lines.isEmpty()) {
+                break;
+            }
+        }
+        throw new AssertionError("the bridge process did not print '" + prefix + "' within " + seconds + " s (alive "
+                + p.isAlive() + "); its stderr:\n" + Files.readString(err));
+    }
+
+    private static long cpuNanos(ProcessHandle p) {
+        return p.info().totalCpuDuration().orElseThrow(() -> new AssertionError("no CPU time for pid " + p.pid())).toNanos();
+    }
+
+    private static long medianRss(long pid, int samples) throws Exception {
+        List<Long> s = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            s.add(ProcStatus.kb(pid, "VmRSS:"));
+            Thread.sleep(500);
+        }
+        s.sort(null);
+        return s.get(samples / 2);
+    }
+
+    /** /proc/<pid>/status fields in KiB. */
+    static final class ProcStatus {
+        static long kb(long pid, String key) throws java.io.IOException {
+            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (l.startsWith(key)) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", ""));
+                }
+            }
+            throw new AssertionError("no " + key + " in /proc/" + pid + "/status");
+        }
+    }
+
+    /** The JVM flags between the java binary and {@code -jar} in the rendered unit's ExecStart. */
+    static List<String> unitJvmFlags() throws Exception {
+        var config = StackFileLoader.load(Path.of("").toAbsolutePath(), "dev").config();
+        Bundle bundle = Renderer.render(config);
+        List<String> words = AgentJarTest.execStart(new String(bundle.file("node/mediaplane-agent.service"), StandardCharsets.UTF_8));
+        int jar = words.indexOf("-jar");
+        if (jar < 1) {
+            throw new AssertionError("the unit's ExecStart does not run a jar: " + words);
+        }
+        return words.subList(1, jar);
     }
 
     /** As DeepgramBridgeTest.latenciesMs, for frames written inside the measured window only. */
@@ -143,24 +275,5 @@ public final class BridgeLatencyBench {
             return -1;
         }
         return sorted.get(Math.min(sorted.size() - 1, sorted.size() * p / 100));
-    }
-
-    private static long used() {
-        Runtime r = Runtime.getRuntime();
-        return r.totalMemory() - r.freeMemory();
-    }
-
-    private static long bridgeCpu(ThreadMXBean mx, Map<String, Long> by) {
-        long sum = 0;
-        for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (ti != null && (ti.getThreadName().startsWith("bridge-") || ti.getThreadName().startsWith("HttpClient"))) {
-                long c = mx.getThreadCpuTime(ti.getThreadId());
-                if (c > 0) {
-                    sum += c;
-                    by.merge(ti.getThreadName().replaceAll("-[0-9]+$", "").replaceAll("-[0-9]+-", "-"), c, Long::sum);
-                }
-            }
-        }
-        return sum;
     }
 }

@@ -84,6 +84,10 @@ final class FakeSpeechServer implements AutoCloseable {
             return audio.toByteArray();
         }
 
+        synchronized int audioSize() {
+            return audio.size();
+        }
+
         int channels() {
             List<String> c = query.get("channels");
             return c == null ? 1 : Integer.parseInt(c.get(0));
@@ -258,14 +262,14 @@ final class FakeSpeechServer implements AutoCloseable {
                     case "dg:Finalize" -> results(c, true);
                     case "dg:CloseStream" -> {
                         results(c, true);
-                        send(c, "{\"type\":\"Metadata\",\"request_id\":\"r\",\"duration\":" + c.audioBytes().length
+                        send(c, "{\"type\":\"Metadata\",\"request_id\":\"r\",\"duration\":" + c.audioSize()
                                 / (double) bytesPerMs(c) / 1000 + ",\"channels\":" + c.channels() + "}");
                         c.closeCode = 1000;
                         ctx.writeAndFlush(new CloseWebSocketFrame(1000, "")).addListener(ChannelFutureListener.CLOSE);
                     }
                     case "aai:Terminate" -> {
                         results(c, true);
-                        send(c, "{\"type\":\"Termination\",\"audio_duration_seconds\":" + c.audioBytes().length / 16000
+                        send(c, "{\"type\":\"Termination\",\"audio_duration_seconds\":" + c.audioSize() / 16000
                                 + ",\"session_duration_seconds\":1}");
                         c.closeCode = 1000;
                         ctx.writeAndFlush(new CloseWebSocketFrame(1000, "")).addListener(ChannelFutureListener.CLOSE);
@@ -293,7 +297,7 @@ final class FakeSpeechServer implements AutoCloseable {
 
     /** Finals every 500 ms of audio, interims at 250 ms; {@code flush} covers the rest (Finalize, Terminate). */
     private void results(Conn c, boolean flush) {
-        long perChMs = c.audioBytes().length / bytesPerMs(c);
+        long perChMs = c.audioSize() / bytesPerMs(c); // not a copy of everything received, per message
         synchronized (c) {
             while (c.emittedUntil + 500 <= perChMs || flush && c.emittedUntil < perChMs) {
                 long end = Math.min(c.emittedUntil + 500, perChMs);

@@ -26,24 +26,36 @@ final class FakeTap implements AutoCloseable {
     private final ByteArrayOutputStream written = new ByteArrayOutputStream();
     final List<Long> frameDoneNanos = Collections.synchronizedList(new ArrayList<>());
     private final Random random;
-    private final ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "fake-tap");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService exec;
+    private final boolean ownExec;
+    private final java.util.concurrent.ScheduledFuture<?> task;
     private OutputStream out;
     volatile boolean splitWrites;
     private volatile long pausedUntil;
     private volatile boolean stopped;
 
     FakeTap(Path file, int frameBytes) throws IOException {
+        this(file, frameBytes, null, 0);
+    }
+
+    /**
+     * @param shared the writer threads of many taps (a benchmark's 200 calls need not be 200 threads); null: its own
+     * @param phaseMs when the first frame is written: real calls' 20 ms clocks are not aligned with each other
+     */
+    FakeTap(Path file, int frameBytes, ScheduledExecutorService shared, long phaseMs) throws IOException {
         this.file = file;
+        this.ownExec = shared == null;
+        this.exec = shared != null ? shared : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fake-tap");
+            t.setDaemon(true);
+            return t;
+        });
         this.frameBytes = frameBytes;
         this.random = new Random(file.getFileName().toString().hashCode()); // each call its own audio
         Files.createDirectories(file.getParent());
         out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
-        exec.scheduleAtFixedRate(this::frame, 0, 20, TimeUnit.MILLISECONDS);
+        task = exec.scheduleAtFixedRate(this::frame, phaseMs, 20, TimeUnit.MILLISECONDS);
     }
 
     private synchronized void frame() {
@@ -81,7 +93,10 @@ final class FakeTap implements AutoCloseable {
             stopped = true;
             out.close();
         }
-        exec.shutdownNow();
+        task.cancel(false);
+        if (ownExec) {
+            exec.shutdownNow();
+        }
     }
 
     synchronized byte[] bytes() {

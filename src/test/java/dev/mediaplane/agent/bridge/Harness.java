@@ -49,6 +49,9 @@ final class Harness implements AutoCloseable {
     final Map<String, FakeTap> taps = new ConcurrentHashMap<>();
     final Map<String, Boolean> up = new ConcurrentHashMap<>();
     volatile boolean splitWrites = true;
+    /** Writer threads shared by every tap (a benchmark's many calls), each tap at a random 20 ms phase; null: a thread per tap. */
+    volatile java.util.concurrent.ScheduledExecutorService tapWriters;
+    private final java.util.Random phases = new java.util.Random(42);
     BridgeSettings settings;
     EslClient esl;
     StreamBridge bridge;
@@ -96,7 +99,9 @@ final class Harness implements AutoCloseable {
                         return "-ERR Cannot locate session!\n";
                     }
                     if (w[2].equals("start")) {
-                        FakeTap t = new FakeTap(Path.of(w[3]), settings.frameBytes());
+                        java.util.concurrent.ScheduledExecutorService shared = tapWriters;
+                        FakeTap t = shared == null ? new FakeTap(Path.of(w[3]), settings.frameBytes())
+                                : new FakeTap(Path.of(w[3]), settings.frameBytes(), shared, phases.nextInt(20));
                         t.splitWrites = splitWrites;
                         taps.put(w[1], t);
                     } else {

@@ -17,6 +17,7 @@ import javax.net.ssl.TrustManagerFactory;
 final class TestTls {
     private static final char[] PASS = "test-store-pass".toCharArray();
     private static KeyStore store;
+    private static Path storeFile;
 
     private TestTls() {}
 
@@ -38,8 +39,15 @@ final class TestTls {
                 ks.load(in, PASS);
             }
             store = ks;
+            storeFile = p12;
         }
         return store;
+    }
+
+    /** The PKCS12 file of {@link #keyStore()}, for a bridge in another process ({@link #client(Path)}). */
+    static synchronized Path keyStoreFile() throws Exception {
+        keyStore();
+        return storeFile;
     }
 
     static SSLContext server() throws Exception {
@@ -52,9 +60,22 @@ final class TestTls {
 
     /** Trusts only the test certificate. */
     static SSLContext client() throws Exception {
+        return trusting(keyStore());
+    }
+
+    /** Trusts only the certificate in the given {@link #keyStoreFile()} (made by another process). */
+    static SSLContext client(Path p12) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(p12)) {
+            ks.load(in, PASS);
+        }
+        return trusting(ks);
+    }
+
+    private static SSLContext trusting(KeyStore server) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
-        trust.setCertificateEntry("server", keyStore().getCertificate("server"));
+        trust.setCertificateEntry("server", server.getCertificate("server"));
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         SSLContext c = SSLContext.getInstance("TLS");
