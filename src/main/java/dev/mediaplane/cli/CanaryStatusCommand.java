@@ -219,8 +219,7 @@ public final class CanaryStatusCommand implements Callable<Integer> {
                         show(f.stable(), f.rule().unit()), f.verdict().words(), f.reason());
             }
             out.printf("  calls: canary %d, stable %d; synthetic calls on the canary: %s%n", r.canaryCalls(), r.stableCalls(),
-                    r.syntheticCalls().map(String::valueOf).orElse("not measured (the node agent exports no synthetic-call"
-                            + " metric yet)"));
+                    r.syntheticCalls().map(String::valueOf).orElse("not measured"));
             out.println("verdict: " + r.overall().words().toUpperCase(Locale.ROOT)
                     + (r.overall() == Verdict.PROMOTE ? " (mediaplane promote --stack " + s.stack() + ")"
                     : r.overall() == Verdict.ROLL_BACK ? " (mediaplane rollback --stack " + s.stack() + ")" : ""));

@@ -133,6 +133,15 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
     }
 
     /**
+     * The organization ids of mediaplane's own test calls: {@code smoke}'s and {@code synthetic}'s. The CLI places
+     * calls under them, the agent counts their inbound legs in {@link Metrics#syntheticCallsFinished()}, and canary
+     * analysis reports that count.
+     */
+    public static final String SMOKE_ORGANIZATION = "mediaplane-smoke";
+    public static final String SYNTHETIC_ORGANIZATION = "mediaplane-synthetic";
+    public static final java.util.Set<String> SYNTHETIC_ORGANIZATIONS = java.util.Set.of(SMOKE_ORGANIZATION, SYNTHETIC_ORGANIZATION);
+
+    /**
      * The agent's metric families, by role. Names, kinds and labels are the contract between the agent
      * (which registers exactly these), the Ops Agent config, the dashboard and the alert policies.
      */
@@ -142,7 +151,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                           Metric recordingsDiskUsed, Metric processCpu, Metric processMemory, Metric eslConnected,
                           Metric eslEventsDropped, Metric ready, Metric streamsActive, Metric streamsFinished,
                           Metric streamAudioSeconds, Metric streamAudioLost, Metric streamReconnects,
-                          Metric streamResults, Metric secretVersion) {
+                          Metric streamResults, Metric secretVersion, Metric syntheticCallsFinished) {
         public static final Metrics STANDARD = new Metrics(
                 m("mediaplane_active_calls", MetricKind.GAUGE, "Calls up on this node (CHANNEL_ANSWER..CHANNEL_HANGUP_COMPLETE of the A leg)."),
                 m("mediaplane_active_sessions", MetricKind.GAUGE, "FreeSWITCH sessions (channels) up on this node."),
@@ -172,14 +181,17 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
                 m("mediaplane_stream_results_total", MetricKind.COUNTER, "Transcript results received, by kind (interim, final).",
                         "provider", "kind"),
                 m("mediaplane_secret_version", MetricKind.GAUGE,
-                        "Secret Manager version of each node secret FreeSWITCH has taken (a number, never the value).", "secret"));
+                        "Secret Manager version of each node secret FreeSWITCH has taken (a number, never the value).", "secret"),
+                m("mediaplane_synthetic_calls_finished_total", MetricKind.COUNTER,
+                        "Finished smoke and synthetic calls (organization in SYNTHETIC_ORGANIZATIONS), by outcome; also in calls_finished.",
+                        "outcome"));
 
         /** Every family, in declaration order. */
         public List<Metric> all() {
             return List.of(activeCalls, activeSessions, callsStarted, callsFinished, callPacketLoss, callJitter, callMos,
                     recordingsUploaded, uploadLatency, uploadFailures, outboxDepth, recordingsPending, recordingsDiskUsed,
                     processCpu, processMemory, eslConnected, eslEventsDropped, ready, streamsActive, streamsFinished,
-                    streamAudioSeconds, streamAudioLost, streamReconnects, streamResults, secretVersion);
+                    streamAudioSeconds, streamAudioLost, streamReconnects, streamResults, secretVersion, syntheticCallsFinished);
         }
 
         private static Metric m(String name, MetricKind kind, String help, String... labels) {

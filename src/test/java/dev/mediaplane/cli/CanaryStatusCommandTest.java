@@ -136,6 +136,12 @@ class CanaryStatusCommandTest {
     @Test
     void aCanaryLikeTheStableNodesIsPromoted() {
         window(healthy("a"), healthy("b"), healthy("c"));
+        // Smoke and synthetic calls: 11 answered and 1 failed on the canary; the stable node's 3 are not the canary's.
+        Map<String, List<TimeSeries>> syn = new java.util.HashMap<>();
+        add(syn, M.syntheticCallsFinished(), value(M.syntheticCallsFinished(), node("b"), Map.of("outcome", "answered"), 11));
+        add(syn, M.syntheticCallsFinished(), value(M.syntheticCallsFinished(), node("b"), Map.of("outcome", "failed"), 1));
+        add(syn, M.syntheticCallsFinished(), value(M.syntheticCallsFinished(), node("a"), Map.of("outcome", "answered"), 3));
+        mon.series.putAll(syn);
         Result r = run("canary", "status", "--stack", "prod", "--json");
         assertEquals(ExitCode.OK.code(), r.code(), r.err() + r.out());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -145,9 +151,9 @@ class CanaryStatusCommandTest {
         assertEquals(List.of(node("b")), o.getAsJsonArray("canaryNodes").asList().stream().map(e -> e.getAsString()).toList());
         assertEquals(1.0, metric(o, "call-failures").get("canary").getAsDouble(), 1e-9);
         assertEquals(0.5, metric(o, "cpu").get("stable").getAsDouble(), 1e-9);
-        assertTrue(o.get("syntheticCalls").isJsonNull());
-        // Eight reads, each naming its metric by the contract's Monitoring type, with a valid aligner.
-        assertEquals(8, mon.requests.stream().filter(q -> q.getPageToken().isEmpty()).count());
+        assertEquals(12, o.get("syntheticCalls").getAsLong(), r.out());
+        // Nine reads, each naming its metric by the contract's Monitoring type, with a valid aligner.
+        assertEquals(9, mon.requests.stream().filter(q -> q.getPageToken().isEmpty()).count());
         assertTrue(mon.requests.stream().anyMatch(q -> q.getFilter().contains(M.processCpu().monitoringType())
                 && q.getAggregation().getPerSeriesAligner() == Aggregation.Aligner.ALIGN_RATE));
         assertTrue(mon.requests.stream().allMatch(q -> q.getAggregation().getAlignmentPeriod().getSeconds() == 86400));

@@ -153,6 +153,7 @@ public final class Telemetry implements AutoCloseable {
     private final AtomicLong channelOverflow = new AtomicLong();
     private final Counter callsStarted;
     private final Counter callsFinished;
+    private final Counter syntheticCallsFinished;
     private final Histogram loss;
     private final Histogram jitter;
     private final Histogram mos;
@@ -195,6 +196,10 @@ public final class Telemetry implements AutoCloseable {
         gaugeCb(m.activeSessions(), cb -> cb.call(Math.max(0, activeSessions.get())));
         callsStarted = counter(m.callsStarted());
         callsFinished = counter(m.callsFinished());
+        syntheticCallsFinished = counter(m.syntheticCallsFinished());
+        // Both series from the start: a node that took no test call reports 0, which canary analysis counts.
+        syntheticCallsFinished.labelValues("answered");
+        syntheticCallsFinished.labelValues("failed");
         loss = histogram(m.callPacketLoss(), LOSS_BUCKETS);
         jitter = histogram(m.callJitter(), JITTER_BUCKETS);
         mos = histogram(m.callMos(), MOS_BUCKETS);
@@ -392,6 +397,9 @@ public final class Telemetry implements AutoCloseable {
                 boolean answered = positive(e.header("Caller-Channel-Answered-Time"))
                         || positive(e.header("variable_answer_epoch"));
                 callsFinished.labelValues(answered ? "answered" : "failed").inc();
+                if (synthetic(e)) {
+                    syntheticCallsFinished.labelValues(answered ? "answered" : "failed").inc();
+                }
                 quality(e, uuid);
             }
             case "CHANNEL_DESTROY" -> {
@@ -407,6 +415,17 @@ public final class Telemetry implements AutoCloseable {
             }
             default -> { }
         }
+    }
+
+    /**
+     * A smoke or synthetic call's inbound leg: the public dialplan set the organization variable from the call's
+     * X-Organization-Id to one of {@link NodeContract#SYNTHETIC_ORGANIZATIONS}. The leg the CLI originated (outbound)
+     * is not counted, so one test call counts once.
+     */
+    private boolean synthetic(EslEvent e) {
+        String org = e.header("variable_" + contract.vars().organizationId());
+        return "inbound".equalsIgnoreCase(e.header("Call-Direction")) && org != null
+                && NodeContract.SYNTHETIC_ORGANIZATIONS.contains(org);
     }
 
     /** switch_core_media's set_stats: rtp_audio_in_* channel variables, on the hangup event as variable_*. */

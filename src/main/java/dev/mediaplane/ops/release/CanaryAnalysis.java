@@ -129,7 +129,7 @@ public final class CanaryAnalysis {
      * @param findings one per rule, in rule order
      * @param canaryCalls finished calls on the canary's nodes in the window
      * @param stableCalls finished calls on the stable nodes in the window
-     * @param syntheticCalls synthetic calls the canary took; empty: the node agent exports no such metric yet
+     * @param syntheticCalls smoke and synthetic calls the canary's nodes finished in the window (also counted in canaryCalls)
      */
     public record Result(Verdict overall, List<Finding> findings, long canaryCalls, long stableCalls,
                          Optional<Long> syntheticCalls, Instant start, Instant end, List<String> requests) {}
@@ -151,6 +151,7 @@ public final class CanaryAnalysis {
         Map<String, Sums> latency = q.sums(m.uploadLatency(), Aggregation.Aligner.ALIGN_DELTA, null);
         Map<String, Sums> cpu = q.sums(m.processCpu(), Aggregation.Aligner.ALIGN_RATE, null);
         Map<String, Sums> memory = q.sums(m.processMemory(), Aggregation.Aligner.ALIGN_MEAN, null);
+        Map<String, Sums> synthetic = q.sums(m.syntheticCallsFinished(), Aggregation.Aligner.ALIGN_DELTA, "outcome");
 
         Map<String, Side[]> sides = new HashMap<>();
         for (String side : List.of(CANARY, STABLE)) {
@@ -176,7 +177,7 @@ public final class CanaryAnalysis {
         Verdict overall = findings.stream().anyMatch(x -> x.verdict() == Verdict.ROLL_BACK) ? Verdict.ROLL_BACK
                 : findings.stream().anyMatch(x -> x.verdict() == Verdict.HOLD) ? Verdict.HOLD : Verdict.PROMOTE;
         return new Result(overall, findings, (long) finished.get(CANARY).total(), (long) finished.get(STABLE).total(),
-                Optional.empty(), start, end, q.filters);
+                Optional.of((long) synthetic.get(CANARY).total()), start, end, q.filters);
     }
 
     private static void put(Map<String, Side[]> sides, String id, int idx, Side s) {
@@ -227,7 +228,7 @@ public final class CanaryAnalysis {
     public static List<Metric> metricsRead() {
         NodeContract.Metrics m = NodeContract.STANDARD.metrics();
         return List.of(m.callsFinished(), m.callPacketLoss(), m.callMos(), m.recordingsUploaded(), m.uploadFailures(),
-                m.uploadLatency(), m.processCpu(), m.processMemory());
+                m.uploadLatency(), m.processCpu(), m.processMemory(), m.syntheticCallsFinished());
     }
 
     static final String CANARY = "canary";

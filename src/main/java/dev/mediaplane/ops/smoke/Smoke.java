@@ -38,7 +38,7 @@ public final class Smoke {
     public static final String NO_TRANSCRIPT = "transcript: the stack streams to no provider (stream.provider none)";
 
     /** The organization id of smoke's test calls (the X-Organization-Id header, the object path's {org}). */
-    public static final String ORG = "mediaplane-smoke";
+    public static final String ORG = dev.mediaplane.render.NodeContract.SMOKE_ORGANIZATION;
 
     /**
      * @param node instance name, for the report

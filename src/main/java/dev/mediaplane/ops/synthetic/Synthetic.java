@@ -40,7 +40,7 @@ public final class Synthetic {
     private static final long PULL_EVERY_NANOS = 5_000_000_000L;
 
     /** The organization id of synthetic calls. */
-    public static final String ORG = "mediaplane-synthetic";
+    public static final String ORG = dev.mediaplane.render.NodeContract.SYNTHETIC_ORGANIZATION;
 
     /** One node calls are placed on: its name and its ESL login (its internal address). */
     public record Node(String name, EslCredentials login) {}

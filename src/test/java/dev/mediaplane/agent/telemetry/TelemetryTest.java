@@ -295,6 +295,30 @@ class TelemetryTest {
     }
 
     @Test
+    void smokeAndSyntheticCallsAreCountedOnceByTheirInboundLeg() throws Exception {
+        PromParser.require();
+        started(100);
+        String org = "variable_" + NodeContract.STANDARD.vars().organizationId();
+        // A synthetic call: the leg the CLI originated (outbound, no organization variable: only the public
+        // dialplan sets it) and the inbound leg the dialplan answered and tagged.
+        t.onEvent(event("CHANNEL_HANGUP_COMPLETE", "o1", Map.of("Call-Direction", "outbound",
+                "variable_sip_h_X-Organization-Id", NodeContract.SYNTHETIC_ORGANIZATION, "variable_answer_epoch", "1700000000")));
+        t.onEvent(event("CHANNEL_HANGUP_COMPLETE", "i1", Map.of("Call-Direction", "inbound",
+                org, NodeContract.SYNTHETIC_ORGANIZATION, "variable_answer_epoch", "1700000000")));
+        // A smoke call that failed, and a customer's call that is not synthetic.
+        t.onEvent(event("CHANNEL_HANGUP_COMPLETE", "i2", Map.of("Call-Direction", "inbound",
+                org, NodeContract.SMOKE_ORGANIZATION, "Caller-Channel-Answered-Time", "0")));
+        t.onEvent(event("CHANNEL_HANGUP_COMPLETE", "i3", Map.of("Call-Direction", "inbound",
+                org, "acme-123", "variable_answer_epoch", "1700000000")));
+        Map<String, PromParser.Family> f = scrape();
+        String family = "mediaplane_synthetic_calls_finished";
+        assertEquals(1, value(f, family, family + "_total", Map.of("outcome", "answered")));
+        assertEquals(1, value(f, family, family + "_total", Map.of("outcome", "failed")));
+        // Every one of them is a finished call too (canary analysis counts synthetic calls within the calls).
+        assertEquals(3, value(f, "mediaplane_calls_finished", "mediaplane_calls_finished_total", Map.of("outcome", "answered")));
+    }
+
+    @Test
     void resyncTakesFreeSwitchsCountsAfterEventsWereLost() throws Exception {
         PromParser.require();
         started(100);
