@@ -4,6 +4,7 @@ import com.pulumi.Pulumi;
 import dev.mediaplane.cli.Cli;
 import dev.mediaplane.config.PulumiConfigLoader;
 import dev.mediaplane.infra.MediaPlaneProgram;
+import dev.mediaplane.render.AgentJar;
 
 /**
  * One jar, two entry points: the Pulumi language host runs it (PULUMI_MONITOR set, no
@@ -11,12 +12,20 @@ import dev.mediaplane.infra.MediaPlaneProgram;
  */
 public final class Main {
 
+    /** The commands whose first step renders a release, and so reads the node agent's jar. */
+    private static final java.util.Set<String> RENDERS = java.util.Set.of("plan", "check", "render");
+
     private Main() {}
 
     public static void main(String[] args) {
+        dev.mediaplane.plan.Phases.mark("main");
         if (System.getenv("PULUMI_MONITOR") != null && args.length == 0) {
             Pulumi.run(ctx -> MediaPlaneProgram.define(ctx, PulumiConfigLoader.load(ctx)));
             return;
+        }
+        if (args.length > 0 && RENDERS.contains(args[0])) {
+            // The jar's read and hash run beside picocli's set-up on the other core (see AgentJar.prefetch).
+            AgentJar.prefetch();
         }
         System.exit(Cli.execute(args));
     }

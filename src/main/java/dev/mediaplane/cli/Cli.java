@@ -63,6 +63,7 @@ public final class Cli {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         CommandLine cli = create();
+        dev.mediaplane.plan.Phases.mark("cli built");
         cli.setOut(out);
         cli.setErr(err);
         int code;

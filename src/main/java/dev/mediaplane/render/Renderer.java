@@ -163,17 +163,13 @@ public final class Renderer {
             }
         });
         String jarPath = "node/" + contract.units().agentJar();
-        try {
-            if (files.putIfAbsent(jarPath, Files.readAllBytes(agentJar)) != null) {
-                throw new IllegalStateException("startup-scripts/node/" + contract.units().agentJar() + " collides with the"
-                        + " node agent's jar; remove it");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the node agent jar " + agentJar, e);
+        if (files.containsKey(jarPath)) {
+            throw new IllegalStateException("startup-scripts/node/" + contract.units().agentJar() + " collides with the"
+                    + " node agent's jar; remove it");
         }
         Set<String> executables = new TreeSet<>();
         contract.units().executables().forEach(x -> executables.add("node/" + x));
-        return new Bundle(files, executables, Map.of(jarPath, agentJar));
+        return new Bundle(files, executables, jarPath, AgentJar.read(agentJar));
     }
 
     /**
