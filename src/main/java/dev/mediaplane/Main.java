@@ -4,7 +4,7 @@ import com.pulumi.Pulumi;
 import dev.mediaplane.cli.Cli;
 import dev.mediaplane.config.PulumiConfigLoader;
 import dev.mediaplane.infra.MediaPlaneProgram;
-import dev.mediaplane.render.AgentJar;
+import dev.mediaplane.render.Renderer;
 
 /**
  * One jar, two entry points: the Pulumi language host runs it (PULUMI_MONITOR set, no
@@ -24,8 +24,8 @@ public final class Main {
             return;
         }
         if (args.length > 0 && RENDERS.contains(args[0])) {
-            // The jar's read and hash run beside picocli's set-up on the other core (see AgentJar.prefetch).
-            AgentJar.prefetch();
+            // The agent jar's hash and the template parse run beside picocli's set-up (Renderer.prefetch).
+            Renderer.prefetch();
         }
         System.exit(Cli.execute(args));
     }
