@@ -75,7 +75,10 @@ public final class Renderer {
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
 
-    private static final Configuration FREEMARKER = freemarker(null);
+    /** The classpath's FreeMarker configuration, made on first use (by {@link #prefetch()}'s thread in the CLI). */
+    private static final class Classpath {
+        static final Configuration FREEMARKER = freemarker(null);
+    }
 
     /**
      * Project directory whose {@code templates/} and {@code startup-scripts/} replace the classpath's
@@ -103,7 +106,7 @@ public final class Renderer {
             names.add("startup-scripts/startup.sh.ftl");
             for (String name : names) {
                 try {
-                    FREEMARKER.getTemplate(name);
+                    Classpath.FREEMARKER.getTemplate(name);
                 } catch (IOException | RuntimeException e) {
                     return; // the render loads it again and says what is wrong
                 }
@@ -246,7 +249,7 @@ public final class Renderer {
     private static String process(String name, Map<String, Object> root) {
         try {
             Configuration o = override;
-            Template t = (o != null ? o : FREEMARKER).getTemplate(name);
+            Template t = (o != null ? o : Classpath.FREEMARKER).getTemplate(name);
             StringWriter out = new StringWriter();
             t.process(root, out);
             return out.toString();
