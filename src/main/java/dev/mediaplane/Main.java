@@ -15,6 +15,9 @@ public final class Main {
     /** The commands whose first step renders a release, and so reads the node agent's jar. */
     private static final java.util.Set<String> RENDERS = java.util.Set.of("plan", "check", "render");
 
+    /** System property the mediaplane wrapper sets on the run that trains its AOT cache or CDS archive. */
+    static final String TRAINING = "mediaplane.archiveTraining";
+
     private Main() {}
 
     public static void main(String[] args) {
@@ -27,6 +30,12 @@ public final class Main {
             // The agent jar's hash and the template parse run beside picocli's set-up (Renderer.prefetch).
             Renderer.prefetch();
         }
-        System.exit(Cli.execute(args));
+        int code = Cli.execute(args);
+        if (Boolean.getBoolean(TRAINING)) {
+            // The wrapper's archive training run (a plan or check): also load what --help loads, the full CLI
+            // and its usage text, which a plan no longer builds, so that one archive serves both.
+            Cli.create().usage(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        }
+        System.exit(code);
     }
 }
