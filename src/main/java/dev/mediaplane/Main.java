@@ -36,6 +36,7 @@ public final class Main {
             // and its usage text, which a plan no longer builds, so that one archive serves both.
             Cli.create().usage(new java.io.PrintWriter(java.io.Writer.nullWriter()));
         }
+        dev.mediaplane.plan.Phases.mark("exit");
         System.exit(code);
     }
 }
