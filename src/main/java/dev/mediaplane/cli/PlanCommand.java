@@ -55,8 +55,11 @@ public final class PlanCommand implements Callable<Integer> {
                     + " give one of them");
         }
         Format f = output.json ? Format.json : format == null ? Format.tree : format;
+        dev.mediaplane.plan.Phases.mark("call");
         LoadedConfig config = stack.load();
+        dev.mediaplane.plan.Phases.mark("config loaded");
         Plan plan = planner.apply(config);
+        dev.mediaplane.plan.Phases.mark("planned");
         PrintWriter out = spec.commandLine().getOut();
         out.print(switch (f) {
             case tree -> PlanPrinter.tree(plan);
@@ -64,6 +67,7 @@ public final class PlanCommand implements Callable<Integer> {
             case mermaid -> PlanMermaid.render(plan, config.config());
         });
         out.flush();
+        dev.mediaplane.plan.Phases.mark("printed");
         return ExitCode.OK.code();
     }
 }

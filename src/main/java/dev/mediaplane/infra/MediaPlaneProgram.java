@@ -28,7 +28,9 @@ public final class MediaPlaneProgram {
     /** As {@link #define(Context, LoadedConfig)} with the clock fixed (rotation schedules). */
     public static void define(Context ctx, LoadedConfig config, Instant now) {
         StackConfig c = config.config();
+        dev.mediaplane.plan.Phases.mark("define");
         Bundle release = Renderer.render(c);
+        dev.mediaplane.plan.Phases.mark("rendered");
         // All rendering happens here; components receive bytes.
         Fleet.Releases releases = Fleet.Releases.of(c, release, hash -> Renderer.bootScripts(c, hash));
         MediaPlane plane = new MediaPlane(c.prefix(), new MediaPlane.Args(config, release, releases, now),
@@ -47,5 +49,6 @@ public final class MediaPlaneProgram {
         ctx.export("secretIds", plane.secretIds);
         ctx.export("stableRelease", Output.of(plane.stableRelease));
         ctx.export("canaryRelease", Output.of(plane.canaryRelease));
+        dev.mediaplane.plan.Phases.mark("defined");
     }
 }

@@ -166,15 +166,15 @@ public final class RecordingStore extends Component {
         String objectPrefix = "releases/" + hash + "/";
         CustomResourceOptions keep = Common.childBuilder(this).retainOnDelete(true).build();
         String logicalPrefix = prefix + "-release-" + hash.substring(0, 12) + "-";
-        bundle.files().forEach((path, bytes) -> {
+        for (String path : bundle.paths()) {
             var object = BucketObjectArgs.builder().bucket(releases.name()).name(objectPrefix + path);
             // Binary files (the node agent's jar) are uploaded from the file they were read from; the
             // manifest, and so the release hash, covers their bytes like every other file's.
             bundle.origin(path).ifPresentOrElse(
                     file -> object.source(new FileAsset(file.toString())).contentType("application/java-archive"),
-                    () -> object.content(utf8(path, bytes)));
+                    () -> object.content(utf8(path, bundle.file(path))));
             new BucketObject(logicalPrefix + path, object.build(), keep);
-        });
+        }
         new BucketObject(logicalPrefix + "MANIFEST.sha256", BucketObjectArgs.builder()
                 .bucket(releases.name())
                 .name(objectPrefix + "MANIFEST.sha256")

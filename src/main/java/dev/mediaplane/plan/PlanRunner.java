@@ -96,7 +96,9 @@ public final class PlanRunner {
                         return new DeploymentImpl(state);
                     })
                     .build();
+            Phases.mark("engine built");
             TestResult result = test.runTest(program);
+            Phases.mark("test done");
             failOnErrors(result, engineLog.errors());
             List<PlannedResource> resources = order(monitor[0].registrations);
             Map<String, Object> outputs = new TreeMap<>();

@@ -48,6 +48,27 @@ public final class Bundle {
      * was read from), so the program can upload those as file assets rather than as text.
      */
     public Bundle(Map<String, byte[]> files, Set<String> executables, Map<String, Path> origins) {
+        this(files, executables, origins, null, null);
+    }
+
+    /**
+     * A bundle of {@code files} plus the agent jar as {@code jarPath}: its bytes are taken as read (not
+     * copied) and its SHA-256 as computed by that read, so 27 MB are neither copied nor hashed again.
+     */
+    Bundle(Map<String, byte[]> files, Set<String> executables, String jarPath, AgentJar.Read jar) {
+        this(withJar(files, jarPath, jar), executables, Map.of(jarPath, jar.path()), jarPath, jar);
+    }
+
+    private static Map<String, byte[]> withJar(Map<String, byte[]> files, String jarPath, AgentJar.Read jar) {
+        Map<String, byte[]> all = new TreeMap<>(files);
+        if (all.put(jarPath, jar.bytes()) != null) {
+            throw new IllegalArgumentException("bundle path '" + jarPath + "' is given twice");
+        }
+        return all;
+    }
+
+    private Bundle(Map<String, byte[]> files, Set<String> executables, Map<String, Path> origins, String readPath,
+                   AgentJar.Read read) {
         for (String o : origins.keySet()) {
             if (!files.containsKey(o)) {
                 throw new IllegalArgumentException("origin '" + o + "' is not a file of the bundle; files: " + files.keySet());
@@ -62,7 +83,7 @@ public final class Bundle {
             if (path.equals(MODES)) {
                 throw new IllegalArgumentException("bundle path '" + MODES + "' is reserved for the mode list");
             }
-            copy.put(path, bytes.clone());
+            copy.put(path, path.equals(readPath) ? bytes : bytes.clone());
         });
         for (String x : executables) {
             if (!copy.containsKey(x)) {
@@ -74,9 +95,15 @@ public final class Bundle {
         copy.put(MODES, modes.toString().getBytes(StandardCharsets.UTF_8));
         this.files = Collections.unmodifiableSortedMap(copy);
         StringBuilder sb = new StringBuilder();
-        this.files.forEach((path, bytes) -> sb.append(sha256(bytes)).append("  ").append(path).append('\n'));
+        this.files.forEach((path, bytes) -> sb.append(path.equals(readPath) ? read.sha256() : sha256(bytes))
+                .append("  ").append(path).append('\n'));
         this.manifest = sb.toString();
         this.hash = sha256(manifest.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Every path, in order (as {@link #files()}, without copying the bytes). */
+    public java.util.SortedSet<String> paths() {
+        return Collections.unmodifiableSortedSet(new java.util.TreeSet<>(files.keySet()));
     }
 
     /** Paths in order; the bytes are copies. */

@@ -31,9 +31,12 @@ class CliTest {
     record Result(int code, String out, String err) {}
 
     private Result run(Function<LoadedConfig, Plan> planner, String... args) {
+        return run(Cli.create(planner), args);
+    }
+
+    private Result run(CommandLine cli, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = Cli.create(planner);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(List.of(args));
@@ -51,6 +54,31 @@ class CliTest {
 
     private void stackFile(String stack, String yaml) throws IOException {
         Files.writeString(dir.resolve("Pulumi." + stack + ".yaml"), yaml);
+    }
+
+    @Test
+    void planRunsTheSameWithoutItsSiblingCommands() throws IOException {
+        // Cli.execute builds only the plan subcommand for a plan command line: every plan command line must
+        // give the same exit code and the same bytes on stdout and stderr as under the full CLI.
+        stackFile("test", PlanFixtures.STACK_YAML);
+        stackFile("broken", "config:\n  mediaplane:project: \"\"\n");
+        Function<LoadedConfig, Plan> planner = c -> PlanFixtures.compliant();
+        List<List<String>> lines = List.of(
+                List.of("plan"), List.of("plan", "--help"), List.of("plan", "-h"), List.of("plan", "--version"),
+                List.of("plan", "--stack", "test"), List.of("plan", "--stack", "test", "--json"),
+                List.of("plan", "--stack", "test", "--format", "mermaid"), List.of("plan", "--stack", "test", "--format", "xml"),
+                List.of("plan", "--stack", "test", "--json", "--format", "tree"), List.of("plan", "--stak", "test"),
+                List.of("plan", "--stack", "test", "extra"), List.of("plan", "--stack", "absent"),
+                List.of("plan", "--stack", "broken"), List.of("plan", "--stack", "../x"), List.of("plan", "check"));
+        int failures = 0;
+        for (List<String> line : lines) {
+            String[] args = line.toArray(String[]::new);
+            Result full = run(Cli.create(planner), args);
+            Result alone = run(Cli.createForPlan(planner), args);
+            assertEquals(full, alone, String.join(" ", line));
+            failures += full.code() == ExitCode.OK.code() ? 0 : 1;
+        }
+        assertTrue(failures >= 8, "the lines above include usage and config errors: " + failures);
     }
 
     @Test

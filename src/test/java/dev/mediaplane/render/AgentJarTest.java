@@ -39,6 +39,31 @@ public class AgentJarTest {
     }
 
     @Test
+    void aPrefetchedReadServesOneReadOfTheSamePath(@TempDir Path tmp) throws IOException {
+        String before = System.getProperty(AgentJar.PROPERTY);
+        Path jar = Files.write(tmp.resolve(AgentJar.FILE), "first".getBytes(StandardCharsets.UTF_8));
+        try {
+            System.setProperty(AgentJar.PROPERTY, jar.toString());
+            AgentJar.prefetch();
+            Path located = AgentJar.locate();
+            AgentJar.Read first = AgentJar.read(located);
+            assertEquals("first", new String(first.bytes(), StandardCharsets.UTF_8));
+            assertEquals(Bundle.sha256("first".getBytes(StandardCharsets.UTF_8)), first.sha256());
+            // Served once: the next read sees the file as it is now, bytes and digest alike.
+            Files.write(jar, "second".getBytes(StandardCharsets.UTF_8));
+            AgentJar.Read second = AgentJar.read(located);
+            assertEquals("second", new String(second.bytes(), StandardCharsets.UTF_8));
+            assertEquals(Bundle.sha256("second".getBytes(StandardCharsets.UTF_8)), second.sha256());
+            // A prefetch of another path is not handed out for this one.
+            Path other = Files.write(tmp.resolve("other.jar"), "other".getBytes(StandardCharsets.UTF_8));
+            AgentJar.prefetch();
+            assertEquals("other", new String(AgentJar.read(other).bytes(), StandardCharsets.UTF_8));
+        } finally {
+            System.setProperty(AgentJar.PROPERTY, before);
+        }
+    }
+
+    @Test
     void propertyThenEnvironmentThenBesideTheCliJarThenTarget(@TempDir Path tmp) throws IOException {
         Path work = Files.createDirectories(tmp.resolve("project"));
         Path prop = Files.writeString(tmp.resolve("p.jar"), "p");
