@@ -17,10 +17,11 @@ Type=simple
 # the sandbox below. FreeSWITCH (uuid_record) writes there; set-group-id keeps its files in the agent's group.
 ExecStartPre=+/usr/bin/install -d -m [=c.files.streamsDir.mode] -o freeswitch -g [=c.units.agentUser] [=c.paths.streamsDir()]
 # Memory is bounded twice: the JVM's own limits (heap, metaspace, code cache, direct buffers, thread
-# stacks; SerialGC and C1 only keep the collector's and the JIT's native memory small) and the cgroup
-# around them. -XX:-UsePerfData: no hsperfdata file (nothing to write, no shared memory mapping).
+# stacks; SerialGC keeps the collector's native memory small) and the cgroup around them. C2 stays on: the
+# streaming bridge's TLS (AES-GCM) has its hardware intrinsics only in C2, and C1 alone tripled the bridge's
+# CPU at 200 streams (docs/streaming.md, bench/bridge-latency.sh). -XX:-UsePerfData: no hsperfdata file (nothing to write, no shared memory mapping).
 # ExitOnOutOfMemoryError: a JVM out of heap exits and Restart= brings a clean one back.
-ExecStart=[=c.paths.javaBin] -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -jar [=c.paths.nodeDir()]/[=c.units.agentJar] --node-env [=c.paths.nodeEnv]
+ExecStart=[=c.paths.javaBin] -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -jar [=c.paths.nodeDir()]/[=c.units.agentJar] --node-env [=c.paths.nodeEnv]
 Restart=always
 RestartSec=5
 # On SIGTERM the agent finishes the uploads in flight (bounded well within TimeoutStopSec), then the JVM

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 211c96e8b66aacdcd11ce52edf11cb5eb725e21ff759f658d8ca0cb9e5dead7d of stack dev.
+# mediaplane node boot, release e292c62c97fa40f355223d90edaf12816193167039098b0689e5914886b4c254 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='211c96e8b66aacdcd11ce52edf11cb5eb725e21ff759f658d8ca0cb9e5dead7d'
+readonly RELEASE_HASH='e292c62c97fa40f355223d90edaf12816193167039098b0689e5914886b4c254'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release 0fb70c98bc4c09af3b3e20c25e287dd0cc209b1f909343f9f509cd8e239d13b3 of stack prod.
+# mediaplane node boot, release 06c788c862c96c212603ea0512fe5f7119abfd71820a2564fa3eef8212724a83 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='0fb70c98bc4c09af3b3e20c25e287dd0cc209b1f909343f9f509cd8e239d13b3'
+readonly RELEASE_HASH='06c788c862c96c212603ea0512fe5f7119abfd71820a2564fa3eef8212724a83'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

@@ -199,7 +199,7 @@ class StartupScriptRunTest {
         assertTrue(Files.isRegularFile(at("etc/systemd/system/freeswitch.service.d/mediaplane.conf")));
         String agentUnit = Files.readString(at("etc/systemd/system/mediaplane-agent.service"));
         assertEquals("ExecStart=/usr/bin/java -Xms32m -Xmx128m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m"
-                + " -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
+                + " -XX:MaxDirectMemorySize=32m -Xss512k -XX:+UseSerialGC -XX:-UsePerfData"
                 + " -XX:+ExitOnOutOfMemoryError -jar /opt/mediaplane/node/mediaplane-agent.jar --node-env /etc/mediaplane/node.env",
                 agentUnit.lines().filter(l -> l.startsWith("ExecStart=")).reduce((a, b) -> b).orElseThrow());
         assertEquals("rw-r--r-- " + g, mode("etc/systemd/system/mediaplane-agent.service"));
