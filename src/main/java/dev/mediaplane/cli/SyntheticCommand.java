@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
             "Exit 0 when every call was answered, every recording is complete and the loss is at most the stack's"
                     + " alerts.packetLossPercent; 1 otherwise.",
             "--canary: only the nodes of --inventory that Compute reports on the canary's instance template (the runbook's"
-                    + " canary watch: pick --rate so the canary's synthetic calls stay at 1-5% of its sessions). Refused when the"
+                    + " canary watch: pick --rate so the canary's synthetic calls stay at 1-5%% of its sessions). Refused when the"
                     + " stack runs no canary. Refused too when the synthetic sessions (two per call) would exceed --max-share of"
                     + " a node's fleet.maxSessions, or the calls per second of a node half of fleet.sessionsPerSecond.",
             "Login: --esl-user must be allowed originate, uuid_kill and events (the controller user is not: use the operator"

@@ -56,6 +56,29 @@ class CliTest {
         Files.writeString(dir.resolve("Pulumi." + stack + ".yaml"), yaml);
     }
 
+    /** picocli formats help text with String.format; a bare '%' makes it warn on stderr and print the raw string. */
+    @Test
+    void everyCommandsHelpFormatsWithoutAPicocliWarning() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        List<String> commands = new ArrayList<>();
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(List.of(Cli.create(c -> PlanFixtures.compliant())));
+            while (!todo.isEmpty()) {
+                CommandLine c = todo.pop();
+                commands.add(c.getCommandSpec().qualifiedName());
+                c.getUsageMessage(CommandLine.Help.Ansi.OFF);
+                todo.addAll(c.getSubcommands().values());
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertTrue(commands.size() > 20, "walked " + commands);
+        String err = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(err.contains("picocli WARN"), err);
+    }
+
     @Test
     void planRunsTheSameWithoutItsSiblingCommands() throws IOException {
         // Cli.execute builds only the plan subcommand for a plan command line: every plan command line must

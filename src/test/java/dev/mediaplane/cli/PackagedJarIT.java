@@ -46,6 +46,39 @@ class PackagedJarIT {
         assertTrue(Files.exists(tmp.resolve("out/node/mediaplane-agent.jar")), "node files missing from the jar's bundle");
     }
 
+    /**
+     * Every CLI class resolves its fields', methods' and constructors' types from the jar alone: a client the
+     * shade filter left out (google-cloud-storage once was, breaking every command but plan) fails here, not
+     * on an operator's first `release status`. The agent's classes are the agent jar's (AgentJarIT).
+     */
+    @Test
+    void everyCliClassLinksAgainstTheJarAlone() throws Exception {
+        List<String> missing = new ArrayList<>();
+        int checked = 0;
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(JAR.toFile());
+             java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {JAR.toUri().toURL()},
+                     ClassLoader.getPlatformClassLoader())) {
+            for (var e : java.util.Collections.list(jar.entries())) {
+                String n = e.getName();
+                if (!n.startsWith("dev/mediaplane/") || !n.endsWith(".class") || n.startsWith("dev/mediaplane/agent/")) {
+                    continue;
+                }
+                String name = n.substring(0, n.length() - ".class".length()).replace('/', '.');
+                try {
+                    Class<?> c = Class.forName(name, false, loader);
+                    c.getDeclaredFields();
+                    c.getDeclaredMethods();
+                    c.getDeclaredConstructors();
+                    checked++;
+                } catch (LinkageError | ClassNotFoundException x) {
+                    missing.add(name + ": " + x);
+                }
+            }
+        }
+        assertTrue(checked > 200, "checked only " + checked + " classes");
+        assertEquals(List.of(), missing);
+    }
+
     @Test
     void jarPlansTheSameAsTheClasses() throws Exception {
         var loaded = StackFileLoader.load(StackConfigFixtures.projectDir(), "prod");
