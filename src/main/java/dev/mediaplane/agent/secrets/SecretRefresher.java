@@ -181,15 +181,32 @@ public final class SecretRefresher {
 
     private void installInclude(Map<String, SecretSource.Latest> latest, Set<String> absent, Set<String> failed,
                                 EnumSet<Step> pending) throws IOException {
-        List<NodeContract.Secret> group = group(NodeContract.Lands.SECRETS_INCLUDE);
+        List<NodeContract.Secret> all = group(NodeContract.Lands.SECRETS_INCLUDE);
+        // A secret with a local fallback and no version keeps the value the include has (boot wrote this node's random
+        // one): it neither blocks the others nor empties its variable.
+        Set<String> fallback = new java.util.HashSet<>();
+        contract.vars().secretVars().stream().filter(NodeContract.SecretVar::hasFallback).forEach(v -> fallback.add(v.secret()));
+        List<NodeContract.Secret> group = all.stream().filter(x -> !(fallback.contains(x.suffix()) && absent.contains(x.suffix()))).toList();
         if (!ready(group, latest, absent, failed)) {
             return;
         }
+        Path file = path(contract.paths().secretsInclude());
+        Optional<byte[]> now = AtomicFiles.read(file);
+        Map<String, String> before = now.map(b -> vars(new String(b, StandardCharsets.UTF_8))).orElse(Map.of());
         Map<String, String> values = new LinkedHashMap<>();
         String trunkVar = contract.vars().sipTrunkPassword();
         for (NodeContract.SecretVar v : contract.vars().secretVars()) {
             if (!v.fromSecretManager()) {
                 values.put(v.name(), s.adminPassword());
+                continue;
+            }
+            if (v.hasFallback() && absent.contains(v.secret())) {
+                String kept = before.get(v.name());
+                // Never an empty or unusable password: a random one nobody knows, as boot's fallback is.
+                values.put(v.name(), kept != null && PASSWORD.matcher(kept).matches() ? kept : randomPassword());
+                installed.remove(v.secret());
+                set(v.secret(), "absent", "no version: the include keeps this node's random value, which nobody knows;"
+                        + " add a version of " + s.prefix() + "-" + v.secret() + " to log in with it");
                 continue;
             }
             SecretSource.Latest l = latest.get(v.secret());
@@ -203,12 +220,9 @@ public final class SecretRefresher {
             }
             values.put(v.name(), value);
         }
-        Path file = path(contract.paths().secretsInclude());
         byte[] want = contract.vars().secretsInclude(values).getBytes(StandardCharsets.UTF_8);
-        Optional<byte[]> now = AtomicFiles.read(file);
         if (now.isEmpty() || !java.util.Arrays.equals(now.get(), want)) {
             EnumSet<Step> steps = EnumSet.of(Step.RELOADXML);
-            Map<String, String> before = now.map(b -> vars(new String(b, StandardCharsets.UTF_8))).orElse(Map.of());
             if (!values.get(trunkVar).equals(before.get(trunkVar))) {
                 steps.add(Step.GATEWAY);
             }
@@ -561,6 +575,17 @@ public final class SecretRefresher {
         reported.add(suffix);
         Status st = status.get(suffix);
         status.put(suffix, new Status(st.version(), st.installed(), state, detail));
+    }
+
+    /** 40 characters of A-Z a-z 0-9, like boot's per-node values (startup.sh: base64 of urandom without + / =). */
+    static String randomPassword() {
+        java.security.SecureRandom r = new java.security.SecureRandom();
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        StringBuilder b = new StringBuilder(40);
+        for (int i = 0; i < 40; i++) {
+            b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        }
+        return b.toString();
     }
 
     /** Boot reads a value with {@code $(< file)}: every trailing newline goes. */
