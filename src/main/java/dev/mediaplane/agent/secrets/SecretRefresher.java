@@ -25,10 +25,12 @@ import java.util.regex.Pattern;
  * the file boot writes for it (same path, mode, owner and bytes, {@link AtomicFiles}) and has the running FreeSWITCH
  * take it over the agent's ESL connection without dropping a call:
  * <ul>
- *   <li>secrets.xml changed: {@code reloadxml} (re-runs the preprocessor; no call is touched). The controllers' ESL
- *       password is a directory user's {@code esl-password}, which mod_event_socket looks up at each {@code userauth}
- *       (switch_xml_locate_user): new logins need it, open sessions stay. Nothing reloads mod_event_socket (that would
- *       drop every ESL connection, though no call).
+ *   <li>secrets.xml changed: {@code reloadxml} (re-runs the preprocessor; no call is touched). The controllers' and
+ *       the operator's ESL passwords are directory users' {@code esl-password}, which mod_event_socket looks up at each
+ *       {@code userauth} (switch_xml_locate_user): new logins need it, open sessions stay. Nothing reloads
+ *       mod_event_socket (that would drop every ESL connection, though no call). The operator's secret is optional:
+ *       while it has no version its variable keeps the value the include has (boot's per-node random fallback; the
+ *       agent cannot read the secrets directory), or a new random one, never an empty password.
  *   <li>the trunk password changed: {@code sofia profile external killgw signalwire} (marks the gateway deleted, it
  *       un-registers) and {@code sofia profile external rescan} (re-reads the XML, adds the gateway again with the new
  *       password), then {@code sofia status gateway signalwire} until {@code State REGED}. Calls do not hang on the
