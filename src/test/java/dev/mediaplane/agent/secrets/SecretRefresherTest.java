@@ -520,6 +520,7 @@ class SecretRefresherTest {
         SecretRefresher r = booted();
         sm.plant("mp-dev-sip-trunk-password", (MARKER + "\n").getBytes(StandardCharsets.UTF_8), Instant.now());
         sm.plant("mp-dev-esl-password", (MARKER + "x").getBytes(StandardCharsets.UTF_8), Instant.now());
+        sm.plant("mp-dev-esl-operator-password", (MARKER + "op").getBytes(StandardCharsets.UTF_8), Instant.now());
         sm.plant("mp-dev-deepgram-api-key", MARKER.getBytes(StandardCharsets.UTF_8), Instant.now());
         gateway.set("FAIL_WAIT");
         fs.api = cmd -> {
@@ -533,6 +534,7 @@ class SecretRefresherTest {
         sm.iam.forget(sm.resource("mp-dev-esl-password"));
         r.refresh();
         assertTrue(Files.readString(at(C.paths().secretsInclude())).contains(MARKER), "the value is installed");
+        assertTrue(Files.readString(at(C.paths().secretsInclude())).contains(MARKER + "op"), "the operator's too");
         String everything = logBytes.toString(StandardCharsets.UTF_8) + r.report().json() + r.report().versions().keySet()
                 + r.status() + calls;
         assertFalse(everything.contains(MARKER), everything);
