@@ -295,12 +295,25 @@ ensure_dir "$R[=c.paths.streamsDir()]" <@access c.files.streamsDir/>
 ensure_dir "$R[=c.paths.sttKeysDir]" <@access c.files.sttKeysDir/>
 mkdir -p "$R[=c.paths.freeswitchLogDir]"
 
-# A per-node full-access ESL password for local fs_cli; controllers never see it.
+# Per-node random values, generated once: the full-access ESL password for local fs_cli (controllers never see
+# it), and the fallback of an optional secret of the secrets include (the operator's ESL password) while it has
+# no version, so its user exists but nobody knows its password until the stack sets one.
 <#list c.vars.secretVars() as v>
-<#if !v.fromSecretManager()>
+<#if !v.fromSecretManager() || v.hasFallback()>
 if [[ ! -s "$SECRETS_DIR/[=v.localFile]" ]]; then
   head -c 48 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/[=v.localFile]"
   install_file "$WORK/[=v.localFile]" "$SECRETS_DIR/[=v.localFile]" <@access c.files.secretFile/>
+fi
+</#if>
+</#list>
+<#list c.vars.secretVars() as v>
+<#if v.hasFallback()>
+status="$(secret_get '[=v.secret]' "$WORK/[=v.secret]" "$TRANSIENT_NOT_404")"
+if [[ "$status" == 200 && -s "$WORK/[=v.secret]" ]]; then
+  check_password '[=v.secret]' "$WORK/[=v.secret]"
+else
+  log "optional secret $SECRET_PREFIX-[=v.secret] not available (HTTP ${status:-none}); [=v.name] is this node's random value until the secret has a version"
+  cat -- "$SECRETS_DIR/[=v.localFile]" > "$WORK/[=v.secret]"
 fi
 </#if>
 </#list>
@@ -342,6 +355,7 @@ install_file "$ca_bundle" "$TLS_DIR/cafile.pem" <@access c.files.caFile/>
 # Optional secrets: not FreeSWITCH configuration (no restart for them); the streaming bridge reads a key
 # file at each stream start. A secret without a version (404) removes the key a previous boot installed.
 <#list c.optionalSecrets as s>
+<#if s.lands.name() == "SECRETS_INCLUDE"><#continue></#if><#-- read above, before the secrets include -->
 <#if s.lands.name() == "STT_KEYS_DIR"><#assign dst = "$R" + c.paths.sttKeysDir + "/" + s.suffix><#assign acc = c.files.sttKeyFile>
 <#else><#assign dst = "$SECRETS_DIR/" + s.suffix><#assign acc = c.files.secretFile></#if>
 <#if s.lands.name() != "SECRETS_DIR">

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release e292c62c97fa40f355223d90edaf12816193167039098b0689e5914886b4c254 of stack dev.
+# mediaplane node boot, release c9d4ccc3e60551b51ba645ffae18a2a3446093f00271249980b20668a95568a8 of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='e292c62c97fa40f355223d90edaf12816193167039098b0689e5914886b4c254'
+readonly RELEASE_HASH='c9d4ccc3e60551b51ba645ffae18a2a3446093f00271249980b20668a95568a8'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
@@ -276,10 +276,23 @@ ensure_dir "$R/run/mediaplane/streams" 2770 "$FS_USER:$AGENT_GROUP"
 ensure_dir "$R/etc/mediaplane/agent" 750 "$ROOT_USER:$AGENT_GROUP"
 mkdir -p "$R/var/log/freeswitch"
 
-# A per-node full-access ESL password for local fs_cli; controllers never see it.
+# Per-node random values, generated once: the full-access ESL password for local fs_cli (controllers never see
+# it), and the fallback of an optional secret of the secrets include (the operator's ESL password) while it has
+# no version, so its user exists but nobody knows its password until the stack sets one.
+if [[ ! -s "$SECRETS_DIR/esl-operator-password-fallback" ]]; then
+  head -c 48 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/esl-operator-password-fallback"
+  install_file "$WORK/esl-operator-password-fallback" "$SECRETS_DIR/esl-operator-password-fallback" 600 "$ROOT_USER:$ROOT_GROUP"
+fi
 if [[ ! -s "$SECRETS_DIR/esl-admin-password" ]]; then
   head -c 48 /dev/urandom | base64 | tr -d '+/=\n' | head -c 40 > "$WORK/esl-admin-password"
   install_file "$WORK/esl-admin-password" "$SECRETS_DIR/esl-admin-password" 600 "$ROOT_USER:$ROOT_GROUP"
+fi
+status="$(secret_get 'esl-operator-password' "$WORK/esl-operator-password" "$TRANSIENT_NOT_404")"
+if [[ "$status" == 200 && -s "$WORK/esl-operator-password" ]]; then
+  check_password 'esl-operator-password' "$WORK/esl-operator-password"
+else
+  log "optional secret $SECRET_PREFIX-esl-operator-password not available (HTTP ${status:-none}); mp_esl_operator_password is this node's random value until the secret has a version"
+  cat -- "$SECRETS_DIR/esl-operator-password-fallback" > "$WORK/esl-operator-password"
 fi
 
 {
@@ -295,6 +308,7 @@ install_file "$WORK/node.xml" "$R/etc/mediaplane/freeswitch/node.xml" 644 "$ROOT
 {
   printf '<include>\n'
   printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_password=%s"/>\n' "$(< "$WORK/esl-password")"
+  printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_operator_password=%s"/>\n' "$(< "$WORK/esl-operator-password")"
   printf '  <X-PRE-PROCESS cmd="set" data="mp_esl_admin_password=%s"/>\n' "$(< "$SECRETS_DIR/esl-admin-password")"
   printf '  <X-PRE-PROCESS cmd="set" data="mp_sip_trunk_password=%s"/>\n' "$(< "$WORK/sip-trunk-password")"
   printf '</include>\n'

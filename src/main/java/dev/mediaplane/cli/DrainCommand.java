@@ -41,9 +41,11 @@ import picocli.CommandLine.Spec;
             "The node: --address HOST[:PORT] (PORT defaults to the stack's controller.eslPort), or --node NAME from"
                     + " --inventory FILE, the output of: gcloud compute instances list"
                     + " --filter='labels.stack=STACK AND labels.component=fleet' --format=json",
-            "Login: userauth --esl-user (default controller@mediaplane); the password from --esl-password-file (mode 600)"
-                    + " or Secret Manager <prefix>-<--esl-secret> in the stack's project (application default credentials);"
-                    + " never from the command line, never printed. The login must be allowed 'fsctl' and 'show'.",
+            "Login: userauth --esl-user (default operator@mediaplane, the user allowed 'fsctl' and 'show'); the password"
+                    + " from --esl-password-file (mode 600) or Secret Manager <prefix>-<--esl-secret> (default"
+                    + " esl-operator-password) in the stack's project (application default credentials); never from the"
+                    + " command line, never printed. Until the stack sets mediaplane:eslOperatorPassword each node has a"
+                    + " random operator password nobody knows (see docs/operations.md, ESL login).",
             "Refuses to drain the stack's only node without --allow-last-node.",
             "",
             "Examples:",
@@ -62,7 +64,7 @@ public final class DrainCommand implements Callable<Integer> {
                 description = "gcloud compute instances list JSON (see above); the nodes of --stack are read from it.")
         Path inventory;
 
-        @Option(names = "--esl-user", paramLabel = "USER@DOMAIN", defaultValue = "controller@mediaplane",
+        @Option(names = "--esl-user", paramLabel = "USER@DOMAIN", defaultValue = "operator@mediaplane",
                 description = "ESL directory user (default: ${DEFAULT-VALUE}).")
         String eslUser;
 
@@ -70,7 +72,7 @@ public final class DrainCommand implements Callable<Integer> {
                 description = "File holding the ESL password (owner-only mode). Without it: Secret Manager.")
         Path eslPasswordFile;
 
-        @Option(names = "--esl-secret", paramLabel = "SUFFIX", defaultValue = "esl-password",
+        @Option(names = "--esl-secret", paramLabel = "SUFFIX", defaultValue = "esl-operator-password",
                 description = "Secret Manager secret <prefix>-SUFFIX holding the password (default: ${DEFAULT-VALUE}).")
         String eslSecret;
 
@@ -87,6 +89,24 @@ public final class DrainCommand implements Callable<Integer> {
         EslLogin login(StackConfig c, SecretManagerClients clients) {
             return new EslLogin(eslUser, eslPasswordFile != null ? new EslLogin.PasswordFile(eslPasswordFile)
                     : new EslLogin.SecretManagerSecret(c.project(), c.prefix() + "-" + eslSecret, clients));
+        }
+    }
+
+    /**
+     * For smoke, whose esl-login check is the controllers' login: --esl-user and --esl-secret default to the
+     * controller user (picocli asks this provider before the annotations' operator defaults).
+     */
+    static final class ControllerLoginDefaults implements CommandLine.IDefaultValueProvider {
+        @Override
+        public String defaultValue(CommandLine.Model.ArgSpec arg) {
+            if (arg instanceof CommandLine.Model.OptionSpec o) {
+                return switch (o.longestName()) {
+                    case "--esl-user" -> "controller@mediaplane";
+                    case "--esl-secret" -> dev.mediaplane.config.NodeSecret.ESL_PASSWORD.secretSuffix();
+                    default -> null;
+                };
+            }
+            return null;
         }
     }
 
@@ -281,7 +301,10 @@ public final class DrainCommand implements Callable<Integer> {
         if (NodeControl.permissionDenied(e)) {
             return e.getMessage() + ": the ESL login may not run '" + api + "' on " + node + ". The controller user's"
                     + " esl-allowed-api (templates/freeswitch/directory/mediaplane.xml.ftlx) excludes fsctl, sofia and"
-                    + " reloadxml; log in as a user allowed them (--esl-user, --esl-secret; see docs/operations.md)";
+                    + " reloadxml; log in as operator@mediaplane, which may (--esl-user, --esl-secret; see docs/operations.md)";
+        }
+        if (e.kind() == EslException.Kind.AUTH_REJECTED) {
+            return e.getMessage() + " on " + node + ": " + EslLogin.refusedHint();
         }
         return e.getMessage();
     }

@@ -40,15 +40,15 @@ import picocli.CommandLine.Spec;
                     + " project): rerun after an interruption and it resumes, never draining or recreating a node twice.",
             "Each drain is mediaplane drain's, over the node's ESL: --inventory FILE (the output of: gcloud compute instances"
                     + " list --filter='labels.stack=STACK AND labels.component=fleet' --format=json) gives the nodes'"
-                    + " internal addresses, --esl-user with --esl-password-file or --esl-secret the login (allowed 'fsctl'"
-                    + " and 'show'). ESL is reached only from inside the VPC (controller.cidrs): run it there. Without"
+                    + " internal addresses, --esl-user with --esl-password-file or --esl-secret the login (default"
+                    + " operator@mediaplane with Secret Manager <prefix>-esl-operator-password: allowed 'fsctl' and 'show'). ESL is reached only from inside the VPC (controller.cidrs): run it there. Without"
                     + " --inventory no node is drained and the rollout stops before the first recreate; --no-drain replaces"
                     + " nodes without draining (calls on them are cut). Compute calls use application default credentials.",
             "",
             "Examples:",
             "  mediaplane rollout --stack dev --dry-run",
-            "  mediaplane rollout --stack prod --inventory nodes.json --esl-user operator@mediaplane"
-                    + " --esl-secret esl-operator-password --drain-timeout 300s --ready-timeout 15m",
+            "  mediaplane rollout --stack prod --inventory nodes.json --drain-timeout 300s --ready-timeout 15m",
+            "  mediaplane rollout --stack dev --inventory nodes.json --esl-password-file ~/.mediaplane/esl-operator",
             "  mediaplane rollout --stack dev --all --json"
         })
 public final class RolloutCommand implements Callable<Integer> {

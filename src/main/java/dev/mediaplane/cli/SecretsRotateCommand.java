@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
             "Then every node takes it by itself, without dropping a call: its agent's secret refresh reads versions/latest"
                     + " every SECRET_REFRESH_SECONDS (node.env, default 60 s), writes the file boot writes and applies it:"
                     + " sip-trunk-password: reloadxml, sofia profile external killgw signalwire + rescan until REGED;"
-                    + " esl-password: reloadxml (new controller logins use it, live ESL sessions stay);"
+                    + " esl-password, esl-operator-password: reloadxml (new controller or operator logins use it, live ESL"
+                    + " sessions stay);"
                     + " tls-certificate/-key: sofia profile external restart once the profile has no call (waits, with a log"
                     + " line per refresh, while calls are up); API keys: the file only; signalwire-repo-token: nothing.",
             "This command waits (--node-timeout) until every node reports the new version applied on GET /secrets of its"

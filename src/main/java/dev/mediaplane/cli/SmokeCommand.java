@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane smoke}: the runbook's post-deploy test, per node and check. */
 @Command(name = "smoke", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        defaultValueProvider = DrainCommand.ControllerLoginDefaults.class,
         header = "Post-deploy smoke test per node: SIP over TLS 1.2+, ESL login, ready, a recorded test call.",
         description = {
             "Per node: sip-options-tls (a TLS handshake offering only TLS 1.3/1.2 to the external address on"

@@ -7,6 +7,8 @@ package dev.mediaplane.config;
 public enum NodeSecret {
     SIP_TRUNK_PASSWORD("sipTrunkPassword", "sip-trunk-password", "SIP trunk password."),
     ESL_PASSWORD("eslPassword", "esl-password", "Event Socket password."),
+    ESL_OPERATOR_PASSWORD("eslOperatorPassword", "esl-operator-password",
+            "Event Socket password of the operator user (operator@mediaplane) that drain, undrain, rollout, smoke and synthetic log in as; unset: each node has a random one nobody knows."),
     TLS_CERTIFICATE("tlsCertificate", "tls-certificate", "PEM certificate chain of the external SIP TLS profile."),
     TLS_PRIVATE_KEY("tlsPrivateKey", "tls-private-key", "PEM private key of the external SIP TLS profile."),
     DEEPGRAM_API_KEY("deepgramApiKey", "deepgram-api-key", "Deepgram API key for the streaming bridge."),

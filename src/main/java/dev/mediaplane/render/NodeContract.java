@@ -44,7 +44,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         return secrets.stream().filter(s -> s.need() == Need.REQUIRED).toList();
     }
 
-    /** Secrets boot installs when present (the speech-to-text keys). */
+    /** Secrets boot installs when present (the speech-to-text keys, the operator's ESL password). */
     public List<Secret> optionalSecrets() {
         return secrets.stream().filter(s -> s.need() == Need.OPTIONAL).toList();
     }
@@ -505,7 +505,10 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
     public enum Need {
         /** Every boot; a missing one fails boot and leaves the previous configuration in place. */
         REQUIRED,
-        /** Installed when present; its feature stays off otherwise. */
+        /**
+         * Installed when present; otherwise its feature stays off, or, for a {@link SecretVar} with a
+         * {@code localFile}, boot writes that per-node random value instead.
+         */
         OPTIONAL,
         /** Only when the image lacks FreeSWITCH and boot installs it. */
         WHEN_INSTALLING
@@ -560,6 +563,8 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         return List.of(
                 new Secret(NodeSecret.SIP_TRUNK_PASSWORD.secretSuffix(), Need.REQUIRED, Check.PASSWORD, Lands.SECRETS_INCLUDE),
                 new Secret(NodeSecret.ESL_PASSWORD.secretSuffix(), Need.REQUIRED, Check.PASSWORD, Lands.SECRETS_INCLUDE),
+                // Optional so that stacks without it keep booting: its variable falls back to a random per-node value.
+                new Secret(NodeSecret.ESL_OPERATOR_PASSWORD.secretSuffix(), Need.OPTIONAL, Check.PASSWORD, Lands.SECRETS_INCLUDE),
                 new Secret(NodeSecret.TLS_CERTIFICATE.secretSuffix(), Need.REQUIRED, Check.PEM_CERTIFICATE, Lands.TLS),
                 new Secret(NodeSecret.TLS_PRIVATE_KEY.secretSuffix(), Need.REQUIRED, Check.PEM_PRIVATE_KEY, Lands.TLS),
                 new Secret(NodeSecret.DEEPGRAM_API_KEY.secretSuffix(), Need.OPTIONAL, Check.NONE, Lands.STT_KEYS_DIR),
@@ -587,18 +592,24 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      *
      * @param name the {@code $${name}} the XML refers to
      * @param secret the Secret Manager suffix it comes from; null: {@code localFile} instead
-     * @param localFile a root-only file of {@link Paths#secretsDir()} boot generates per node; null: {@code secret}
+     * @param localFile a root-only file of {@link Paths#secretsDir()} boot generates once per node (random); with a
+     *     {@code secret} too, the value used while that (optional) secret has no version; null: {@code secret} only
      */
     public record SecretVar(String name, String secret, String localFile) {
         public SecretVar {
-            if ((secret == null) == (localFile == null)) {
-                throw new IllegalArgumentException("secret variable " + name + " needs exactly one of secret, localFile");
+            if (secret == null && localFile == null) {
+                throw new IllegalArgumentException("secret variable " + name + " needs a secret, a localFile or both");
             }
         }
 
         /** True when boot reads the value from Secret Manager. */
         public boolean fromSecretManager() {
             return secret != null;
+        }
+
+        /** True when a secret without a version leaves the variable at the local per-node random value. */
+        public boolean hasFallback() {
+            return secret != null && localFile != null;
         }
     }
 
@@ -610,6 +621,8 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param hostname the instance name
      * @param ilbVip the internal load balancer's address the ilb sofia profile binds; empty on fleets without one
      * @param eslPassword the controller's ESL password
+     * @param eslOperatorPassword the operator's ESL password (drain, rollout, smoke, synthetic); a random per-node value
+     *     until the stack sets one
      * @param eslAdminPassword the per-node full-access ESL password
      * @param sipTrunkPassword the trunk gateway's password
      * @param recordingsDir the recordings root, set in vars.xml
@@ -618,11 +631,12 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
      * @param recordingId channel variable: the recording's id
      * @param recordingPath channel variable: where the call is recorded
      */
-    public record Vars(String internalIp, String externalIp, String hostname, String ilbVip, String eslPassword, String eslAdminPassword,
-                       String sipTrunkPassword, String recordingsDir, String organizationId, String callSid,
+    public record Vars(String internalIp, String externalIp, String hostname, String ilbVip, String eslPassword,
+                       String eslOperatorPassword, String eslAdminPassword, String sipTrunkPassword, String recordingsDir, String organizationId, String callSid,
                        String recordingId, String recordingPath) {
         static Vars standard() {
-            return new Vars("mp_internal_ip", "mp_external_ip", "mp_hostname", "mp_ilb_vip", "mp_esl_password", "mp_esl_admin_password",
+            return new Vars("mp_internal_ip", "mp_external_ip", "mp_hostname", "mp_ilb_vip", "mp_esl_password",
+                    "mp_esl_operator_password", "mp_esl_admin_password",
                     "mp_sip_trunk_password", "mp_recordings_dir", "mp_organization_id", "mp_call_sid", "mp_recording_id",
                     "mp_recording_path");
         }
@@ -669,6 +683,7 @@ public record NodeContract(Paths paths, Units units, Files files, List<Secret> s
         /** The secrets include's variables, in the order boot writes them. */
         public List<SecretVar> secretVars() {
             return List.of(new SecretVar(eslPassword, NodeSecret.ESL_PASSWORD.secretSuffix(), null),
+                    new SecretVar(eslOperatorPassword, NodeSecret.ESL_OPERATOR_PASSWORD.secretSuffix(), "esl-operator-password-fallback"),
                     new SecretVar(eslAdminPassword, null, "esl-admin-password"),
                     new SecretVar(sipTrunkPassword, NodeSecret.SIP_TRUNK_PASSWORD.secretSuffix(), null));
         }

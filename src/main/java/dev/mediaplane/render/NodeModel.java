@@ -28,12 +28,18 @@ public record NodeModel(
         List<String> modules,
         /** API commands the controller's ESL user may run; everything else is refused. */
         List<String> eslAllowedApi,
+        /** API commands the operator's ESL user (drain, undrain, rollout, smoke, synthetic) may run; everything else is refused. */
+        List<String> eslOperatorApi,
+        /** Events the operator's ESL user may subscribe to (smoke's and synthetic's test calls). */
+        List<String> eslOperatorEvents,
         /** The speech-to-text service calls stream to (node.env STREAM_PROVIDER): deepgram, assemblyai or none. */
         String streamProvider) {
 
     public NodeModel {
         modules = List.copyOf(modules);
         eslAllowedApi = List.copyOf(eslAllowedApi);
+        eslOperatorApi = List.copyOf(eslOperatorApi);
+        eslOperatorEvents = List.copyOf(eslOperatorEvents);
     }
 
     /**
@@ -75,6 +81,19 @@ public record NodeModel(
             "uuid_break", "uuid_displace", "uuid_record", "uuid_bridge", "uuid_hold", "uuid_send_dtmf",
             "uuid_transfer", "conference", "valet_info");
 
+    /**
+     * What the day-2 commands send as {@code api}/{@code bgapi} (mod_event_socket checks a bgapi's command against
+     * the same list): drain and undrain (ops/node: {@code fsctl pause|resume|pause_check inbound},
+     * {@code show channels|calls count}; rollout drains with the same), smoke ({@code status}) and the test call of
+     * smoke and synthetic (ops/smoke/TestCall: {@code originate}, {@code uuid_setvar}, {@code uuid_kill}). Nothing
+     * else: {@code originate ... &app(...)} is why vars.xml turns off the system apps.
+     */
+    static final List<String> ESL_OPERATOR_API = List.of("status", "show", "fsctl", "originate", "uuid_setvar", "uuid_kill");
+
+    /** ops/smoke/TestCall.EVENTS and the BACKGROUND_JOB event that carries a bgapi's result. */
+    static final List<String> ESL_OPERATOR_EVENTS = List.of("CHANNEL_ANSWER", "CHANNEL_PARK", "CHANNEL_HANGUP_COMPLETE",
+            "BACKGROUND_JOB");
+
     /** Builds the model; pure, so equal configs give equal bundles. */
     public static NodeModel of(StackConfig c) {
         return new NodeModel(c.stack(), c.prefix(), c.project(),
@@ -87,6 +106,8 @@ public record NodeModel(
                 c.fleet().balanced(),
                 MODULES,
                 ESL_ALLOWED_API,
+                ESL_OPERATOR_API,
+                ESL_OPERATOR_EVENTS,
                 c.stream().provider().id());
     }
 }

@@ -283,6 +283,65 @@ class DrainCommandTest {
         assertTrue(r.err().contains("--node 'mp-other-node-1' is not a node of stack test in " + inv + " (nodes there: [mp-test-node-1])"), r.err());
     }
 
+    /** The operator's API list as the directory renders it (an XML parser, not a copied list). */
+    Set<String> renderedOperatorApi() throws Exception {
+        byte[] xml = dev.mediaplane.render.Renderer.render(dev.mediaplane.config.StackFileLoader.load(dir, "test").config())
+                .file("freeswitch/directory/mediaplane.xml");
+        javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        org.w3c.dom.NodeList users = f.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(xml)).getElementsByTagName("user");
+        for (int i = 0; i < users.getLength(); i++) {
+            org.w3c.dom.Element u = (org.w3c.dom.Element) users.item(i);
+            if (u.getAttribute("id").equals("operator")) {
+                org.w3c.dom.NodeList ps = u.getElementsByTagName("param");
+                for (int j = 0; j < ps.getLength(); j++) {
+                    org.w3c.dom.Element p = (org.w3c.dom.Element) ps.item(j);
+                    if (p.getAttribute("name").equals("esl-allowed-api")) {
+                        return Set.of(p.getAttribute("value").split(" "));
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no operator user with esl-allowed-api in the rendered directory");
+    }
+
+    @Test
+    void byDefaultDrainAndUndrainLogInAsTheOperatorWhoseRenderedListAllowsEverythingTheySend() throws Exception {
+        Set<String> api = renderedOperatorApi();
+        node.allowed.put(OPERATOR, api);
+        node.channels.set(1);
+        node.beforeApi = cmd -> {
+            if (cmd.equals("fsctl pause inbound")) {
+                hangUpEvery(100);
+            }
+            return true;
+        };
+        String[] args = {"--stack", "test", "--address", "127.0.0.1:" + node.port(), "--esl-password-file", passwordFile.toString()};
+        List<String> drain = new ArrayList<>(List.of("drain", "--node", "mp-test-node-1", "--interval", "100ms", "--timeout", "20s"));
+        drain.addAll(List.of(args));
+        Result d = run(drain.toArray(String[]::new));
+        assertEquals(0, d.code(), d.toString());
+        List<String> undrain = new ArrayList<>(List.of("undrain"));
+        undrain.addAll(List.of(args));
+        Result u = run(undrain.toArray(String[]::new));
+        assertEquals(0, u.code(), u.toString());
+        assertFalse(node.paused.get());
+        assertTrue(node.apiCalls.size() >= 5, node.apiCalls.toString());
+        for (String call : node.apiCalls) {
+            assertTrue(api.contains(call.split(" ", 2)[0]), "sent '" + call + "', not in the operator's list " + api);
+        }
+        assertEquals(0, node.refusedLogins.get(), "the default login is the operator's");
+    }
+
+    @Test
+    void aRefusedOperatorLoginNamesTheSecretToSet() throws IOException {
+        Files.writeString(passwordFile, "MARKER-not-the-node-random-1\n");
+        Result r = run("undrain", "--stack", "test", "--address", "127.0.0.1:" + node.port(), "--esl-password-file", passwordFile.toString());
+        assertEquals(69, r.code(), r.toString());
+        assertTrue(r.err().contains("mediaplane:eslOperatorPassword") && r.err().contains("secrets rotate esl-operator-password"), r.err());
+        assertFalse(r.err().contains("MARKER-not-the-node-random-1"), r.err());
+    }
+
     @Test
     void undrainResumesInboundCalls() {
         node.paused.set(true);

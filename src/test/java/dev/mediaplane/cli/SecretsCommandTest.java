@@ -205,7 +205,7 @@ class SecretsCommandTest {
                 + sm.projectNumber + "/secrets/" + id("esl-password") + "] not found."), r.err());
         Result other = run(NEW_ESL, "secrets", "rotate", "--stack", "test", "--no-apply", "mp-nope-esl-password");
         assertEquals(2, other.code(), other.toString());
-        assertTrue(other.err().contains("NAME must be one of [sip-trunk-password, esl-password, tls-certificate"), other.err());
+        assertTrue(other.err().contains("NAME must be one of [sip-trunk-password, esl-password, esl-operator-password, tls-certificate"), other.err());
         assertTrue(other.err().contains("got 'mp-nope-esl-password'"), other.err());
     }
 

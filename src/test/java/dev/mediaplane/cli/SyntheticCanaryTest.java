@@ -140,7 +140,7 @@ class SyntheticCanaryTest {
         assertTrue(r.out().contains("120 calls, one every 30000 ms"), r.out());
         assertEquals(0, node.calls());
         assertTrue(r.out().contains("  the inventory's nodes on the canary template (of mp-prod-node-a, mp-prod-node-b,"
-                + " mp-prod-node-c): userauth user controller@mediaplane, password from " + pw), r.out());
+                + " mp-prod-node-c): userauth user operator@mediaplane, password from " + pw), r.out());
         assertTrue(f.compute.requests.isEmpty(), f.compute.requests.toString());
     }
 }

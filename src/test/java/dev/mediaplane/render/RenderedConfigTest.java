@@ -118,6 +118,91 @@ class RenderedConfigTest {
         assertEquals("$${mp_esl_password}", user.get("esl-password"));
     }
 
+    /** The directory's ESL users by id, each user's params (parsed with an XML parser, not grepped). */
+    static Map<String, Map<String, String>> eslUsers(Bundle b) {
+        Document d = parse("directory/mediaplane.xml", b.file("freeswitch/directory/mediaplane.xml"));
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        NodeList users = d.getElementsByTagName("user");
+        for (int i = 0; i < users.getLength(); i++) {
+            Element u = (Element) users.item(i);
+            Map<String, String> ps = new LinkedHashMap<>();
+            NodeList params = u.getElementsByTagName("param");
+            for (int j = 0; j < params.getLength(); j++) {
+                Element p = (Element) params.item(j);
+                assertEquals(null, ps.put(p.getAttribute("name"), p.getAttribute("value")), "user " + u.getAttribute("id") + " sets "
+                        + p.getAttribute("name") + " twice");
+            }
+            assertEquals(null, out.put(u.getAttribute("id"), ps), "user " + u.getAttribute("id") + " twice");
+        }
+        return out;
+    }
+
+    /** The API names (first word after "api " or "bgapi ") of a dry-run plan's lines: what the code says it sends. */
+    static Set<String> apis(List<String> plan) {
+        Set<String> out = new TreeSet<>();
+        Matcher m = Pattern.compile("\\b(?:bg)?api ([a-z_]+)").matcher(String.join("\n", plan));
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void theOperatorUserMayRunWhatTheDayTwoCommandsSendAndTheControllerStillMayNot(String scenario) {
+        Bundle b = Renderer.render(Scenarios.config(scenario));
+        Map<String, Map<String, String>> users = eslUsers(b);
+        assertEquals(Set.of("controller", "operator"), users.keySet());
+
+        Set<String> controller = Set.of(users.get("controller").get("esl-allowed-api").split(" "));
+        for (String api : List.of("originate", "fsctl", "sofia", "reloadxml")) {
+            assertFalse(controller.contains(api), "controller may run " + api);
+        }
+        assertEquals(NodeModel.ESL_ALLOWED_API, List.of(users.get("controller").get("esl-allowed-api").split(" ")), "controller unchanged");
+
+        Map<String, String> op = users.get("operator");
+        List<String> operator = List.of(op.get("esl-allowed-api").split(" "));
+        assertEquals(NodeModel.ESL_OPERATOR_API, operator);
+        assertEquals("$${" + NodeContract.STANDARD.vars().eslOperatorPassword() + "}", op.get("esl-password"));
+        assertEquals("false", op.get("esl-allowed-log"));
+        for (String dangerous : List.of("system", "bgsystem", "spawn", "bg_spawn", "load", "unload", "lua", "luarun", "eval",
+                "expand", "bgapi", "sched_api", "xml_wrap", "shutdown", "global_setvar")) {
+            assertFalse(operator.contains(dangerous), "operator ESL user may run " + dangerous);
+        }
+
+        // What the test call of smoke and synthetic, and smoke's ready check, say they send (their dry-run plans, built
+        // from the same code); drain and undrain are run for real against the strict stand-in in DrainCommandTest.
+        var spec = new dev.mediaplane.ops.smoke.TestCall.Spec("10.42.0.5", 5061, java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(5), true);
+        Set<String> sent = apis(dev.mediaplane.ops.smoke.TestCall.plan(spec, "org"));
+        sent.addAll(apis(dev.mediaplane.ops.smoke.Smoke.plan(new dev.mediaplane.ops.smoke.Smoke.Target("n", "10.42.0.5", 5061, null,
+                dev.mediaplane.esl.EslCredentials.userauth("10.42.0.5", 8021, "operator@mediaplane", "x-unused-password")))));
+        assertTrue(sent.containsAll(Set.of("originate", "uuid_kill", "uuid_setvar", "status")), "the plans name them: " + sent);
+        assertTrue(operator.containsAll(sent), "operator may not run " + sent);
+
+        Set<String> events = Set.of(op.get("esl-allowed-events").split(" "));
+        assertTrue(events.containsAll(dev.mediaplane.ops.smoke.TestCall.EVENTS), events.toString());
+        assertTrue(events.contains("BACKGROUND_JOB"), "bgapi's result is a BACKGROUND_JOB event");
+        assertFalse(events.contains("all") || events.contains("ALL"));
+    }
+
+    /** originate ... &app(...) may run a dialplan app: the system apps and APIs are off before modules load. */
+    @Test
+    void varsTurnOffTheSystemAppsAndApisBeforeAnyModuleLoads() {
+        Document d = parse("vars.xml", Renderer.render(Scenarios.config("dev")).file("freeswitch/vars.xml"));
+        Map<String, String> set = new LinkedHashMap<>();
+        NodeList pp = d.getElementsByTagName("X-PRE-PROCESS");
+        for (int i = 0; i < pp.getLength(); i++) {
+            Element e = (Element) pp.item(i);
+            if (e.getAttribute("cmd").equals("set")) {
+                String[] kv = e.getAttribute("data").split("=", 2);
+                set.put(kv[0], kv[1]);
+            }
+        }
+        assertEquals("true", set.get("disable_system_app_commands"));
+        assertEquals("true", set.get("disable_system_api_commands"));
+    }
+
     /**
      * What the internal load balancer carries (internal SIP) listens on its address, which boot
      * writes into the node include; ESL and the internal profile stay on the node's address.

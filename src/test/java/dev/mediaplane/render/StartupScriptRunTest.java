@@ -1,6 +1,7 @@
 package dev.mediaplane.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,8 @@ class StartupScriptRunTest {
     static final String KEY = "PLANTEDkey-66bb";
     static final String DEEPGRAM = "PLANTEDdeepgram-77cc";
     static final String TOKEN = "ya29.PLANTED-TOKEN-b81e";
-    static final List<String> MARKERS = List.of(SIP_PW, ESL_PW, KEY, DEEPGRAM, TOKEN);
+    static final String OPERATOR_PW = "PLANTEDoperatorPw-1f2e3d4c";
+    static final List<String> MARKERS = List.of(SIP_PW, ESL_PW, KEY, DEEPGRAM, TOKEN, OPERATOR_PW);
 
     /** A runnable agent stand-in every release of these tests bundles: boot's unit start runs it for real. */
     @TempDir
@@ -183,8 +185,16 @@ class StartupScriptRunTest {
         String admin = Files.readString(at("etc/mediaplane/secrets/esl-admin-password"));
         assertTrue(admin.matches("[A-Za-z0-9]{40}"), "admin password shape");
         assertTrue(secretsXml.contains("mp_esl_admin_password=" + admin + "\""));
+        // No version of the operator's secret: its user gets this node's random value, generated once, root-only.
+        assertEquals("rw------- " + g, mode("etc/mediaplane/secrets/esl-operator-password-fallback"));
+        String operator = Files.readString(at("etc/mediaplane/secrets/esl-operator-password-fallback"));
+        assertTrue(operator.matches("[A-Za-z0-9]{40}"), "operator fallback shape, never empty");
+        assertNotEquals(admin, operator);
+        assertTrue(secretsXml.contains("data=\"mp_esl_operator_password=" + operator + "\"/>"), secretsXml);
+        assertTrue(first.output().contains("optional secret mp-dev-esl-operator-password not available (HTTP 404)"), first.output());
         // One format for boot and the agent's secret refresh (agent/secrets): the same bytes from the same values.
         assertEquals(NodeContract.STANDARD.vars().secretsInclude(Map.of(NodeContract.STANDARD.vars().eslPassword(), ESL_PW,
+                NodeContract.STANDARD.vars().eslOperatorPassword(), operator,
                 NodeContract.STANDARD.vars().eslAdminPassword(), admin, NodeContract.STANDARD.vars().sipTrunkPassword(), SIP_PW)),
                 secretsXml);
         assertFalse(Files.exists(at("var/lib/mediaplane/agent/secrets-pending")), "FreeSWITCH started on the files: nothing owed");
@@ -378,6 +388,29 @@ class StartupScriptRunTest {
             assertTrue(outcome.equals("active") || outcome.equals("exited 0"), u + ": " + outcome + "\n"
                     + node.log("unit-" + u.replaceFirst("\\.timer$", ".service") + ".log"));
         }
+    }
+
+    @Test
+    void anOperatorSecretWithAVersionIsTheOperatorsPasswordAndNeverLogged() throws Exception {
+        gcp.addSecretVersion("mp-dev-esl-operator-password", (OPERATOR_PW + "\n").getBytes(StandardCharsets.UTF_8));
+        Tools.Result first = boot(publish(config));
+        assertEquals(0, first.exit(), first.output());
+        String secretsXml = Files.readString(at("etc/mediaplane/freeswitch/secrets.xml"));
+        assertTrue(secretsXml.contains("data=\"mp_esl_operator_password=" + OPERATOR_PW + "\"/>"), secretsXml);
+        assertEquals(List.of("etc/mediaplane/freeswitch/secrets.xml"), node.filesContaining(OPERATOR_PW));
+        assertFalse(first.output().contains(OPERATOR_PW), "in boot output");
+        assertFalse(node.log("argv.log").contains(OPERATOR_PW), "in curl argv");
+        assertFalse(first.output().contains("mp-dev-esl-operator-password not available"), first.output());
+        String fallback = Files.readString(at("etc/mediaplane/secrets/esl-operator-password-fallback"));
+        assertFalse(secretsXml.contains(fallback), "the fallback is not used while the secret has a version");
+        assertSecretsOnlyWhereAllowed();
+
+        // An invalid version fails boot like the other passwords, naming the secret and never quoting the value.
+        gcp.addSecretVersion("mp-dev-esl-operator-password", "short\"/>".getBytes(StandardCharsets.UTF_8));
+        Tools.Result bad = boot(publish(config));
+        assertNotEquals(0, bad.exit(), bad.output());
+        assertTrue(bad.output().contains("secret mp-dev-esl-operator-password must be 12-256 characters"), bad.output());
+        assertTrue(Files.readString(at("etc/mediaplane/freeswitch/secrets.xml")).contains(OPERATOR_PW), "previous include left in place");
     }
 
     void assertSecretsOnlyWhereAllowed() throws Exception {

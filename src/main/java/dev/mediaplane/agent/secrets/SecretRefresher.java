@@ -25,10 +25,12 @@ import java.util.regex.Pattern;
  * the file boot writes for it (same path, mode, owner and bytes, {@link AtomicFiles}) and has the running FreeSWITCH
  * take it over the agent's ESL connection without dropping a call:
  * <ul>
- *   <li>secrets.xml changed: {@code reloadxml} (re-runs the preprocessor; no call is touched). The controllers' ESL
- *       password is a directory user's {@code esl-password}, which mod_event_socket looks up at each {@code userauth}
- *       (switch_xml_locate_user): new logins need it, open sessions stay. Nothing reloads mod_event_socket (that would
- *       drop every ESL connection, though no call).
+ *   <li>secrets.xml changed: {@code reloadxml} (re-runs the preprocessor; no call is touched). The controllers' and
+ *       the operator's ESL passwords are directory users' {@code esl-password}, which mod_event_socket looks up at each
+ *       {@code userauth} (switch_xml_locate_user): new logins need it, open sessions stay. Nothing reloads
+ *       mod_event_socket (that would drop every ESL connection, though no call). The operator's secret is optional:
+ *       while it has no version its variable keeps the value the include has (boot's per-node random fallback; the
+ *       agent cannot read the secrets directory), or a new random one, never an empty password.
  *   <li>the trunk password changed: {@code sofia profile external killgw signalwire} (marks the gateway deleted, it
  *       un-registers) and {@code sofia profile external rescan} (re-reads the XML, adds the gateway again with the new
  *       password), then {@code sofia status gateway signalwire} until {@code State REGED}. Calls do not hang on the
@@ -181,15 +183,32 @@ public final class SecretRefresher {
 
     private void installInclude(Map<String, SecretSource.Latest> latest, Set<String> absent, Set<String> failed,
                                 EnumSet<Step> pending) throws IOException {
-        List<NodeContract.Secret> group = group(NodeContract.Lands.SECRETS_INCLUDE);
+        List<NodeContract.Secret> all = group(NodeContract.Lands.SECRETS_INCLUDE);
+        // A secret with a local fallback and no version keeps the value the include has (boot wrote this node's random
+        // one): it neither blocks the others nor empties its variable.
+        Set<String> fallback = new java.util.HashSet<>();
+        contract.vars().secretVars().stream().filter(NodeContract.SecretVar::hasFallback).forEach(v -> fallback.add(v.secret()));
+        List<NodeContract.Secret> group = all.stream().filter(x -> !(fallback.contains(x.suffix()) && absent.contains(x.suffix()))).toList();
         if (!ready(group, latest, absent, failed)) {
             return;
         }
+        Path file = path(contract.paths().secretsInclude());
+        Optional<byte[]> now = AtomicFiles.read(file);
+        Map<String, String> before = now.map(b -> vars(new String(b, StandardCharsets.UTF_8))).orElse(Map.of());
         Map<String, String> values = new LinkedHashMap<>();
         String trunkVar = contract.vars().sipTrunkPassword();
         for (NodeContract.SecretVar v : contract.vars().secretVars()) {
             if (!v.fromSecretManager()) {
                 values.put(v.name(), s.adminPassword());
+                continue;
+            }
+            if (v.hasFallback() && absent.contains(v.secret())) {
+                String kept = before.get(v.name());
+                // Never an empty or unusable password: a random one nobody knows, as boot's fallback is.
+                values.put(v.name(), kept != null && PASSWORD.matcher(kept).matches() ? kept : randomPassword());
+                installed.remove(v.secret());
+                set(v.secret(), "absent", "no version: the include keeps this node's random value, which nobody knows;"
+                        + " add a version of " + s.prefix() + "-" + v.secret() + " to log in with it");
                 continue;
             }
             SecretSource.Latest l = latest.get(v.secret());
@@ -203,12 +222,9 @@ public final class SecretRefresher {
             }
             values.put(v.name(), value);
         }
-        Path file = path(contract.paths().secretsInclude());
         byte[] want = contract.vars().secretsInclude(values).getBytes(StandardCharsets.UTF_8);
-        Optional<byte[]> now = AtomicFiles.read(file);
         if (now.isEmpty() || !java.util.Arrays.equals(now.get(), want)) {
             EnumSet<Step> steps = EnumSet.of(Step.RELOADXML);
-            Map<String, String> before = now.map(b -> vars(new String(b, StandardCharsets.UTF_8))).orElse(Map.of());
             if (!values.get(trunkVar).equals(before.get(trunkVar))) {
                 steps.add(Step.GATEWAY);
             }
@@ -561,6 +577,17 @@ public final class SecretRefresher {
         reported.add(suffix);
         Status st = status.get(suffix);
         status.put(suffix, new Status(st.version(), st.installed(), state, detail));
+    }
+
+    /** 40 characters of A-Z a-z 0-9, like boot's per-node values (startup.sh: base64 of urandom without + / =). */
+    static String randomPassword() {
+        java.security.SecureRandom r = new java.security.SecureRandom();
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        StringBuilder b = new StringBuilder(40);
+        for (int i = 0; i < 40; i++) {
+            b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        }
+        return b.toString();
     }
 
     /** Boot reads a value with {@code $(< file)}: every trailing newline goes. */

@@ -3,6 +3,7 @@ package dev.mediaplane.ops.node;
 import com.google.api.gax.rpc.ApiException;
 import com.google.cloud.secretmanager.v1.SecretManagerServiceClient;
 import com.google.cloud.secretmanager.v1.SecretVersionName;
+import dev.mediaplane.config.NodeSecret;
 import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
 import java.io.IOException;
@@ -91,6 +92,18 @@ public record EslLogin(String user, Source source) {
             throw new LoginUnavailable("cannot read the ESL password from Secret Manager projects/" + s.project() + "/secrets/"
                     + s.secretId() + ": " + e.getStatusCode().getCode() + " " + e.getMessage(), null);
         }
+    }
+
+    /**
+     * What to do when a node refuses the login: the operator user's password is a random per-node value until its
+     * secret has a version, so a refusal usually means it has none yet (or the node has not taken the new one).
+     */
+    public static String refusedHint() {
+        NodeSecret op = NodeSecret.ESL_OPERATOR_PASSWORD;
+        return "for operator@mediaplane, set its password: pulumi config set --secret mediaplane:" + op.configKey()
+                + " and pulumi up, or mediaplane secrets rotate " + op.secretSuffix() + " (Secret Manager <prefix>-"
+                + op.secretSuffix() + "; until it has a version each node has a random one nobody knows); a node takes"
+                + " a new version at its agent's next secret refresh (reloadxml)";
     }
 
     /** Files written by {@code echo} or editors end in one newline that is not part of the password. */

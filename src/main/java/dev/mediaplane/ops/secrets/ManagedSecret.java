@@ -22,7 +22,7 @@ public record ManagedSecret(NodeSecret secret, NodeContract.Secret contract, Str
     public enum Apply {
         /** The SIP trunk password: {@code sofia profile external killgw signalwire}, {@code rescan}; the gateway re-registers. */
         GATEWAY_REREGISTER,
-        /** The controllers' ESL password (a directory user's): {@code reloadxml}; read at each login, live sessions stay. */
+        /** An ESL password (a directory user's: controller's or operator's): {@code reloadxml}; read at each login, live sessions stay. */
         DIRECTORY_RELOAD,
         /** The TLS certificate or key: {@code sofia profile external restart}, only once the profile has no call. */
         TLS_PROFILE_RESTART,
@@ -54,7 +54,7 @@ public record ManagedSecret(NodeSecret secret, NodeContract.Secret contract, Str
     public Apply apply() {
         return switch (secret) {
             case SIP_TRUNK_PASSWORD -> Apply.GATEWAY_REREGISTER;
-            case ESL_PASSWORD -> Apply.DIRECTORY_RELOAD;
+            case ESL_PASSWORD, ESL_OPERATOR_PASSWORD -> Apply.DIRECTORY_RELOAD;
             case TLS_CERTIFICATE, TLS_PRIVATE_KEY -> Apply.TLS_PROFILE_RESTART;
             case DEEPGRAM_API_KEY, ASSEMBLYAI_API_KEY -> Apply.FILE_ONLY;
             case SIGNALWIRE_REPO_TOKEN -> Apply.BOOT_ONLY;

@@ -233,7 +233,9 @@ public final class Smoke {
         } catch (EslException e) {
             String why = NodeControl.permissionDenied(e) ? e.getMessage() + ": the login " + login.user()
                     + " may not run originate, uuid_kill or uuid_setvar (the controller user may not run originate;"
-                    + " see docs/operations.md, smoke)" : e.getMessage();
+                    + " see docs/operations.md, smoke)"
+                    : e.kind() == EslException.Kind.AUTH_REJECTED ? e.getMessage() + ": " + dev.mediaplane.ops.node.EslLogin.refusedHint()
+                    : e.getMessage();
             add.accept(new Check(t.node(), "test-call", false, why, ms(t0)));
             return null;
         }

@@ -3,6 +3,8 @@ package dev.mediaplane.agent.secrets;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,6 +51,7 @@ class SecretRefresherTest {
     static final String NODE = "serviceAccount:mp-dev-node@mediaplane-dev-000000.iam.gserviceaccount.com";
     static final String MARKER = "MARKERv4lue-never-logged-7Q";
     static final String ADMIN = "adminPasswordLocal0123456789";
+    static final String OPERATOR = "operatorPassword-v1-abcdef";
     static final String CERT = "-----BEGIN CERTIFICATE-----\nMIIBcert1\n-----END CERTIFICATE-----\n";
     static final String KEY = "-----BEGIN PRIVATE KEY-----\nMIIEkey1\n-----END PRIVATE KEY-----\n";
 
@@ -77,6 +80,7 @@ class SecretRefresherTest {
         Instant t = Instant.parse("2026-12-01T00:00:00Z");
         sm.plant("mp-dev-sip-trunk-password", "trunkPassword-v1-abcdef".getBytes(StandardCharsets.UTF_8), t);
         sm.plant("mp-dev-esl-password", "eslPassword-v1-abcdefgh\n".getBytes(StandardCharsets.UTF_8), t);
+        sm.plant("mp-dev-esl-operator-password", OPERATOR.getBytes(StandardCharsets.UTF_8), t);
         sm.plant("mp-dev-tls-certificate", CERT.getBytes(StandardCharsets.US_ASCII), t);
         sm.plant("mp-dev-tls-private-key", KEY.getBytes(StandardCharsets.US_ASCII), t);
         sm.plant("mp-dev-deepgram-api-key", "dg-key-1".getBytes(StandardCharsets.UTF_8), t);
@@ -169,8 +173,13 @@ class SecretRefresherTest {
     }
 
     String include(String esl, String trunk) {
+        return include(esl, OPERATOR, trunk);
+    }
+
+    String include(String esl, String operator, String trunk) {
         Map<String, String> v = new LinkedHashMap<>();
         v.put(C.vars().eslPassword(), esl);
+        v.put(C.vars().eslOperatorPassword(), operator);
         v.put(C.vars().eslAdminPassword(), ADMIN);
         v.put(C.vars().sipTrunkPassword(), trunk);
         return C.vars().secretsInclude(v);
@@ -213,6 +222,70 @@ class SecretRefresherTest {
         assertEquals(include("eslPassword-v2-zyxwvuts", "trunkPassword-v1-abcdef"), Files.readString(at(C.paths().secretsInclude())));
         assertEquals(2, r.status().get("esl-password").version());
         assertTrue(calls.stream().noneMatch(c -> c.contains("mod_event_socket")), "no ESL connection is dropped");
+    }
+
+    /** The operator secret with no version: a stack from before it existed. */
+    void operatorSecretWithoutVersion() {
+        sm.deleteSecret("mp-dev-esl-operator-password");
+        sm.createSecret("mp-dev-esl-operator-password", null, null);
+        sm.grant("mp-dev-esl-operator-password", NODE, "roles/secretmanager.secretAccessor");
+    }
+
+    String operatorValue() throws IOException {
+        return SecretRefresher.vars(Files.readString(at(C.paths().secretsInclude()))).get(C.vars().eslOperatorPassword());
+    }
+
+    @Test
+    void anOperatorSecretWithoutAVersionKeepsTheNodesFallbackAndNeverWritesAnEmptyPassword() throws Exception {
+        operatorSecretWithoutVersion();
+        // Boot wrote the include with this node's random fallback (startup.sh); the refresh must keep it.
+        String fallback = "bootFallbackRandom0123456789abcdefXYZ";
+        new AtomicFiles(OWNERS).write(at(C.paths().secretsInclude()), include("eslPassword-v1-abcdefgh", fallback, "trunkPassword-v1-abcdef")
+                .getBytes(StandardCharsets.UTF_8), C.files().secretsInclude());
+        SecretRefresher r = refresher();
+        r.refresh();
+        assertEquals(fallback, operatorValue());
+        assertFalse(calls.contains("reloadxml"), "the include did not change: no reloadxml (the TLS file was new: " + calls + ")");
+        calls.clear();
+        assertEquals("absent", r.status().get("esl-operator-password").state());
+        assertTrue(r.status().get("esl-operator-password").detail().contains("mp-dev-esl-operator-password"),
+                r.status().get("esl-operator-password").detail());
+        // The others still refresh while it has none.
+        sm.plant("mp-dev-esl-password", "eslPassword-v2-zyxwvuts".getBytes(StandardCharsets.UTF_8), Instant.now());
+        r.refresh();
+        assertEquals(List.of("reloadxml"), calls);
+        assertEquals(include("eslPassword-v2-zyxwvuts", fallback, "trunkPassword-v1-abcdef"), Files.readString(at(C.paths().secretsInclude())));
+        assertEquals("applied", r.status().get("esl-password").state());
+    }
+
+    @Test
+    void withNoIncludeToKeepTheFallbackIsARandomPasswordBootWouldAccept() throws Exception {
+        operatorSecretWithoutVersion();
+        SecretRefresher r = refresher();
+        r.refresh();
+        String v = operatorValue();
+        assertNotNull(v);
+        assertTrue(v.matches("[A-Za-z0-9._~+/=:@%!*,^-]{12,256}"), "a password boot's check accepts, never empty");
+        r.refresh();
+        assertEquals(v, operatorValue(), "kept across refreshes");
+        SecretRefresher other = refresher();
+        Files.delete(at(C.paths().secretsInclude()));
+        other.refresh();
+        assertNotEquals(v, operatorValue(), "random per node");
+    }
+
+    @Test
+    void aFirstOperatorVersionIsAReloadxmlOnly() throws Exception {
+        operatorSecretWithoutVersion();
+        SecretRefresher r = booted();
+        String fallback = operatorValue();
+        sm.plant("mp-dev-esl-operator-password", "operatorPassword-v2-set".getBytes(StandardCharsets.UTF_8), Instant.now());
+        r.refresh();
+        assertEquals(List.of("reloadxml"), calls, "a directory password: reloadxml, no gateway, no module reload");
+        assertEquals("operatorPassword-v2-set", operatorValue());
+        assertNotEquals(fallback, operatorValue());
+        assertEquals("applied", r.status().get("esl-operator-password").state());
+        assertEquals(1, r.status().get("esl-operator-password").version());
     }
 
     @Test
@@ -447,6 +520,7 @@ class SecretRefresherTest {
         SecretRefresher r = booted();
         sm.plant("mp-dev-sip-trunk-password", (MARKER + "\n").getBytes(StandardCharsets.UTF_8), Instant.now());
         sm.plant("mp-dev-esl-password", (MARKER + "x").getBytes(StandardCharsets.UTF_8), Instant.now());
+        sm.plant("mp-dev-esl-operator-password", (MARKER + "op").getBytes(StandardCharsets.UTF_8), Instant.now());
         sm.plant("mp-dev-deepgram-api-key", MARKER.getBytes(StandardCharsets.UTF_8), Instant.now());
         gateway.set("FAIL_WAIT");
         fs.api = cmd -> {
@@ -460,6 +534,7 @@ class SecretRefresherTest {
         sm.iam.forget(sm.resource("mp-dev-esl-password"));
         r.refresh();
         assertTrue(Files.readString(at(C.paths().secretsInclude())).contains(MARKER), "the value is installed");
+        assertTrue(Files.readString(at(C.paths().secretsInclude())).contains(MARKER + "op"), "the operator's too");
         String everything = logBytes.toString(StandardCharsets.UTF_8) + r.report().json() + r.report().versions().keySet()
                 + r.status() + calls;
         assertFalse(everything.contains(MARKER), everything);

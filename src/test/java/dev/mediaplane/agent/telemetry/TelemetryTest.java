@@ -541,7 +541,7 @@ class TelemetryTest {
         Map<String, PromParser.Family> before = scrape();
         assertEquals(0, value(before, "mediaplane_secret_version", "mediaplane_secret_version", Map.of("secret", "esl-password")),
                 "0 before the refresh reports");
-        assertEquals(6, before.get("mediaplane_secret_version").samples().size(), "every node secret but the repository token");
+        assertEquals(7, before.get("mediaplane_secret_version").samples().size(), "every node secret but the repository token");
         t.secrets(() -> new Telemetry.SecretsReport() {
             @Override
             public Map<String, Integer> versions() {
