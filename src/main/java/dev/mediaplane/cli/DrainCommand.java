@@ -11,11 +11,8 @@ import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.node.Drain;
 import dev.mediaplane.ops.node.EslLogin;
 import dev.mediaplane.ops.node.NodeControl;
-import dev.mediaplane.ops.node.NodeTarget;
 import dev.mediaplane.ops.secrets.SecretManagerClients;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -54,132 +51,6 @@ import picocli.CommandLine.Spec;
             "  mediaplane drain --stack prod --address 10.42.0.7 --dry-run --json"
         })
 public final class DrainCommand implements Callable<Integer> {
-
-    /**
-     * The stack's node inventory and the ESL login on its nodes; rollout's drains take these, drain, undrain,
-     * smoke and secrets rotate take them as part of {@link NodeOptions}.
-     */
-    static class FleetOptions {
-        @Option(names = "--inventory", paramLabel = "FILE",
-                description = "gcloud compute instances list JSON (see above); the nodes of --stack are read from it.")
-        Path inventory;
-
-        @Option(names = "--esl-user", paramLabel = "USER@DOMAIN", defaultValue = "operator@mediaplane",
-                description = "ESL directory user (default: ${DEFAULT-VALUE}).")
-        String eslUser;
-
-        @Option(names = "--esl-password-file", paramLabel = "FILE",
-                description = "File holding the ESL password (owner-only mode). Without it: Secret Manager.")
-        Path eslPasswordFile;
-
-        @Option(names = "--esl-secret", paramLabel = "SUFFIX", defaultValue = "esl-operator-password",
-                description = "Secret Manager secret <prefix>-SUFFIX holding the password (default: ${DEFAULT-VALUE}).")
-        String eslSecret;
-
-        /** Every node of {@code stack} in --inventory; an inventory without one is a usage error, never "no work". */
-        List<NodeTarget> inventoryNodes(CommandLine cmd, String stack) throws IOException {
-            List<NodeTarget> nodes = NodeTarget.inventory(inventory, stack);
-            if (nodes.isEmpty()) {
-                throw new ParameterException(cmd, inventory + " has no node of stack " + stack + " (instances labelled"
-                        + " stack=" + stack + " and component=fleet); from: " + NodeTarget.inventoryCommand(stack));
-            }
-            return nodes;
-        }
-
-        EslLogin login(StackConfig c, SecretManagerClients clients) {
-            return new EslLogin(eslUser, eslPasswordFile != null ? new EslLogin.PasswordFile(eslPasswordFile)
-                    : new EslLogin.SecretManagerSecret(c.project(), c.prefix() + "-" + eslSecret, clients));
-        }
-    }
-
-    /**
-     * For smoke, whose esl-login check is the controllers' login: --esl-user and --esl-secret default to the
-     * controller user (picocli asks this provider before the annotations' operator defaults).
-     */
-    static final class ControllerLoginDefaults implements CommandLine.IDefaultValueProvider {
-        @Override
-        public String defaultValue(CommandLine.Model.ArgSpec arg) {
-            if (arg instanceof CommandLine.Model.OptionSpec o) {
-                return switch (o.longestName()) {
-                    case "--esl-user" -> "controller@mediaplane";
-                    case "--esl-secret" -> dev.mediaplane.config.NodeSecret.ESL_PASSWORD.secretSuffix();
-                    default -> null;
-                };
-            }
-            return null;
-        }
-    }
-
-    /** Where the node is ({@code --address}, or a name of the inventory) and how to log in to its ESL. */
-    static final class NodeOptions extends FleetOptions {
-        @Option(names = "--address", paramLabel = "HOST[:PORT]",
-                description = "The node's internal address (ESL port defaults to the stack's controller.eslPort).")
-        String address;
-
-        /** The one node named by --address or --node/--inventory, with the ESL port. */
-        Resolved one(CommandLine cmd, StackConfig c, String node) throws IOException {
-            if (address != null) {
-                String[] hp = hostPort(cmd, address, c.controller().eslPort());
-                return new Resolved(new NodeTarget(node != null ? node : hp[0], hp[0], java.util.Optional.empty()),
-                        Integer.parseInt(hp[1]));
-            }
-            if (inventory == null || node == null) {
-                throw new ParameterException(cmd, "give --address HOST[:PORT], or --node NAME with --inventory FILE (from: "
-                        + NodeTarget.inventoryCommand(c.stack()) + ")");
-            }
-            List<NodeTarget> nodes = NodeTarget.inventory(inventory, c.stack());
-            return new Resolved(NodeTarget.pick(nodes, node, inventory, c.stack()), c.controller().eslPort());
-        }
-
-        /**
-         * The nodes a command acts on one after another: the one of --address, or every node of the stack in
-         * --inventory; {@code missing} is the usage error when neither is given.
-         */
-        Fleet all(CommandLine cmd, StackConfig c, String missing) throws IOException {
-            if (address != null) {
-                Resolved r = one(cmd, c, null);
-                return new Fleet(List.of(r.node()), r.eslPort());
-            }
-            if (inventory == null) {
-                throw new ParameterException(cmd, missing);
-            }
-            return new Fleet(inventoryNodes(cmd, c.stack()), c.controller().eslPort());
-        }
-
-        static String[] hostPort(CommandLine cmd, String value, int defaultPort) {
-            String host = value;
-            String port = Integer.toString(defaultPort);
-            if (value.startsWith("[")) {
-                int close = value.indexOf(']');
-                if (close < 0) {
-                    throw new ParameterException(cmd, "--address must be HOST, HOST:PORT or [IPv6]:PORT, got '" + value + "'");
-                }
-                host = value.substring(1, close);
-                if (value.length() > close + 1) {
-                    port = value.startsWith(":", close + 1) ? value.substring(close + 2) : "x";
-                }
-            } else if (value.indexOf(':') >= 0 && value.indexOf(':') == value.lastIndexOf(':')) {
-                host = value.substring(0, value.indexOf(':'));
-                port = value.substring(value.indexOf(':') + 1);
-            }
-            int p;
-            try {
-                p = Integer.parseInt(port);
-            } catch (NumberFormatException e) {
-                p = -1;
-            }
-            if (host.isBlank() || p < 1 || p > 65535 || host.chars().anyMatch(ch -> ch <= ' ')) {
-                throw new ParameterException(cmd, "--address must be HOST, HOST:PORT or [IPv6]:PORT with PORT 1..65535, got '"
-                        + value + "'");
-            }
-            return new String[] {host, Integer.toString(p)};
-        }
-    }
-
-    record Resolved(NodeTarget node, int eslPort) {}
-
-    /** Nodes reached on one ESL port. */
-    record Fleet(List<NodeTarget> nodes, int eslPort) {}
 
     @Mixin
     StackOptions stack;
@@ -224,7 +95,7 @@ public final class DrainCommand implements Callable<Integer> {
         Duration t = duration(cmd, "--timeout", timeout == null ? c.fleet().drainTimeoutSec() + "s" : timeout,
                 Duration.ofSeconds(1), Duration.ofHours(24));
         Duration every = duration(cmd, "--interval", interval, Duration.ofMillis(100), Duration.ofMinutes(1));
-        Resolved r = nodeOptions.one(cmd, c, node);
+        NodeOptions.Resolved r = nodeOptions.one(cmd, c, node);
         EslLogin login = nodeOptions.login(c, clients);
         PrintWriter out = cmd.getOut();
         PrintWriter err = cmd.getErr();

@@ -66,7 +66,7 @@ public final class RolloutCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Mixin
-    DrainCommand.FleetOptions nodes;
+    FleetOptions nodes;
 
     /** Test seam: the Secret Manager clients the ESL login reads its password with. */
     SecretManagerClients clients = SecretManagerClients.applicationDefault();

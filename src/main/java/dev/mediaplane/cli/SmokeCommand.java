@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mediaplane smoke}: the runbook's post-deploy test, per node and check. */
 @Command(name = "smoke", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        defaultValueProvider = DrainCommand.ControllerLoginDefaults.class,
+        defaultValueProvider = ControllerLoginDefaults.class,
         header = "Post-deploy smoke test per node: SIP over TLS 1.2+, ESL login, ready, a recorded test call.",
         description = {
             "Per node: sip-options-tls (a TLS handshake offering only TLS 1.3/1.2 to the external address on"
@@ -67,7 +67,7 @@ public final class SmokeCommand implements Callable<Integer> {
     OutputOptions output;
 
     @Mixin
-    DrainCommand.NodeOptions nodeOptions;
+    NodeOptions nodeOptions;
 
     @Option(names = "--sip-address", paramLabel = "HOST[:PORT]",
             description = "Where to reach SIP over TLS (default: the node's natIP from --inventory, port trunk.sipTlsPort).")
@@ -169,11 +169,11 @@ public final class SmokeCommand implements Callable<Integer> {
         if (noVerify && caFile != null) {
             throw new ParameterException(cmd, "--no-verify and --ca-file exclude each other");
         }
-        DrainCommand.Fleet fleet = nodeOptions.all(cmd, c, "give --inventory FILE (from: "
+        NodeOptions.Fleet fleet = nodeOptions.all(cmd, c, "give --inventory FILE (from: "
                 + NodeTarget.inventoryCommand(c.stack()) + ") or --address HOST[:PORT]");
         List<NodeTarget> nodes = fleet.nodes();
         int eslPort = fleet.eslPort();
-        String[] sip = sipAddress == null ? null : DrainCommand.NodeOptions.hostPort(cmd, sipAddress, c.trunk().sipTlsPort());
+        String[] sip = sipAddress == null ? null : NodeOptions.hostPort(cmd, sipAddress, c.trunk().sipTlsPort());
         SipTlsProbe.Trust trust = noVerify ? new SipTlsProbe.NoVerify() : caFile != null ? new SipTlsProbe.CaFile(caFile)
                 : new SipTlsProbe.SystemTrust();
         EslLogin login = nodeOptions.login(c, clients);

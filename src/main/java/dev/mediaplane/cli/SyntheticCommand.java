@@ -78,7 +78,7 @@ public final class SyntheticCommand implements Callable<Integer> {
     OutputOptions output;
 
     @Mixin
-    DrainCommand.NodeOptions nodeOptions;
+    NodeOptions nodeOptions;
 
     @Mixin
     SmokeCommand.CallTiming timing;
@@ -164,7 +164,7 @@ public final class SyntheticCommand implements Callable<Integer> {
                     + state.file().getFileName() + "): --canary has no node to call; start one with `mediaplane canary start`",
                     ExitCode.REFUSED);
         }
-        DrainCommand.Fleet fleet = nodeOptions.all(cmd, c, "give --inventory FILE (from: " + NodeTarget.inventoryCommand(c.stack())
+        NodeOptions.Fleet fleet = nodeOptions.all(cmd, c, "give --inventory FILE (from: " + NodeTarget.inventoryCommand(c.stack())
                 + ") or --address HOST[:PORT]");
         List<NodeTarget> nodes = fleet.nodes();
         List<String> calls = new ArrayList<>();

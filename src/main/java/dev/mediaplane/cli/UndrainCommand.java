@@ -43,7 +43,7 @@ public final class UndrainCommand implements Callable<Integer> {
     OutputOptions output;
 
     @Mixin
-    DrainCommand.NodeOptions nodeOptions;
+    NodeOptions nodeOptions;
 
     @Option(names = "--node", paramLabel = "NAME", description = "Instance name of the node (with --inventory; a label with --address).")
     String node;
@@ -60,7 +60,7 @@ public final class UndrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
         StackConfig c = stack.load().config();
-        DrainCommand.Resolved r = nodeOptions.one(cmd, c, node);
+        NodeOptions.Resolved r = nodeOptions.one(cmd, c, node);
         EslLogin login = nodeOptions.login(c, clients);
         PrintWriter out = cmd.getOut();
         JsonObject json = new JsonObject();
