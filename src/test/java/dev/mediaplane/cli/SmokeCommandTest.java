@@ -7,15 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.google.auth.oauth2.AccessToken;
-import com.google.auth.oauth2.GoogleCredentials;
 import dev.mediaplane.config.GcpNames;
 import dev.mediaplane.ops.node.EslNode;
 import dev.mediaplane.ops.smoke.CallingNode;
-import dev.mediaplane.ops.smoke.RecordingClients;
 import dev.mediaplane.testing.GcpStandIn;
-import java.util.Date;
-import java.util.Optional;
 import java.util.Set;
 import dev.mediaplane.ops.smoke.OldTlsServer;
 import dev.mediaplane.ops.smoke.SipTlsResponder;
@@ -92,8 +87,7 @@ class SmokeCommandTest {
         gcp = new GcpStandIn("mediaplane-test-000000", 4242);
         CallingNode.provision(gcp, BUCKET, TOPIC);
         gcp.useToken(OPERATOR, TOKEN);
-        gcp.iam.grant("projects/mediaplane-test-000000", GcpStandIn.sa(OPERATOR), "roles/pubsub.editor");
-        gcp.iam.grant(GcpStandIn.bucketResource(BUCKET), GcpStandIn.sa(OPERATOR), "roles/storage.objectViewer");
+        CallingNode.grantChecker(gcp, BUCKET, OPERATOR);
         node = new CallingNode(esl, gcp, BUCKET, TOPIC, "127.0.0.1", 5061, Files.createDirectories(dir.resolve("recordings")));
     }
 
@@ -110,8 +104,7 @@ class SmokeCommandTest {
         StringWriter err = new StringWriter();
         CommandLine cli = Cli.create(c -> PlanFixtures.compliant());
         SmokeCommand smoke = cli.getSubcommands().get("smoke").getCommand();
-        GoogleCredentials creds = GoogleCredentials.create(new AccessToken(TOKEN, new Date(System.currentTimeMillis() + 3_600_000)));
-        smoke.recordings = new RecordingClients(() -> creds, Optional.of(gcp.url()), Optional.of(gcp.url()));
+        smoke.recordings = CallingNode.checkerClients(gcp, TOKEN);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(List.of(args));

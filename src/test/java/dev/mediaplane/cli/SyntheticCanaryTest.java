@@ -13,7 +13,6 @@ import dev.mediaplane.ops.release.ReleaseFixtures;
 import dev.mediaplane.ops.release.ReleaseState;
 import dev.mediaplane.ops.smoke.CallingNode;
 import dev.mediaplane.ops.smoke.RecordingClients;
-import dev.mediaplane.testing.GcpStandIn;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -74,8 +73,7 @@ class SyntheticCanaryTest {
         String bucket = GcpNames.recordingsBucket(project, s.config().prefix());
         String topic = GcpNames.eventsTopic(s.config().prefix());
         CallingNode.provision(f.gcs, bucket, topic);
-        f.gcs.iam.grant("projects/" + project, GcpStandIn.sa(ReleaseFixtures.OPERATOR), "roles/pubsub.editor");
-        f.gcs.iam.grant(GcpStandIn.bucketResource(bucket), GcpStandIn.sa(ReleaseFixtures.OPERATOR), "roles/storage.objectViewer");
+        CallingNode.grantChecker(f.gcs, bucket, ReleaseFixtures.OPERATOR);
         node = new CallingNode(esl, f.gcs, bucket, topic, "127.0.0.1", s.config().trunk().sipTlsPort(),
                 Files.createDirectories(dir.resolve("recordings")));
         pw = dir.resolve("pw");

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.auth.oauth2.AccessToken;
-import com.google.auth.oauth2.GoogleCredentials;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.mediaplane.config.GcpNames;
 import dev.mediaplane.ops.node.EslNode;
 import dev.mediaplane.ops.smoke.CallingNode;
-import dev.mediaplane.ops.smoke.RecordingClients;
 import dev.mediaplane.plan.PlanFixtures;
 import dev.mediaplane.testing.GcpStandIn;
 import java.io.IOException;
@@ -21,9 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,8 +62,7 @@ class SyntheticCommandTest {
         gcp = new GcpStandIn("mediaplane-test-000000", 4243);
         CallingNode.provision(gcp, BUCKET, TOPIC);
         gcp.useToken(OPERATOR, TOKEN);
-        gcp.iam.grant("projects/mediaplane-test-000000", GcpStandIn.sa(OPERATOR), "roles/pubsub.editor");
-        gcp.iam.grant(GcpStandIn.bucketResource(BUCKET), GcpStandIn.sa(OPERATOR), "roles/storage.objectViewer");
+        CallingNode.grantChecker(gcp, BUCKET, OPERATOR);
         node = new CallingNode(esl, gcp, BUCKET, TOPIC, "127.0.0.1", 5061, Files.createDirectories(dir.resolve("recordings")));
     }
 
@@ -84,8 +78,7 @@ class SyntheticCommandTest {
         StringWriter err = new StringWriter();
         CommandLine cli = Cli.create(c -> PlanFixtures.compliant());
         SyntheticCommand s = cli.getSubcommands().get("synthetic").getCommand();
-        GoogleCredentials creds = GoogleCredentials.create(new AccessToken(TOKEN, new Date(System.currentTimeMillis() + 3_600_000)));
-        s.recordings = new RecordingClients(() -> creds, Optional.of(gcp.url()), Optional.of(gcp.url()));
+        s.recordings = CallingNode.checkerClients(gcp, TOKEN);
         s.tty = false;
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));

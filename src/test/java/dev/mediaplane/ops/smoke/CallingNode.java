@@ -117,6 +117,22 @@ public final class CallingNode implements AutoCloseable {
         gcp.iam.grant(gcp.topicResource(topic), GcpStandIn.sa(NODE_SA), "roles/pubsub.publisher");
     }
 
+    /**
+     * The account smoke and synthetic check evidence with: it creates and deletes its own subscription on the
+     * events topic (roles/pubsub.editor on the project) and reads the bucket (roles/storage.objectViewer).
+     */
+    public static void grantChecker(GcpStandIn gcp, String bucket, String account) {
+        gcp.iam.grant("projects/" + gcp.project, GcpStandIn.sa(account), "roles/pubsub.editor");
+        gcp.iam.grant(GcpStandIn.bucketResource(bucket), GcpStandIn.sa(account), "roles/storage.objectViewer");
+    }
+
+    /** The checker's Google clients on the stand-in, with a bearer {@code token} the stand-in knows. */
+    public static RecordingClients checkerClients(GcpStandIn gcp, String token) {
+        com.google.auth.oauth2.GoogleCredentials creds = com.google.auth.oauth2.GoogleCredentials.create(
+                new com.google.auth.oauth2.AccessToken(token, new java.util.Date(System.currentTimeMillis() + 3_600_000)));
+        return new RecordingClients(() -> creds, java.util.Optional.of(gcp.url()), java.util.Optional.of(gcp.url()));
+    }
+
     public int calls() {
         return calls.get();
     }
