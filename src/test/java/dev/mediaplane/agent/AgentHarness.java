@@ -70,6 +70,7 @@ public final class AgentHarness implements AutoCloseable {
     /** Local path -> bytes of every recording the test wrote (what the judge compares with). */
     private final Map<Path, byte[]> expected = new ConcurrentHashMap<>();
     private volatile Path judged;
+    private final java.util.concurrent.atomic.AtomicLong judgeRounds = new java.util.concurrent.atomic.AtomicLong();
     private final Thread judge;
     private volatile boolean closed;
 
@@ -137,6 +138,22 @@ public final class AgentHarness implements AutoCloseable {
         judged = recordingsDir;
     }
 
+    /**
+     * Points the deletion judge back at the harness's own recordings directory and waits until no walk of the
+     * previous one can still be open: a test calls it before it unmounts a tmpfs it had moved the recordings to.
+     */
+    public void stopJudging(Path dir) throws InterruptedException {
+        if (!dir.equals(judged)) {
+            return;
+        }
+        judged = recordings;
+        long round = judgeRounds.get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (judge.isAlive() && judgeRounds.get() < round + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
     /** The node's access token as the stand-in's metadata server hands it out: a marker too. */
     public String token() {
         return gcp.tokenFor(gcp.instanceServiceAccount());
@@ -189,6 +206,7 @@ public final class AgentHarness implements AutoCloseable {
                 }
             }
             seen = now;
+            judgeRounds.incrementAndGet();
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {

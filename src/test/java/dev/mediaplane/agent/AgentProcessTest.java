@@ -492,8 +492,24 @@ class AgentProcessTest {
         return dir;
     }
 
+    /**
+     * Unmounts: first moves the harness's deletion judge (it walks the recordings directory every 2 ms from this
+     * JVM, and a walk holding a directory open makes umount fail with EBUSY, which fails @TempDir's cleanup), then
+     * retries while the mount is still busy. Fails the test if the mount is still there after 10 s.
+     */
     void umount(Path dir) throws Exception {
-        new ProcessBuilder("umount", dir.toString()).inheritIO().start().waitFor();
+        h.stopJudging(dir);
+        String out = "";
+        for (int i = 0; i < 200; i++) {
+            Process p = new ProcessBuilder("umount", dir.toString()).redirectErrorStream(true).start();
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() == 0) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        new ProcessBuilder("umount", "-l", dir.toString()).inheritIO().start().waitFor();
+        throw new AssertionError("umount " + dir + " kept failing for 10 s: " + out);
     }
 
     static void fillUp(Path filler) {
