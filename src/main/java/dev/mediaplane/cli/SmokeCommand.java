@@ -146,7 +146,7 @@ public final class SmokeCommand implements Callable<Integer> {
         String secret;
 
         EslLogin login(StackConfig c, SecretManagerClients clients) {
-            return new EslLogin(user, passwordFile != null ? new EslLogin.PasswordFile(passwordFile)
+            return new EslLogin(user, passwordFile != null ? new EslLogin.PasswordFile(passwordFile, "--call-esl-password-file")
                     : new EslLogin.SecretManagerSecret(c.project(), c.prefix() + "-" + secret, clients));
         }
     }

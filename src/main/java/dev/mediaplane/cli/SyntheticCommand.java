@@ -7,7 +7,6 @@ import dev.mediaplane.esl.EslCredentials;
 import dev.mediaplane.esl.EslException;
 import dev.mediaplane.ops.Progress;
 import dev.mediaplane.ops.node.EslLogin;
-import dev.mediaplane.ops.node.NodeControl;
 import dev.mediaplane.ops.node.NodeTarget;
 import dev.mediaplane.ops.release.CloudException;
 import dev.mediaplane.ops.release.ComputeFleet;
@@ -265,8 +264,7 @@ public final class SyntheticCommand implements Callable<Integer> {
                     "synthetic " + c.stack() + ": " + placed + "/" + total + " placed, " + answered + " answered, " + ended + " ended"));
         } catch (EslException e) {
             progress.done();
-            return fail(json, "unreachable", NodeControl.permissionDenied(e) ? DrainCommand.explain(e, "originate", "the node")
-                    : e.getMessage(), ExitCode.UNAVAILABLE);
+            return fail(json, "unreachable", DrainCommand.explain(e, "originate", "the node"), ExitCode.UNAVAILABLE);
         } catch (IOException e) {
             progress.done();
             return fail(json, "unreachable", e.getMessage(), ExitCode.UNAVAILABLE);

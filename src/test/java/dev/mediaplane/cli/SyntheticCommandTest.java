@@ -220,6 +220,15 @@ class SyntheticCommandTest {
     }
 
     @Test
+    void aRefusedLoginIsUnavailableAndSaysHowTheOperatorPasswordIsSet() throws IOException {
+        Files.writeString(pw, "not-" + OPERATOR_PASSWORD + "\n");
+        Result r = run(synthetic("--rate", "1/s", "--duration", "1s"));
+        assertEquals(69, r.code(), r.toString());
+        assertTrue(r.err().contains("pulumi config set --secret mediaplane:eslOperatorPassword"), r.err());
+        assertEquals(0, node.calls(), "no call placed with a login the node refused");
+    }
+
+    @Test
     void aLoginWithoutOriginateIsUnavailableAndSaysWhy() {
         esl.user("controller@mediaplane", OPERATOR_PASSWORD, EslNode.CONTROLLER_API);
         List<String> a = new ArrayList<>(List.of(synthetic("--rate", "1/s", "--duration", "1s")));

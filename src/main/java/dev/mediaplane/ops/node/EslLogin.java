@@ -27,7 +27,12 @@ public record EslLogin(String user, Source source) {
     public sealed interface Source permits PasswordFile, SecretManagerSecret {}
 
     /** A file holding the password (one line; a trailing newline is dropped); must not be readable by group or others. */
-    public record PasswordFile(Path file) implements Source {}
+    /** A password file, named in messages by the option that gave it ({@code --esl-password-file} unless said). */
+    public record PasswordFile(Path file, String option) implements Source {
+        public PasswordFile(Path file) {
+            this(file, "--esl-password-file");
+        }
+    }
 
     /** {@code projects/<project>/secrets/<secretId>/versions/latest}, read with application default credentials. */
     public record SecretManagerSecret(String project, String secretId, SecretManagerClients clients) implements Source {}
@@ -59,16 +64,17 @@ public record EslLogin(String user, Source source) {
     }
 
     private String password() throws IOException {
-        return source instanceof PasswordFile f ? fromFile(f.file()) : fromSecretManager((SecretManagerSecret) source);
+        return source instanceof PasswordFile f ? fromFile(f) : fromSecretManager((SecretManagerSecret) source);
     }
 
-    private static String fromFile(Path file) throws IOException {
+    private static String fromFile(PasswordFile source) throws IOException {
+        Path file = source.file();
         try {
             Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
             for (PosixFilePermission bad : Set.of(PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ,
                     PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE)) {
                 if (p.contains(bad)) {
-                    throw new LoginUnavailable("--esl-password-file " + file + " is readable or writable by group or others ("
+                    throw new LoginUnavailable(source.option() + " " + file + " is readable or writable by group or others ("
                             + java.nio.file.attribute.PosixFilePermissions.toString(p) + "); allowed: owner only (chmod 600)", null);
                 }
             }
@@ -79,7 +85,7 @@ public record EslLogin(String user, Source source) {
         try {
             s = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new LoginUnavailable("cannot read --esl-password-file " + file + ": " + e.getClass().getSimpleName(), e);
+            throw new LoginUnavailable("cannot read " + source.option() + " " + file + ": " + e.getClass().getSimpleName(), e);
         }
         return stripOneNewline(s);
     }
