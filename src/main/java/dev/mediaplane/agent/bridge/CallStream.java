@@ -64,7 +64,7 @@ final class CallStream implements ProviderSession.Sink {
     CallStream(CallInfo call, Provider provider, Path file, long startOffset, long t0Nanos, String key,
                BridgeSettings settings,
                HttpClient http, ScheduledExecutorService scheduler, TranscriptFile transcript, StreamObserver observer,
-               JsonLog log, Clock clock, Consumer<Turn> turns) {
+               JsonLog log, Clock clock, Consumer<Turn> turns, BufferBudget budget) {
         this.call = call;
         this.provider = provider;
         this.file = file;
@@ -87,7 +87,7 @@ final class CallStream implements ProviderSession.Sink {
         if (protocol.monoPerChannel()) {
             for (int c = 0; c < settings.channels(); c++) {
                 ProviderSession s = new ProviderSession("ch" + c, protocol, settings, http, scheduler, key, new int[] {c},
-                        start / settings.channels(), observer, log, sessionIds, this);
+                        start / settings.channels(), observer, log, sessionIds, this, budget);
                 sessions.add(s);
                 builders.add(new ChunkBuilder(s, c, settings.channels()));
             }
@@ -95,7 +95,7 @@ final class CallStream implements ProviderSession.Sink {
             int[] all = new int[settings.channels()];
             Arrays.setAll(all, i -> i);
             ProviderSession s = new ProviderSession("all", protocol, settings, http, scheduler, key, all, start, observer,
-                    log, sessionIds, this);
+                    log, sessionIds, this, budget);
             sessions.add(s);
             builders.add(new ChunkBuilder(s, -1, settings.channels()));
         }

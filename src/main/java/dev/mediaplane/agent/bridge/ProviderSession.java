@@ -58,6 +58,7 @@ final class ProviderSession {
     private final int[] streamChannels;
     private final int bytesPerMs;
     private final long maxBytes;
+    private final BufferBudget budget;
     private final StreamObserver observer;
     private final JsonLog log;
     private final Map<String, String> ids;
@@ -90,8 +91,9 @@ final class ProviderSession {
 
     ProviderSession(String name, ProviderProtocol protocol, BridgeSettings settings, HttpClient http,
                     ScheduledExecutorService scheduler, String key, int[] streamChannels, long startOffset,
-                    StreamObserver observer, JsonLog log, Map<String, String> ids, Sink sink) {
+                    StreamObserver observer, JsonLog log, Map<String, String> ids, Sink sink, BufferBudget budget) {
         this.name = name;
+        this.budget = budget;
         this.protocol = protocol;
         this.settings = settings;
         this.http = http;
@@ -108,6 +110,7 @@ final class ProviderSession {
         Arrays.fill(finalEnd, startOffset);
         this.ackOffset = startOffset;
         this.expectedNext = startOffset;
+        budget.join();
     }
 
     /** Bytes of this session's audio per millisecond. */
@@ -119,7 +122,10 @@ final class ProviderSession {
         connect();
     }
 
-    /** Queues audio; past the bound the oldest retained audio goes (unacknowledged first, then unsent, counted). */
+    /**
+     * Queues audio; past the session's bound, or past the node's {@link BufferBudget} while this session holds more than
+     * its share, the oldest retained audio goes (unacknowledged first, then unsent, counted).
+     */
     void offer(Chunk c) {
         synchronized (this) {
             if (state == State.DONE) {
@@ -127,11 +133,13 @@ final class ProviderSession {
             }
             unsent.add(c);
             queuedBytes += c.data.length;
+            budget.add(c.data.length);
             long dropped = 0;
-            while (queuedBytes > maxBytes && unacked.size() + unsent.size() > 1) {
+            while ((queuedBytes > maxBytes || budget.over(queuedBytes)) && unacked.size() + unsent.size() > 1) {
                 boolean neverSent = unacked.isEmpty();
                 Chunk old = neverSent ? unsent.poll() : unacked.poll();
                 queuedBytes -= old.data.length;
+                budget.add(-old.data.length);
                 if (neverSent) {
                     dropped += old.data.length;
                 } else {
@@ -309,6 +317,7 @@ final class ProviderSession {
             generation++;
             unsent.clear();
             unacked.clear();
+            budget.leave(queuedBytes);
             queuedBytes = 0;
         }
         sink.ended(this, outcome, detail, status);
@@ -421,7 +430,9 @@ final class ProviderSession {
                     if (ack > ackOffset) {
                         ackOffset = ack;
                         while (!unacked.isEmpty() && unacked.peek().end() <= ack) {
-                            queuedBytes -= unacked.poll().data.length;
+                            int acked = unacked.poll().data.length;
+                            queuedBytes -= acked;
+                            budget.add(-acked);
                         }
                         while (!discarded.isEmpty() && discarded.peek()[1] <= ack) {
                             discarded.poll();

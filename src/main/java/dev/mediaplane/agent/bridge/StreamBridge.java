@@ -87,6 +87,7 @@ public final class StreamBridge implements AutoCloseable {
     public record StoredTranscript(String bucket, String object, long generation, long sizeBytes, String md5Base64,
                                    String crc32cBase64, String sha256Hex) {}
 
+    private final BufferBudget budget;
     private final BridgeSettings settings;
     private final EslApi esl;
     private final ObjectStore store;
@@ -128,6 +129,13 @@ public final class StreamBridge implements AutoCloseable {
 
     StreamBridge(BridgeSettings settings, EslApi esl, ObjectStore store, EventPublisher publisher, JsonLog log,
                  StreamObserver observer, Clock clock) {
+        this(settings, esl, store, publisher, log, observer, clock, new BufferBudget(BufferBudget.DEFAULT_BYTES));
+    }
+
+    /** With the node-wide bound on buffered audio given ({@link BufferBudget#DEFAULT_BYTES} otherwise). */
+    StreamBridge(BridgeSettings settings, EslApi esl, ObjectStore store, EventPublisher publisher, JsonLog log,
+                 StreamObserver observer, Clock clock, BufferBudget budget) {
+        this.budget = budget;
         this.settings = settings;
         this.esl = esl;
         this.store = store;
@@ -453,7 +461,7 @@ public final class StreamBridge implements AutoCloseable {
         }
         expectTranscript(call);
         CallStream s = new CallStream(call, provider, tap, resumeAt, t0, key, settings, http, scheduler, transcriptFile(call),
-                observer, log, clock, this::publishTurn);
+                observer, log, clock, this::publishTurn, budget);
         CallStream previous = streams.put(uuid, s);
         if (previous != null) {
             ending.put(previous, true); // still draining to its provider: keep ticking it

@@ -299,6 +299,37 @@ class DeepgramBridgeTest {
         assertArrayEquals(Arrays.copyOfRange(written, resumedAt, written.length), second);
     }
 
+    @Test
+    void theNodeWideBudgetBoundsAnOutageWhenTheSessionsOwnBoundWouldNot() throws Exception {
+        h = new Harness(tmp);
+        // The session may keep 30 s, the node only 0.5 s of this one call's audio (32 bytes a millisecond).
+        h.budget = new BufferBudget(32 * 500);
+        h.settings = h.settings.withTimings(Duration.ofSeconds(30), Duration.ofSeconds(4), Duration.ofSeconds(5),
+                new dev.mediaplane.esl.EslClient.Backoff(Duration.ofMillis(1500), Duration.ofMillis(1500), 0,
+                        Duration.ofSeconds(30)));
+        h.deepgram.dropAfterBytes = 32 * 600;
+        h.start();
+        h.park(UUID, "org42", "CA130", "RE9");
+        h.streamToAi(UUID, "deepgram");
+        Harness.await("the reconnect", Duration.ofSeconds(10), () -> h.deepgram.conns.size() == 2
+                && h.deepgram.conn(1).audioBytes().length > 32 * 600);
+        assertTrue(h.budget.used() <= 32 * 500 + h.settings.frameBytes() * 5L, "held " + h.budget.used());
+        h.hangup(UUID);
+        assertTrue(h.bridge.awaitTranscript("CA130", "RE9", Duration.ofSeconds(10)).isPresent());
+        byte[] written = h.taps.get(UUID).bytes();
+        byte[] second = h.deepgram.conn(1).audioBytes();
+        long lost = h.observer.get("lost.overflow");
+        long lostSent = h.observer.get("lost.reconnect");
+        assertTrue(lost >= 32 * 700, "lost " + lost + " bytes to the node's budget");
+        int resumedAt = written.length - second.length;
+        long acked = resumedAt - lost - lostSent;
+        assertTrue(acked >= 0 && acked <= first(h).length && acked % (32 * 500) == 0,
+                "what the provider did not get is exactly what was counted: resumed at " + resumedAt + ", lost " + lost
+                        + " + " + lostSent + ", so acknowledged " + acked);
+        assertArrayEquals(Arrays.copyOfRange(written, resumedAt, written.length), second);
+        assertEquals(0, h.budget.used(), "an ended session gives back all it held");
+    }
+
     private static byte[] first(Harness h) {
         return h.deepgram.conn(0).audioBytes();
     }

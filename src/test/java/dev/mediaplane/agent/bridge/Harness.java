@@ -121,8 +121,12 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** The node-wide bound on buffered audio the bridge is built with. */
+    BufferBudget budget = new BufferBudget(BufferBudget.DEFAULT_BYTES);
+
     Harness start() throws Exception {
-        bridge = new StreamBridge(settings, cmd -> esl.api(cmd), store, publisher, log, observer);
+        bridge = new StreamBridge(settings, cmd -> esl.api(cmd), store, publisher, log, observer, java.time.Clock.systemUTC(),
+                budget);
         connectEsl();
         return this;
     }
