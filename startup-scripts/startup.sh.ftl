@@ -402,6 +402,7 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'ESL_CONF=%s\n' '[=c.paths.agentEslConf]'
   printf 'AGENT_STATE_DIR=%s\n' '[=c.paths.agentStateDir]'
   printf 'SECRET_PREFIX=%s\n' "$SECRET_PREFIX"
+  printf 'SECRET_REFRESH_SECONDS=%s\n' '[=m.secretRefreshSeconds]'
   printf 'SIP_PROFILES=%s\n' '<#list m.sipProfiles() as p>[=p]<#sep>,</#list>'
   printf 'STREAMS_DIR=%s\n' '[=c.paths.streamsDir()]'
   printf 'STT_KEYS_DIR=%s\n' '[=c.paths.sttKeysDir]'

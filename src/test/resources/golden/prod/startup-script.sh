@@ -385,6 +385,7 @@ find "$WORK" -mindepth 1 -maxdepth 1 ! -name auth.header -exec rm -rf -- {} +
   printf 'ESL_CONF=%s\n' '/etc/mediaplane/agent-esl.conf'
   printf 'AGENT_STATE_DIR=%s\n' '/var/lib/mediaplane/agent'
   printf 'SECRET_PREFIX=%s\n' "$SECRET_PREFIX"
+  printf 'SECRET_REFRESH_SECONDS=%s\n' '60'
   printf 'SIP_PROFILES=%s\n' 'external,internal,ilb'
   printf 'STREAMS_DIR=%s\n' '/run/mediaplane/streams'
   printf 'STT_KEYS_DIR=%s\n' '/etc/mediaplane/agent'

@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
                     + " characters; PEM for the certificate and key). AddSecretVersion carries the value's CRC32C;"
                     + " AccessSecretVersion of that exact version must read back the same SHA-256.",
             "Then every node takes it by itself, without dropping a call: its agent's secret refresh reads versions/latest"
-                    + " every SECRET_REFRESH_SECONDS (node.env, default 60 s), writes the file boot writes and applies it:"
+                    + " every mediaplane:secretsRefreshSeconds (node.env SECRET_REFRESH_SECONDS, default 60 s; --node-timeout"
+                    + " must exceed it), writes the file boot writes and applies it:"
                     + " sip-trunk-password: reloadxml, sofia profile external killgw signalwire + rescan until REGED;"
                     + " esl-password, esl-operator-password: reloadxml (new controller or operator logins use it, live ESL"
                     + " sessions stay);"

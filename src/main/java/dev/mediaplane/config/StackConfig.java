@@ -248,7 +248,9 @@ public record StackConfig(
             /** Rotation period in days; 0 disables rotation; defaults to 90. */
             int rotationDays,
             /** Publish rotation notices to a Pub/Sub topic; defaults to false. */
-            boolean rotationNotices) {}
+            boolean rotationNotices,
+            /** How often each node's agent reads every secret's latest version (node.env SECRET_REFRESH_SECONDS); 0 off; defaults to 60. */
+            int refreshSeconds) {}
 
     /** The speech-to-text services the streaming bridge can send live call audio to. */
     public enum StreamProvider {

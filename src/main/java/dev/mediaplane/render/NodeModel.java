@@ -33,7 +33,9 @@ public record NodeModel(
         /** Events the operator's ESL user may subscribe to (smoke's and synthetic's test calls). */
         List<String> eslOperatorEvents,
         /** The speech-to-text service calls stream to (node.env STREAM_PROVIDER): deepgram, assemblyai or none. */
-        String streamProvider) {
+        String streamProvider,
+        /** The agent's secret refresh period in seconds, 0 off (node.env SECRET_REFRESH_SECONDS). */
+        int secretRefreshSeconds) {
 
     public NodeModel {
         modules = List.copyOf(modules);
@@ -108,6 +110,7 @@ public record NodeModel(
                 ESL_ALLOWED_API,
                 ESL_OPERATOR_API,
                 ESL_OPERATOR_EVENTS,
-                c.stream().provider().id());
+                c.stream().provider().id(),
+                c.secrets().refreshSeconds());
     }
 }

@@ -138,7 +138,8 @@ public final class NodeSecretWait {
         }
         if (seen.refreshOff()) {
             return new Result(n.name(), Status.FAILED, 0, "refresh off", "the node agent's secret refresh is off (node.env has"
-                    + " no SECRET_PREFIX, or SECRET_REFRESH_SECONDS=0): reboot the node on this release, or replace it (rollout)");
+                    + " no SECRET_PREFIX, or SECRET_REFRESH_SECONDS=0 from mediaplane:secretsRefreshSeconds 0): reboot the node on"
+                    + " this release, or replace it (rollout)");
         }
         boolean applied = seen.version() >= version && seen.state().equals("applied");
         return new Result(n.name(), applied ? Status.APPLIED : seen.state().equals("failed") ? Status.FAILED : Status.WAITING,
