@@ -231,6 +231,9 @@ public final class BridgeLatencyBench {
             if (l != null && l.startsWith(prefix)) {
                 return l;
             }
+            if (l != null) {
+                System.err.println("bridge stdout: " + l); // e.g. the JVM's "Terminating due to java.lang.OutOfMemoryError"
+            }
             if (l == null && !p.isAlive() && lines.isEmpty()) {
                 break;
             }
