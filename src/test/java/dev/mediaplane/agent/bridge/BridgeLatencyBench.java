@@ -164,14 +164,30 @@ public final class BridgeLatencyBench {
                 bridge.waitFor(30, TimeUnit.SECONDS);
 
                 List<Long> toProvider = new ArrayList<>();
+                int slices = (int) ((wall + 9_999_999_999L) / 10_000_000_000L);
+                List<List<Long>> bySlice = new ArrayList<>();
+                for (int i = 0; i < slices; i++) {
+                    bySlice.add(new ArrayList<>());
+                }
                 for (FakeSpeechServer.Conn c : h.deepgram.conns) {
                     byte[] a = c.audioBytes(); // the first bytes identify the tap: match by content
                     for (FakeTap t : h.taps.values()) {
                         byte[] w = t.bytes();
                         if (a.length >= 64 && w.length >= 64 && Arrays.equals(a, 0, 64, w, 0, 64)) {
                             toProvider.addAll(latenciesMs(t, c, t0, t0 + wall));
+                            for (int i = 0; i < slices; i++) {
+                                long from = t0 + i * 10_000_000_000L;
+                                bySlice.get(i).addAll(latenciesMs(t, c, from, Math.min(t0 + wall, from + 10_000_000_000L)));
+                            }
                         }
                     }
+                }
+                StringBuilder sliced = new StringBuilder();
+                for (int i = 0; i < slices; i++) {
+                    List<Long> l = bySlice.get(i);
+                    l.sort(null);
+                    sliced.append(String.format(" %d-%ds %d/%d", i * 10, Math.min((i + 1) * 10, warmup + seconds), q(l, 50),
+                            q(l, 95)));
                 }
                 List<Long> toTurn = new ArrayList<>();
                 for (String l : Files.readAllLines(turnsFile)) {
@@ -197,6 +213,7 @@ public final class BridgeLatencyBench {
                         streams, effectiveMs, warmup + seconds, warmup, seconds, toProvider.size(), toTurn.size());
                 System.out.printf("write->provider ms: median %d p95 %d max %d%n", q(toProvider, 50), q(toProvider, 95),
                         q(toProvider, 100));
+                System.out.println("write->provider ms median/p95 by 10 s of the window:" + sliced);
                 System.out.printf("write->final turn published ms: median %d p95 %d%n", q(toTurn, 50), q(toTurn, 95));
                 System.out.printf("bridge process CPU over the window: %.1f%% of one core (%.3f%% per stream)%n", cpuPct,
                         cpuPct / streams);
