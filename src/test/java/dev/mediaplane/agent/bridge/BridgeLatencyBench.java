@@ -164,7 +164,7 @@ public final class BridgeLatencyBench {
                 bridge.waitFor(30, TimeUnit.SECONDS);
 
                 List<Long> toProvider = new ArrayList<>();
-                int slices = (int) ((wall + 9_999_999_999L) / 10_000_000_000L);
+                int slices = (int) Math.max(1, wall / 10_000_000_000L); // the last slice takes the window's few ms over
                 List<List<Long>> bySlice = new ArrayList<>();
                 for (int i = 0; i < slices; i++) {
                     bySlice.add(new ArrayList<>());
@@ -177,7 +177,8 @@ public final class BridgeLatencyBench {
                             toProvider.addAll(latenciesMs(t, c, t0, t0 + wall));
                             for (int i = 0; i < slices; i++) {
                                 long from = t0 + i * 10_000_000_000L;
-                                bySlice.get(i).addAll(latenciesMs(t, c, from, Math.min(t0 + wall, from + 10_000_000_000L)));
+                                long to = i == slices - 1 ? t0 + wall : from + 10_000_000_000L;
+                                bySlice.get(i).addAll(latenciesMs(t, c, from, to));
                             }
                         }
                     }
@@ -186,7 +187,7 @@ public final class BridgeLatencyBench {
                 for (int i = 0; i < slices; i++) {
                     List<Long> l = bySlice.get(i);
                     l.sort(null);
-                    sliced.append(String.format(" %d-%ds %d/%d", i * 10, Math.min((i + 1) * 10, warmup + seconds), q(l, 50),
+                    sliced.append(String.format(" %d-%ds %d/%d", i * 10, i == slices - 1 ? warmup + seconds : (i + 1) * 10, q(l, 50),
                             q(l, 95)));
                 }
                 List<Long> toTurn = new ArrayList<>();
