@@ -41,6 +41,8 @@ final class AudioTailer implements AutoCloseable {
     private long released;
     /** Grows to the largest poll (normally the lead plus one frame); never shrinks. */
     private ByteBuffer buf = ByteBuffer.allocate(0);
+    /** read(2) calls by {@link #poll} so far (tests: one per message, not per frame). */
+    private volatile long reads;
 
     /**
      * @param start the byte offset to begin at (rounded down to a sample frame): 0, or the file's end when picking up
@@ -56,6 +58,10 @@ final class AudioTailer implements AutoCloseable {
         this.lead = lead;
         this.position = start - start % blockAlign;
         this.t0 = t0Nanos;
+    }
+
+    long reads() {
+        return reads;
     }
 
     /** The offset of the next byte to be read. */
@@ -97,6 +103,7 @@ final class AudioTailer implements AutoCloseable {
         }
         buf.clear().limit(want);
         int got = ch.read(buf, position);
+        reads++; // only the ticker writes it
         int n = Math.max(got, 0) / frameBytes; // a writer's partial frame stays in the file for the next poll
         byte[] a = buf.array();
         for (int i = 0; i < n; i++) {

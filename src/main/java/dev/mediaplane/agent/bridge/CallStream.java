@@ -19,8 +19,9 @@ import java.util.function.Consumer;
 
 /**
  * One call's stream: the tailer of {@code <uuid>.r16}, the provider sessions it feeds (one stereo Deepgram
- * session, or one AssemblyAI session per channel), and the transcript lines. Ticks every frame on the
- * bridge's scheduler; {@link #end()} drains the file, sends the providers' close messages and completes
+ * session, or one AssemblyAI session per channel), and the transcript lines. The bridge's ticker calls
+ * {@link #tick(long)} every frame; the tap is read only when the next message can be complete (see
+ * {@link #tick(long)}); {@link #end()} drains the file, sends the providers' close messages and completes
  * {@link #finished()} once every session ended (or the close deadline passed).
  */
 final class CallStream implements ProviderSession.Sink {
@@ -54,6 +55,9 @@ final class CallStream implements ProviderSession.Sink {
     private volatile String worstDetail = "";
     private volatile int worstStatus;
     private volatile boolean drained;
+    /** The ticker's: no read of the tap before this (the next message cannot be complete earlier). */
+    private long nextPollNanos;
+    private final long frameNanos;
     /** One sink for every poll (a lambda per tick would be an allocation per stream every 20 ms). */
     private final AudioTailer.FrameSink toBuilders = (offset, buf, from, length) -> {
         for (int i = 0; i < builders.size(); i++) {
@@ -78,6 +82,8 @@ final class CallStream implements ProviderSession.Sink {
         this.turns = turns;
         this.ids = new LinkedHashMap<>(call.logFields());
         long frameNanos = settings.frame().toNanos();
+        this.frameNanos = frameNanos;
+        this.nextPollNanos = t0Nanos; // nanoTime values compare by difference only: no MIN_VALUE sentinel
         int maxBurst = (int) (1_000_000_000L / frameNanos); // at most one second of backlog at once
         int lead = (int) (100_000_000L / frameNanos); // 100 ms ahead of our clock: drift, jitter-buffer bursts
         this.tailer = new AudioTailer(file, settings.frameBytes(), settings.blockAlign(), frameNanos, maxBurst, lead,
@@ -100,6 +106,11 @@ final class CallStream implements ProviderSession.Sink {
             builders.add(new ChunkBuilder(s, -1, settings.channels()));
         }
         open.set(sessions.size());
+    }
+
+    /** Reads of the tap so far. */
+    long tapReads() {
+        return tailer.reads();
     }
 
     /** The byte offset the stream started (or resumed) at. */
@@ -133,12 +144,19 @@ final class CallStream implements ProviderSession.Sink {
         }, settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    void tick() {
+    /**
+     * One tick of the bridge's ticker (every frame, {@code now} taken once for all streams). The tap is read once
+     * per message, not once per frame: after a read that handed out frames, the next read waits until the frames
+     * still missing from the next message can have been written (20 ms each, less half a tick so that the tick
+     * they are due at is not missed). A message is still sent at the first tick after its last frame was written,
+     * as with a read every tick; a read that finds nothing (the writer is late, or has not started) is tried
+     * again on the next tick. At 80 ms messages that is a quarter of the reads and session ticks.
+     */
+    void tick(long now) {
         if (stopped) {
             return;
         }
         try {
-            long now = System.nanoTime();
             if (ending) {
                 if (!drained) {
                     drained = true;
@@ -148,9 +166,19 @@ final class CallStream implements ProviderSession.Sink {
                 }
                 return;
             }
-            tailer.poll(now, toBuilders);
+            if (now - nextPollNanos < 0) {
+                return;
+            }
+            int n = tailer.poll(now, toBuilders);
             for (int i = 0; i < sessions.size(); i++) {
                 sessions.get(i).tick(now);
+            }
+            if (n > 0) {
+                int need = Integer.MAX_VALUE;
+                for (int i = 0; i < builders.size(); i++) {
+                    need = Math.min(need, builders.get(i).framesToFill());
+                }
+                nextPollNanos = now + need * frameNanos - frameNanos / 2;
             }
         } catch (IOException | RuntimeException e) {
             log.error("stream_read_failed", fields("error", e.getClass().getSimpleName() + ": " + e.getMessage()));
@@ -246,6 +274,7 @@ final class CallStream implements ProviderSession.Sink {
         private int len;
         private long offset = -1;
         private byte[] mono;
+        private final int builderFrameBytes;
 
         ChunkBuilder(ProviderSession session, int channel, int channels) {
             this.session = session;
@@ -255,6 +284,12 @@ final class CallStream implements ProviderSession.Sink {
             this.messageBytes = ms * session.bytesPerMs();
             this.minBytes = protocol.minMessageMillis() * session.bytesPerMs();
             this.buf = new byte[messageBytes];
+            this.builderFrameBytes = settings.frameBytes() / (channel < 0 ? 1 : channels);
+        }
+
+        /** Tap frames still missing from the message being built (at least 1). */
+        int framesToFill() {
+            return Math.max(1, (messageBytes - len + builderFrameBytes - 1) / builderFrameBytes);
         }
 
         /** A frame of the tap ({@code d} is the tailer's buffer: copied, not kept). */

@@ -162,14 +162,15 @@ public final class StreamBridge implements AutoCloseable {
     }
 
     private void tickAll() {
+        long now = System.nanoTime();
         for (CallStream s : streams.values()) {
-            s.tick();
+            s.tick(now);
         }
         for (CallStream s : ending.keySet()) {
             if (s.stopped()) {
                 ending.remove(s);
             } else {
-                s.tick();
+                s.tick(now);
             }
         }
     }
@@ -236,6 +237,11 @@ public final class StreamBridge implements AutoCloseable {
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
             return Optional.empty();
         }
+    }
+
+    /** Reads of the taps of the streams running now (tests). */
+    long tapReads() {
+        return streams.values().stream().mapToLong(CallStream::tapReads).sum();
     }
 
     /** Streams running now. */

@@ -10,9 +10,6 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,8 +30,13 @@ import java.util.TreeMap;
  *
  * <p>Arguments: a properties file written by the driver (paths, ports, the ESL password: no secret in argv).
  * Talks to the driver on stdin/stdout: prints {@code ready}; reads {@code window} (start of the measured
- * window: thread CPU snapshot), {@code end} (prints {@code threads <group>=<cpu ms> ...}), {@code finish <n>}
- * (waits for the transcripts of calls CA0..CA(n-1), prints {@code finished ...}, closes, exits).
+ * window: thread CPU snapshot), {@code steady} (end of the warm-up: a second snapshot), {@code end} (prints
+ * {@code threads <group>=<cpu ms> ...} since {@code window}, then {@code steady-threads ...} since
+ * {@code steady}, or since {@code window} when there was no warm-up), {@code finish <n>} (waits for the
+ * transcripts of calls CA0..CA(n-1), prints {@code finished ...}, closes, exits). The split is every thread
+ * of the process from /proc/self/task (utime + stime, 10 ms ticks): Java threads and the JVM's own (C2 and
+ * C1 compiler threads, the VM thread, which runs the serial collector), so nothing of the process's CPU is
+ * left unexplained but threads that ended inside the window.
  */
 public final class BridgeBenchProcess {
 
@@ -82,21 +84,18 @@ public final class BridgeBenchProcess {
         }
         bridge.resume();
         System.out.println("ready");
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         Map<String, Long> at0 = Map.of();
+        Map<String, Long> atSteady = null;
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String l; (l = in.readLine()) != null; ) {
             String[] w = l.split(" ");
             switch (w[0]) {
-                case "window" -> at0 = threadCpu(mx);
+                case "window" -> at0 = threadCpu();
+                case "steady" -> atSteady = threadCpu();
                 case "end" -> {
-                    Map<String, Long> now = threadCpu(mx);
-                    StringBuilder s = new StringBuilder("threads");
-                    for (Map.Entry<String, Long> e : now.entrySet()) {
-                        s.append(' ').append(e.getKey()).append('=')
-                                .append((e.getValue() - at0.getOrDefault(e.getKey(), 0L)) / 1_000_000);
-                    }
-                    System.out.println(s);
+                    Map<String, Long> now = threadCpu();
+                    System.out.println(since("threads", now, at0));
+                    System.out.println(since("steady-threads", now, atSteady != null ? atSteady : at0));
                 }
                 case "finish" -> {
                     int n = Integer.parseInt(w[1]);
@@ -123,18 +122,48 @@ public final class BridgeBenchProcess {
         System.exit(1); // the driver went away
     }
 
-    /** CPU ns per thread group (names without their numbers): where the bridge's time goes. */
-    private static Map<String, Long> threadCpu(ThreadMXBean mx) {
+    /** {@code name group=ms ...}: CPU per thread group between two snapshots. */
+    private static String since(String name, Map<String, Long> now, Map<String, Long> then) {
+        StringBuilder s = new StringBuilder(name);
+        for (Map.Entry<String, Long> e : now.entrySet()) {
+            s.append(' ').append(e.getKey()).append('=').append(e.getValue() - then.getOrDefault(e.getKey(), 0L));
+        }
+        return s.toString();
+    }
+
+    /**
+     * CPU ms per thread group (thread names without their numbers) from /proc/self/task/<tid>/stat, every native
+     * thread of the JVM included: where the process's time goes.
+     */
+    private static Map<String, Long> threadCpu() throws java.io.IOException {
         Map<String, Long> by = new TreeMap<>();
-        for (ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (ti != null) {
-                long c = mx.getThreadCpuTime(ti.getThreadId());
-                if (c > 0) {
-                    by.merge(ti.getThreadName().replaceAll("-[0-9]+$", "").replaceAll("-[0-9]+-", "-")
-                            .replace(' ', '_'), c, Long::sum);
+        try (var tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path t : tasks) {
+                String comm;
+                String stat;
+                try {
+                    comm = Files.readString(t.resolve("comm")).strip();
+                    stat = Files.readString(t.resolve("stat"));
+                } catch (java.io.IOException gone) {
+                    continue; // the thread ended meanwhile
                 }
+                // fields after "(comm)": state is the 3rd field of stat, utime the 14th, stime the 15th
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                by.merge(group(comm), ticks * 10, Long::sum); // USER_HZ is 100 on Linux
             }
         }
         return by;
+    }
+
+    /** "bridge-audio-2" -> bridge-audio, "C2 CompilerThre" -> C2_compiler, "HttpClient-1-Se" -> HttpClient-selector. */
+    static String group(String comm) {
+        if (comm.startsWith("HttpClient-") && comm.endsWith("-Se")) {
+            return "HttpClient-selector";
+        }
+        if (comm.startsWith("C2 Compiler") || comm.startsWith("C1 Compiler")) {
+            return comm.substring(0, 2) + "_compiler";
+        }
+        return comm.replaceAll("[-#]?[0-9]+$", "").replaceAll("-[0-9]+-", "-").replaceAll("[-.]+$", "").replace(' ', '_');
     }
 }

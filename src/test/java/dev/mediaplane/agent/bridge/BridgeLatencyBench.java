@@ -35,7 +35,13 @@ import java.util.concurrent.TimeUnit;
  * 0 and N streams and (RSS(N) - RSS(0)) / N; the driver's own CPU (near 100% of its core: the figures are
  * the driver's, not the bridge's). Ends with one {@code result k=v ...} line the script takes medians of.
  *
- * <p>Arguments: streams, seconds, message ms (0: the bridge's default). System properties:
+ * <p>With a warm-up of W s the window is W + S s long: the latencies are over all of it, the CPU is printed over
+ * all of it, over its last S s (the steady state of a long-running agent: C2 has compiled the hot paths) and
+ * from the first call's start (the sessions' TLS handshakes and the ramp included), with the split by thread for
+ * the whole window and for the steady part.
+ *
+ * <p>Arguments: streams, seconds, message ms (0: the bridge's default), warm-up seconds (default 0). System
+ * properties:
  * {@code bench.bridgeCpus} (a taskset cpu list for the bridge; empty: not pinned), {@code bench.bridgeJvm}
  * (extra JVM options for the bridge, space separated, e.g. a JFR recording).
  */
@@ -45,6 +51,7 @@ public final class BridgeLatencyBench {
         int streams = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int messageMs = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+        int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         int effectiveMs = messageMs > 0 ? messageMs : BridgeSettings.defaults().deepgram().messageMillis();
         String cpus = System.getProperty("bench.bridgeCpus", "");
         String extra = System.getProperty("bench.bridgeJvm", "");
@@ -106,6 +113,9 @@ public final class BridgeLatencyBench {
                 long pid = bridge.pid();
                 Thread.sleep(3000);
                 long rss0 = medianRss(pid, 3);
+                ProcessHandle ph = ProcessHandle.of(pid).orElseThrow();
+                long cpuStart = cpuNanos(ph);
+                long tStart = System.nanoTime();
                 // Calls start in batches of 20 (real calls arrive spread out; 200 TLS handshakes at once on one
                 // busy core can outlast the bridge's 10 s connect timeout and turn into a reconnect storm).
                 for (int i = 0; i < streams; i++) {
@@ -119,21 +129,32 @@ public final class BridgeLatencyBench {
                     }
                 }
                 Thread.sleep(3000); // connect storms settle, the JIT has compiled the hot path: the steady state
-                ProcessHandle ph = ProcessHandle.of(pid).orElseThrow();
                 toBridge.println("window");
                 long cpu0 = cpuNanos(ph);
                 long self0 = cpuNanos(ProcessHandle.current());
                 long t0 = System.nanoTime();
                 List<Long> rss = new ArrayList<>();
-                for (int s = 0; s < seconds; s++) {
+                long cpuSteady0 = cpu0;
+                long tSteady = t0;
+                for (int s = 0; s < warmup + seconds; s++) {
                     Thread.sleep(Math.max(0, (t0 + (s + 1) * 1_000_000_000L - System.nanoTime()) / 1_000_000));
                     rss.add(ProcStatus.kb(pid, "VmRSS:"));
+                    if (s + 1 == warmup) {
+                        toBridge.println("steady");
+                        cpuSteady0 = cpuNanos(ph);
+                        tSteady = System.nanoTime();
+                    }
                 }
-                long wall = System.nanoTime() - t0;
-                long cpu = cpuNanos(ph) - cpu0;
+                long tEnd = System.nanoTime();
+                long wall = tEnd - t0;
+                long cpuEnd = cpuNanos(ph);
+                long cpu = cpuEnd - cpu0;
+                double steadyPct = 100.0 * (cpuEnd - cpuSteady0) / (tEnd - tSteady);
+                double fromStartPct = 100.0 * (cpuEnd - cpuStart) / (tEnd - tStart);
                 long self = cpuNanos(ProcessHandle.current()) - self0;
                 toBridge.println("end");
                 String threads = expect(lines, "threads", 30, bridge, err);
+                String steadyThreads = expect(lines, "steady-threads", 30, bridge, err);
                 long hwm = ProcStatus.kb(pid, "VmHWM:");
                 for (int i = 0; i < streams; i++) {
                     h.hangup(uuidOfCall.get("CA" + i));
@@ -143,14 +164,31 @@ public final class BridgeLatencyBench {
                 bridge.waitFor(30, TimeUnit.SECONDS);
 
                 List<Long> toProvider = new ArrayList<>();
+                int slices = (int) Math.max(1, wall / 10_000_000_000L); // the last slice takes the window's few ms over
+                List<List<Long>> bySlice = new ArrayList<>();
+                for (int i = 0; i < slices; i++) {
+                    bySlice.add(new ArrayList<>());
+                }
                 for (FakeSpeechServer.Conn c : h.deepgram.conns) {
                     byte[] a = c.audioBytes(); // the first bytes identify the tap: match by content
                     for (FakeTap t : h.taps.values()) {
                         byte[] w = t.bytes();
                         if (a.length >= 64 && w.length >= 64 && Arrays.equals(a, 0, 64, w, 0, 64)) {
                             toProvider.addAll(latenciesMs(t, c, t0, t0 + wall));
+                            for (int i = 0; i < slices; i++) {
+                                long from = t0 + i * 10_000_000_000L;
+                                long to = i == slices - 1 ? t0 + wall : from + 10_000_000_000L;
+                                bySlice.get(i).addAll(latenciesMs(t, c, from, to));
+                            }
                         }
                     }
+                }
+                StringBuilder sliced = new StringBuilder();
+                for (int i = 0; i < slices; i++) {
+                    List<Long> l = bySlice.get(i);
+                    l.sort(null);
+                    sliced.append(String.format(" %d-%ds %d/%d", i * 10, i == slices - 1 ? warmup + seconds : (i + 1) * 10, q(l, 50),
+                            q(l, 95)));
                 }
                 List<Long> toTurn = new ArrayList<>();
                 for (String l : Files.readAllLines(turnsFile)) {
@@ -171,20 +209,28 @@ public final class BridgeLatencyBench {
                 long rssN = rss.get(rss.size() / 2);
                 double cpuPct = 100.0 * cpu / wall;
                 System.out.printf("bridge jvm: %s%s%s%n", String.join(" ", flags), extra.isBlank() ? "" : " " + extra.trim(), cpus.isBlank() ? "" : " (taskset -c " + cpus + ")");
-                System.out.printf("streams: %d stereo 8 kHz, %d ms per message, %d s measured, %d frames, %d final turns%n",
-                        streams, effectiveMs, seconds, toProvider.size(), toTurn.size());
+                System.out.printf("streams: %d stereo 8 kHz, %d ms per message, %d s measured (%d s warm-up + %d s steady), "
+                                + "%d frames, %d final turns%n",
+                        streams, effectiveMs, warmup + seconds, warmup, seconds, toProvider.size(), toTurn.size());
                 System.out.printf("write->provider ms: median %d p95 %d max %d%n", q(toProvider, 50), q(toProvider, 95),
                         q(toProvider, 100));
+                System.out.println("write->provider ms median/p95 by 10 s of the window:" + sliced);
                 System.out.printf("write->final turn published ms: median %d p95 %d%n", q(toTurn, 50), q(toTurn, 95));
-                System.out.printf("bridge process CPU: %.1f%% of one core (%.3f%% per stream)%n", cpuPct, cpuPct / streams);
+                System.out.printf("bridge process CPU over the window: %.1f%% of one core (%.3f%% per stream)%n", cpuPct,
+                        cpuPct / streams);
+                System.out.printf("bridge process CPU steady (the last %d s): %.1f%% of one core%n", seconds, steadyPct);
+                System.out.printf("bridge process CPU from the first call's start (ramp-up, handshakes, settling, window, "
+                        + "%d s): %.1f%% of one core%n", (tEnd - tStart) / 1_000_000_000L, fromStartPct);
                 System.out.println("bridge CPU by thread (ms over the window): " + threads.substring("threads".length()).trim());
+                System.out.println("bridge CPU by thread (ms over the steady part): "
+                        + steadyThreads.substring("steady-threads".length()).trim());
                 System.out.printf("bridge RSS: %d MiB at 0 streams, %d MiB at %d (median), peak %d MiB: %d KiB per stream%n",
                         rss0 / 1024, rssN / 1024, streams, hwm / 1024, (rssN - rss0) / streams);
                 System.out.printf("driver CPU (writers, ESL and TLS stand-ins): %.1f%% of one core%n", 100.0 * self / wall);
                 System.out.println("bridge " + finished);
-                System.out.printf("result streams=%d message_ms=%d cpu_pct=%.1f p50_ms=%d p95_ms=%d max_ms=%d turn_p50_ms=%d "
+                System.out.printf("result streams=%d message_ms=%d cpu_pct=%.1f steady_cpu_pct=%.1f start_cpu_pct=%.1f p50_ms=%d p95_ms=%d max_ms=%d turn_p50_ms=%d "
                                 + "turn_p95_ms=%d rss0_mib=%d rssN_mib=%d rss_per_stream_kib=%d driver_cpu_pct=%.1f%n",
-                        streams, effectiveMs, cpuPct, q(toProvider, 50), q(toProvider, 95), q(toProvider, 100), q(toTurn, 50),
+                        streams, effectiveMs, cpuPct, steadyPct, fromStartPct, q(toProvider, 50), q(toProvider, 95), q(toProvider, 100), q(toTurn, 50),
                         q(toTurn, 95), rss0 / 1024, rssN / 1024, (rssN - rss0) / streams, 100.0 * self / wall);
             } finally {
                 bridge.destroyForcibly();
@@ -202,6 +248,9 @@ public final class BridgeLatencyBench {
             String l = lines.poll(200, TimeUnit.MILLISECONDS);
             if (l != null && l.startsWith(prefix)) {
                 return l;
+            }
+            if (l != null) {
+                System.err.println("bridge stdout: " + l); // e.g. the JVM's "Terminating due to java.lang.OutOfMemoryError"
             }
             if (l == null && !p.isAlive() && lines.isEmpty()) {
                 break;

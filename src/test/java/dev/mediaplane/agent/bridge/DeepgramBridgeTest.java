@@ -55,6 +55,8 @@ class DeepgramBridgeTest {
         assertEquals(List.of("true"), c.query.get("multichannel"));
         assertEquals(List.of("nova-3"), c.query.get("model"));
         Thread.sleep(2300);
+        long reads = h.bridge.tapReads();
+        int framesWritten = h.taps.get(UUID).frameDoneNanos.size();
         h.hangup(UUID);
         Optional<StreamBridge.StoredTranscript> t = h.bridge.awaitTranscript("CA123", "RE2", Duration.ofSeconds(10));
         assertTrue(t.isPresent(), () -> String.join("\n", h.logLines()));
@@ -79,6 +81,11 @@ class DeepgramBridgeTest {
         assertTrue(lat.get(0) >= 0, "audio sent before it was written");
         // A message waits for its last frame: up to messageMillis - 20 ms more than one frame per message would.
         assertTrue(p50 < 60 + msg && p95 < 250 + msg, "write->provider latency p50 " + p50 + " ms, p95 " + p95 + " ms");
+
+        // One read of the tap per message (a late frame costs one more), not one per 20 ms frame.
+        int framesPerMessage = msg / 20;
+        assertTrue(reads > 0 && reads <= framesWritten / framesPerMessage * 3 / 2 + 5 && reads < framesWritten / 2,
+                "tap reads " + reads + " for " + framesWritten + " frames of " + framesPerMessage + " per message");
 
         // The transcript object: verified, sha256 of the bytes, every final of both channels in stream time.
         String object = "org/org42/recordings/CA123/RE2.transcript.jsonl";
