@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release c9d4ccc3e60551b51ba645ffae18a2a3446093f00271249980b20668a95568a8 of stack dev.
+# mediaplane node boot, release 42cb1bcc23e41a3536cfa3ff2d1f35a4b1f62689117f41b6b4050e5d1e5f3b0b of stack dev.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='c9d4ccc3e60551b51ba645ffae18a2a3446093f00271249980b20668a95568a8'
+readonly RELEASE_HASH='42cb1bcc23e41a3536cfa3ff2d1f35a4b1f62689117f41b6b4050e5d1e5f3b0b'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# mediaplane node boot, release ec2b302a4f9a643913ee97fa1d3a702d0bd85707102cb3729c5323a203f89f6e of stack prod.
+# mediaplane node boot, release fefdd03e09db9a993af78197b64f685d06ee4880b87679444fe31f1e5daca058 of stack prod.
 # Runs on every boot (GCE startup-script). Idempotent: a second run changes nothing.
 # Fetches the release bundle from GCS, verifies it against the release hash, reads the node's
 # secrets from Secret Manager with the node's own identity, installs both atomically, starts
@@ -9,7 +9,7 @@
 set -euo pipefail
 umask 077
 
-readonly RELEASE_HASH='ec2b302a4f9a643913ee97fa1d3a702d0bd85707102cb3729c5323a203f89f6e'
+readonly RELEASE_HASH='fefdd03e09db9a993af78197b64f685d06ee4880b87679444fe31f1e5daca058'
 readonly RELEASES_BUCKET='mediaplane-test-000000-mp-test-releases'
 # Test seams: a temporary root and local stand-ins for the metadata server, GCS and Secret Manager.
 R="${MP_ROOT:-}"
