@@ -150,16 +150,28 @@ public record ConfigKey(String name, Type type, Default dflt, Constraint constra
         }
     }
 
-    /** A whole number in [min, max]; a value outside is refused and the default applies. */
-    public record Range(int min, int max, String allowed) implements Constraint {
+    /**
+     * A whole number in [min, max], or 0 too when {@code zeroOff} (0 turns the feature off; the range need not
+     * start at 1); a value outside is refused and the default applies.
+     */
+    public record Range(int min, int max, String allowed, boolean zeroOff) implements Constraint {
         public Range(int min, int max) {
             this(min, max, String.format("between %d and %d", min, max));
+        }
+
+        public Range(int min, int max, String allowed) {
+            this(min, max, allowed, false);
+        }
+
+        /** 0 (off) or a whole number in [min, max]. */
+        public static Range orZero(int min, int max) {
+            return new Range(min, max, String.format("0 (off) or between %d and %d", min, max), true);
         }
 
         @Override
         public Object check(String key, Object value, Checks checks) {
             long n = (Long) value;
-            if (n < min || n > max) {
+            if ((n < min || n > max) && !(zeroOff && n == 0)) {
                 checks.problem("%s must be %s, got %d", key, allowed, n);
                 return null;
             }

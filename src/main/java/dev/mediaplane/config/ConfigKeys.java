@@ -187,7 +187,7 @@ public final class ConfigKeys {
         r.add(key("mediaplane:secretsRotationDays", INTEGER, value(90), new Range(0, 3650, "between 0 (no rotation) and 3650"),
                 "Secret Manager rotation period in days; 0 disables."));
         r.add(key("mediaplane:secretsRotationNotices", BOOLEAN, value(false), bool(), "Publish rotation notices to a Pub/Sub topic."));
-        r.add(key("mediaplane:secretsRefreshSeconds", INTEGER, value(60), new Range(0, 86400, "0 (off) or between 10 and 86400"),
+        r.add(key("mediaplane:secretsRefreshSeconds", INTEGER, value(60), Range.orZero(10, 86400),
                 "How often each node's agent reads every secret's latest version and applies a new one without dropping "
                         + "a call (six Secret Manager accesses a node per refresh); 0 turns the refresh off, so a new "
                         + "version reaches a node only when it boots."));

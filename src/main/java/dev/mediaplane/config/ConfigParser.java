@@ -514,10 +514,6 @@ public final class ConfigParser {
             refuse(List.of(k("secretsRotationNotices")), "%s needs %s > 0: without rotation there is nothing to notify",
                     k("secretsRotationNotices"), k("secretsRotationDays"));
         }
-        if (ok(k("secretsRefreshSeconds")) && s.refreshSeconds() > 0 && s.refreshSeconds() < 10) {
-            refuse(List.of(k("secretsRefreshSeconds")), "%s must be 0 (off) or between 10 and 86400, got %d",
-                    k("secretsRefreshSeconds"), s.refreshSeconds());
-        }
         return s;
     }
 

@@ -81,6 +81,21 @@ class ConfigKeysTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("integerRows")
+    void zeroIsAcceptedExactlyWhereItMeansOff(ConfigKey k) throws Exception {
+        ConfigKey.Range r = (ConfigKey.Range) k.constraint();
+        if (r.min() <= 0) {
+            return; // 0 is inside the range itself
+        }
+        String yaml = StackConfigFixtures.withValue(DEV, k.name(), "0");
+        if (r.zeroOff()) {
+            StackFileLoader.parse("dev", "x", yaml);
+        } else {
+            assertTrue(problems(yaml).contains(k.name() + " must be " + r.allowed() + ", got 0"), k.name());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("integerRows")
     void integerRefusesAWord(ConfigKey k) {
         String msg = problems(StackConfigFixtures.withValue(DEV, k.name(), "many"));
         String want = k.name() + " must be a whole number " + k.constraint().allowed() + ", got 'many'";
