@@ -53,8 +53,4 @@ final class BufferBudget {
     long used() {
         return used.get();
     }
-
-    long capBytes() {
-        return capBytes;
-    }
 }

@@ -26,8 +26,10 @@ public record EslLogin(String user, Source source) {
     /** Where the password comes from. */
     public sealed interface Source permits PasswordFile, SecretManagerSecret {}
 
-    /** A file holding the password (one line; a trailing newline is dropped); must not be readable by group or others. */
-    /** A password file, named in messages by the option that gave it ({@code --esl-password-file} unless said). */
+    /**
+     * A file holding the password (one line; a trailing newline is dropped); must not be readable by group or others.
+     * Messages name it by the option that gave it ({@code --esl-password-file} unless said).
+     */
     public record PasswordFile(Path file, String option) implements Source {
         public PasswordFile(Path file) {
             this(file, "--esl-password-file");
